@@ -1,0 +1,82 @@
+package money
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Kopecks
+		err  error
+	}{
+		{"0", 0, nil},
+		{"1234.5", 123450, nil},
+		{"1234,50", 123450, nil},
+		{"1 234,50", 123450, nil},
+		{"1\u00a0234,56", 123456, nil},
+		{"1\u202f234.56", 123456, nil},
+		{" 12.3 ", 1230, nil},
+		{"-10.01", -1001, nil},
+		{"+7", 700, nil},
+		{"0.10", 10, nil},
+		{"10.500", 1050, nil},
+		{"999999999999.99", 99999999999999, nil},
+		{"10.555", 0, ErrPrecision},
+		{"10.001", 0, ErrPrecision},
+		{"", 0, ErrEmpty},
+		{"  ", 0, ErrEmpty},
+		{"abc", 0, ErrSyntax},
+		{"1.2.3", 0, ErrSyntax},
+		{"1,2,3", 0, ErrSyntax},
+		{",5", 0, ErrSyntax},
+		{"12 3,4 5", 0, ErrSyntax},
+		{"1e5", 0, ErrSyntax},
+		{"-", 0, ErrSyntax},
+		{"100000000000000", 0, ErrRange},
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.in)
+		if !errors.Is(err, tt.err) {
+			t.Errorf("Parse(%q) error = %v, want %v", tt.in, err, tt.err)
+			continue
+		}
+		if err == nil && got != tt.want {
+			t.Errorf("Parse(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestStringAndDecimal(t *testing.T) {
+	for _, tt := range []struct {
+		k    Kopecks
+		want string
+	}{{0, "0.00"}, {5, "0.05"}, {-5, "-0.05"}, {123456, "1234.56"}, {-100, "-1.00"}} {
+		if got := tt.k.String(); got != tt.want {
+			t.Errorf("%d.String() = %q, want %q", tt.k, got, tt.want)
+		}
+		if got := tt.k.Decimal().StringFixed(2); got != tt.want {
+			t.Errorf("%d.Decimal() = %q, want %q", tt.k, got, tt.want)
+		}
+		back, err := FromDecimal(tt.k.Decimal())
+		if err != nil || back != tt.k {
+			t.Errorf("FromDecimal(%s) = %d, %v", tt.want, back, err)
+		}
+	}
+	if _, err := FromDecimal(decimal.RequireFromString("0.005")); !errors.Is(err, ErrPrecision) {
+		t.Errorf("FromDecimal(0.005) error = %v, want ErrPrecision", err)
+	}
+}
+
+// Sums that binary floating point gets wrong stay exact.
+func TestExactSums(t *testing.T) {
+	a, _ := Parse("0.10")
+	b, _ := Parse("0.20")
+	c, _ := Parse("0.30")
+	if a+b != c {
+		t.Fatalf("0.10 + 0.20 = %s, want 0.30", a+b)
+	}
+}
