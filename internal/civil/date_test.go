@@ -44,3 +44,13 @@ func TestFromTimeUsesMoscow(t *testing.T) {
 		t.Fatalf("FromTime = %s, want 2026-11-22", got)
 	}
 }
+
+// The fast path agrees with time.Date on every day of two centuries.
+func TestDaysFromCivilMatchesTime(t *testing.T) {
+	for d := FromYMD(1900, 1, 1); d < FromYMD(2100, 12, 31); d++ {
+		y, m, dd := d.Time().Date()
+		if got := daysFromCivil(y, int(m), dd); got != d {
+			t.Fatalf("daysFromCivil(%d-%d-%d) = %d, want %d", y, m, dd, got, d)
+		}
+	}
+}

@@ -8,8 +8,10 @@ package reconcile
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/export"
@@ -94,16 +96,34 @@ func (d *Day) add(o *Day) {
 type Input struct {
 	Name   string
 	Reader *export.Reader
+	Size   int64 // bytes, when known: sizes the indexes up front
+}
+
+// bytesPerRow is a low estimate of a CSV line, so size hints overshoot a little.
+const bytesPerRow = 64
+
+func rowsHint(inputs []Input) int {
+	var n int64
+	for _, in := range inputs {
+		n += in.Size / bytesPerRow
+	}
+	return int(min(n, 1<<24))
 }
 
 // billingRow is the compact form of a billing line kept in the index.
+// Rows whose keys share a hash are chained through next (-1 ends it).
 type billingRow struct {
 	date                             civil.Date
 	line                             int32
 	source                           int32
+	next                             int32
 	matched                          bool
 	bill, supplier, service, account string
 	main, fine                       money.Kopecks
+}
+
+func (b *billingRow) is(r *export.Row) bool {
+	return b.date == r.Date && b.bill == r.BillNumber && b.supplier == r.SupplierID && b.service == r.ServiceID
 }
 
 type location struct {
@@ -113,7 +133,8 @@ type location struct {
 
 type matcher struct {
 	billing, acquiring []Input
-	index              map[string]int32
+	seed               maphash.Seed
+	index              map[uint64]int32 // key hash → first billing row with it
 	rows               []billingRow
 	acqOnly            map[string]location
 	orders             map[string]location
@@ -132,9 +153,11 @@ func Run(billing, acquiring []Input, sink Sink) (*Summary, error) {
 	m := &matcher{
 		billing:   billing,
 		acquiring: acquiring,
-		index:     make(map[string]int32),
+		seed:      maphash.MakeSeed(),
+		index:     make(map[uint64]int32, rowsHint(billing)),
+		rows:      make([]billingRow, 0, rowsHint(billing)),
 		acqOnly:   make(map[string]location),
-		orders:    make(map[string]location),
+		orders:    make(map[string]location, rowsHint(acquiring)),
 		days:      make(map[civil.Date]*Day),
 		sink:      sink,
 	}
@@ -165,6 +188,22 @@ func (m *matcher) key(date civil.Date, bill, supplier, service string) []byte {
 	return b
 }
 
+func (m *matcher) hash(r *export.Row) uint64 {
+	return maphash.Bytes(m.seed, m.key(r.Date, r.BillNumber, r.SupplierID, r.ServiceID))
+}
+
+// lookup finds the billing row with r's key, or -1.
+func (m *matcher) lookup(h uint64, r *export.Row) int32 {
+	i, ok := m.index[h]
+	for ok && i >= 0 {
+		if m.rows[i].is(r) {
+			return i
+		}
+		i = m.rows[i].next
+	}
+	return -1
+}
+
 func (m *matcher) day(d civil.Date) *Day {
 	if s, ok := m.days[d]; ok {
 		return s
@@ -174,122 +213,156 @@ func (m *matcher) day(d civil.Date) *Day {
 	return s
 }
 
-// next reads the next good row, collecting bad ones; it returns false at
-// the end of the input or on an error that ends it.
-func (m *matcher) next(in Input, row *export.Row) (bool, error) {
+// each calls fn for every good row of in, collecting bad rows. Parsing runs
+// on its own goroutine a few batches ahead, so decoding overlaps matching.
+func (m *matcher) each(in Input, fn func(*export.Row) error) error {
+	batches := make(chan []parsed, 4)
+	stop := make(chan struct{})
+	go readAhead(in.Reader, batches, stop)
+	defer func() {
+		close(stop)
+		for range batches { // let the reader goroutine finish
+		}
+	}()
+	for batch := range batches {
+		for i := range batch {
+			p := &batch[i]
+			if p.err == nil {
+				if err := fn(&p.row); err != nil {
+					return err
+				}
+				continue
+			}
+			var e *export.Error
+			if !errors.As(p.err, &e) {
+				return p.err
+			}
+			m.errs.Add(e)
+			if e.Line == 0 || m.errs.Len() >= export.MaxErrors {
+				return nil // a file-level problem, or enough to report
+			}
+		}
+	}
+	return nil
+}
+
+type parsed struct {
+	row export.Row
+	err error
+}
+
+const batchRows = 256
+
+func readAhead(r *export.Reader, out chan<- []parsed, stop <-chan struct{}) {
+	defer close(out)
+	batch := make([]parsed, 0, batchRows)
+	send := func() bool {
+		select {
+		case out <- batch:
+			batch = make([]parsed, 0, batchRows)
+			return true
+		case <-stop:
+			return false
+		}
+	}
 	for {
-		err := in.Reader.Next(row)
-		if err == nil {
-			return true, nil
+		batch = batch[:len(batch)+1]
+		p := &batch[len(batch)-1]
+		p.err = r.Next(&p.row)
+		if errors.Is(p.err, io.EOF) {
+			batch = batch[:len(batch)-1]
+			break
 		}
-		if errors.Is(err, io.EOF) {
-			return false, nil
+		if len(batch) == batchRows && !send() {
+			return
 		}
-		var e *export.Error
-		if !errors.As(err, &e) {
-			return false, err
-		}
-		m.errs.Add(e)
-		if e.Line == 0 || m.errs.Len() >= export.MaxErrors {
-			return false, nil // file-level problem, or enough to report
-		}
+	}
+	if len(batch) > 0 {
+		send()
 	}
 }
 
 func (m *matcher) loadBilling() error {
-	var row export.Row
 	for src, in := range m.billing {
-		for {
-			ok, err := m.next(in, &row)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				break
-			}
-			k := m.key(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
-			if i, dup := m.index[string(k)]; dup {
+		err := m.each(in, func(row *export.Row) error {
+			h := m.hash(row)
+			if i := m.lookup(h, row); i >= 0 {
 				first := m.rows[i]
 				m.errs.Add(&export.Error{File: in.Name, Line: row.Line,
 					Msg: fmt.Sprintf("duplicate key (date %s, bill_number, supplier_id, service_id): first at %s line %d",
 						row.Date, m.billing[first.source].Name, first.line)})
-				continue
+				return nil
 			}
-			m.index[string(k)] = int32(len(m.rows))
+			next, chained := m.index[h]
+			if !chained {
+				next = -1
+			}
+			m.index[h] = int32(len(m.rows))
 			m.rows = append(m.rows, billingRow{
-				date: row.Date, line: int32(row.Line), source: int32(src),
+				date: row.Date, line: int32(row.Line), source: int32(src), next: next,
 				bill: row.BillNumber, supplier: row.SupplierID, service: row.ServiceID,
 				account: row.AccountNumber, main: row.Main, fine: row.Fine,
 			})
 			d := m.day(row.Date)
 			d.BillingCount++
 			d.BillingSum += row.Total()
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 func (m *matcher) streamAcquiring() error {
-	var row export.Row
 	for src, in := range m.acquiring {
-		for {
-			ok, err := m.next(in, &row)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				break
-			}
+		err := m.each(in, func(row *export.Row) error {
 			here := location{source: int32(src), line: int32(row.Line)}
 			if first, dup := m.orders[row.OrderID]; dup {
 				m.errs.Add(&export.Error{File: in.Name, Line: row.Line, Column: "order_id",
 					Msg: fmt.Sprintf("duplicate order_id: first at %s line %d", m.acquiring[first.source].Name, first.line)})
-				continue
+				return nil
 			}
-			m.orders[row.OrderID] = here
+			m.orders[strings.Clone(row.OrderID)] = here // the clone frees the rest of the line
 			d := m.day(row.Date)
 			d.AcquiringCount++
 			d.AcquiringSum += row.Total()
-			k := m.key(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
-			i, inBilling := m.index[string(k)]
-			var status Status
-			var brow *export.Row
+			i := m.lookup(m.hash(row), row)
+			res := Result{Day: row.Date, Acquiring: row, AcquiringSource: src}
 			switch {
-			case inBilling && m.rows[i].matched:
+			case i >= 0 && m.rows[i].matched:
 				m.errs.Add(&export.Error{File: in.Name, Line: row.Line,
 					Msg: "duplicate key (date, bill_number, supplier_id, service_id) in the bank registry"})
-				continue
-			case inBilling:
+				return nil
+			case i >= 0:
 				b := &m.rows[i]
 				b.matched = true
-				brow = m.billingRow(b)
-				if brow.Total() == row.Total() {
-					status = Matched
+				res.Billing, res.BillingSource = m.billingRow(b), int(b.source)
+				if res.Billing.Total() == row.Total() {
+					res.Status = Matched
 					d.Matched++
 					d.MatchedSum += row.Total()
 				} else {
-					status = Mismatch
+					res.Status = Mismatch
 					d.Mismatched++
 				}
 			default:
+				k := m.key(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
 				if first, dup := m.acqOnly[string(k)]; dup {
 					m.errs.Add(&export.Error{File: in.Name, Line: row.Line,
 						Msg: fmt.Sprintf("duplicate key (date, bill_number, supplier_id, service_id): first at %s line %d",
 							m.acquiring[first.source].Name, first.line)})
-					continue
+					return nil
 				}
 				m.acqOnly[string(k)] = here
-				status = AcquiringOnly
+				res.Status = AcquiringOnly
 				d.AcquiringOnly++
 			}
-			bsrc := 0
-			if brow != nil {
-				bsrc = int(m.rows[i].source)
-			}
-			if err := m.emit(&Result{Day: row.Date, Status: status, Billing: brow, Acquiring: &row,
-				BillingSource: bsrc, AcquiringSource: src}); err != nil {
-				return err
-			}
+			return m.emit(&res)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
