@@ -279,12 +279,13 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 		}
 		return ""
 	}
-	if r.utf8 {
-		for i, v := range rec {
-			if !utf8.ValidString(v) {
-				return &Error{File: r.file, Line: line, Column: fmt.Sprintf("#%d", i+1),
-					Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
-			}
+	for i, v := range rec {
+		if r.utf8 && !utf8.ValidString(v) {
+			return &Error{File: r.file, Line: line, Column: fmt.Sprintf("#%d", i+1),
+				Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return &Error{File: r.file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
 		}
 	}
 	for f := field(0); f < numFields; f++ {

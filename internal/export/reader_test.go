@@ -152,6 +152,8 @@ func TestBadInput(t *testing.T) {
 			`b.csv: line 2: 2 fields, the header has 7 (a field opened with " is never closed)`},
 		{"invalid utf-8 after a utf-8 start", Billing, billingHeader + strings.Repeat("2026-11-21;B;S1;SV1;LS1;1;0\n", 3000) + "2026-11-21;B1;S1;SV1;LS\xff;1;0\n", Limits{},
 			`b.csv: line 3002, column "#5": not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)`},
+		{"NUL byte", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS\x001;1;0\n", Limits{},
+			`b.csv: line 2, column "#5": contains a NUL byte: not a text file`},
 		{"too many bytes", Billing, billingHeader + strings.Repeat("2026-11-21;B1;S1;SV1;LS1;1;0\n", 10), Limits{MaxBytes: 100},
 			`b.csv: file too large: over 100 bytes`},
 		{"too many rows", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS1;1;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n", Limits{MaxRows: 1},
