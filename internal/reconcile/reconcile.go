@@ -405,3 +405,35 @@ func (m *matcher) summary() *Summary {
 	slices.SortFunc(s.Days, func(a, b Day) int { return int(a.Day - b.Day) })
 	return s
 }
+
+// Discrepancy is a stored result that needs a person's attention: a sum
+// mismatch or a payment seen on one side only. Amounts absent on a side are nil.
+type Discrepancy struct {
+	Day                          civil.Date
+	Status                       Status
+	BillNumber                   string
+	SupplierID                   string
+	ServiceID                    string
+	AccountNumber                string
+	BillingMain, BillingFine     *money.Kopecks
+	AcquiringMain, AcquiringFine *money.Kopecks
+	OrderID                      string
+	BillingRef, AcquiringRef     string // file:line
+}
+
+// BillingTotal is main + fine on the billing side (0 when absent).
+func (d *Discrepancy) BillingTotal() money.Kopecks { return sum(d.BillingMain, d.BillingFine) }
+
+// AcquiringTotal is main + fine on the bank side (0 when absent).
+func (d *Discrepancy) AcquiringTotal() money.Kopecks { return sum(d.AcquiringMain, d.AcquiringFine) }
+
+func sum(a, b *money.Kopecks) money.Kopecks {
+	var t money.Kopecks
+	if a != nil {
+		t += *a
+	}
+	if b != nil {
+		t += *b
+	}
+	return t
+}

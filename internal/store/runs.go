@@ -334,3 +334,86 @@ func nullable(s string) any {
 func numeric(k money.Kopecks) pgtype.Numeric {
 	return pgtype.Numeric{Int: big.NewInt(int64(k)), Exp: -2, Valid: true}
 }
+
+// ReconDays returns a run's per-day summary, by day.
+func (s *Store) ReconDays(ctx context.Context, runID int64) ([]reconcile.Day, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT day, billing_count, acquiring_count, billing_sum::text, acquiring_sum::text,
+		matched, matched_sum::text, mismatched, billing_only, acquiring_only FROM recon_day WHERE run_id = $1 ORDER BY day`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: recon days: %w", err)
+	}
+	defer rows.Close()
+	var out []reconcile.Day
+	for rows.Next() {
+		var d reconcile.Day
+		var day time.Time
+		var bs, as, ms string
+		if err := rows.Scan(&day, &d.BillingCount, &d.AcquiringCount, &bs, &as, &d.Matched, &ms, &d.Mismatched,
+			&d.BillingOnly, &d.AcquiringOnly); err != nil {
+			return nil, fmt.Errorf("store: recon days: %w", err)
+		}
+		d.Day = civil.FromYMD(day.Date())
+		if d.BillingSum, err = money.Parse(bs); err == nil {
+			if d.AcquiringSum, err = money.Parse(as); err == nil {
+				d.MatchedSum, err = money.Parse(ms)
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: recon days: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// EachDiscrepancy streams a run's discrepancies (everything but matched
+// rows) ordered by day, status and key, without holding them in memory.
+func (s *Store) EachDiscrepancy(ctx context.Context, runID int64, fn func(*reconcile.Discrepancy) error) error {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT r.day, r.status, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
+			r.billing_main::text, r.billing_fine::text, r.acquiring_main::text, r.acquiring_fine::text,
+			coalesce(r.order_id, ''),
+			coalesce(bf.key || ':' || r.billing_line, ''), coalesce(af.key || ':' || r.acquiring_line, '')
+		FROM recon_row r
+		LEFT JOIN source_file bf ON bf.id = r.billing_file_id
+		LEFT JOIN source_file af ON af.id = r.acquiring_file_id
+		WHERE r.run_id = $1 AND r.status <> 'check'
+		ORDER BY r.day, r.status, r.bill_number, r.supplier_id, r.service_id`, runID)
+	if err != nil {
+		return fmt.Errorf("store: discrepancies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d reconcile.Discrepancy
+		var day time.Time
+		var status string
+		var amounts [4]*string
+		if err := rows.Scan(&day, &status, &d.BillNumber, &d.SupplierID, &d.ServiceID, &d.AccountNumber,
+			&amounts[0], &amounts[1], &amounts[2], &amounts[3], &d.OrderID, &d.BillingRef, &d.AcquiringRef); err != nil {
+			return fmt.Errorf("store: discrepancies: %w", err)
+		}
+		d.Day, d.Status = civil.FromYMD(day.Date()), reconcile.Status(status)
+		for i, dst := range []**money.Kopecks{&d.BillingMain, &d.BillingFine, &d.AcquiringMain, &d.AcquiringFine} {
+			if amounts[i] != nil {
+				k, err := money.Parse(*amounts[i])
+				if err != nil {
+					return fmt.Errorf("store: discrepancies: %w", err)
+				}
+				*dst = &k
+			}
+		}
+		if err := fn(&d); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// SetRunReports records where a run's reports were written.
+func (s *Store) SetRunReports(ctx context.Context, runID int64, csvKey, htmlKey string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE run SET report_csv_key = $2, report_html_key = $3 WHERE id = $1`, runID, csvKey, htmlKey)
+	if err != nil {
+		return fmt.Errorf("store: set reports of run %d: %w", runID, err)
+	}
+	return nil
+}
