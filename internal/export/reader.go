@@ -78,6 +78,9 @@ type Reader struct {
 	errs    Errors
 	done    bool
 	utf8    bool
+	minDate civil.Date
+	maxDate civil.Date
+	good    int
 }
 
 // ErrTooLarge is wrapped in the file error for an export over Limits.
@@ -140,6 +143,10 @@ func (r *Reader) Format() Format { return r.format }
 
 // Rows is how many data rows have been read so far.
 func (r *Reader) Rows() int { return r.rows }
+
+// Dates is the range of dates of the good rows read so far; ok is false
+// when there were none.
+func (r *Reader) Dates() (from, to civil.Date, ok bool) { return r.minDate, r.maxDate, r.good > 0 }
 
 // Bytes is how many bytes of the file have been read so far.
 func (r *Reader) Bytes() int64 { return r.counter.n }
@@ -258,6 +265,13 @@ func (r *Reader) Next(row *Row) error {
 			r.errs.Add(e)
 			return e
 		}
+		if r.good == 0 || row.Date < r.minDate {
+			r.minDate = row.Date
+		}
+		if r.good == 0 || row.Date > r.maxDate {
+			r.maxDate = row.Date
+		}
+		r.good++
 		return nil
 	}
 }

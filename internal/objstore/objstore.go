@@ -35,8 +35,12 @@ type Object struct {
 	VersionID string
 }
 
-// ErrNotFound is returned for a missing bucket or key.
-var ErrNotFound = errors.New("object not found")
+var (
+	// ErrNotFound is returned for a missing bucket or key.
+	ErrNotFound = errors.New("object not found")
+	// ErrChanged is returned when the object no longer has the ETag asked for.
+	ErrChanged = errors.New("object replaced since it was registered")
+)
 
 // New builds a Store from the standard AWS configuration (environment,
 // shared files, Lambda role). With AWS_ENDPOINT_URL set, requests go there
@@ -83,6 +87,34 @@ func (s *Store) Open(ctx context.Context, bucket, key, etag string) (*Object, er
 		VersionID: aws.ToString(out.VersionId)}, nil
 }
 
+// OpenPrefix streams at most the first n bytes of an object (a ranged GET),
+// enough to check a header without downloading the file. Size is the whole
+// object's size.
+func (s *Store) OpenPrefix(ctx context.Context, bucket, key string, n int64) (*Object, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key,
+		Range: aws.String(fmt.Sprintf("bytes=0-%d", n-1))})
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "InvalidRange" { // an empty object has no byte 0
+		head, err := s.Head(ctx, bucket, key)
+		if err != nil {
+			return nil, err
+		}
+		head.Body = io.NopCloser(strings.NewReader(""))
+		return head, nil
+	}
+	if err != nil {
+		return nil, wrap("get", bucket, key, err)
+	}
+	size := aws.ToInt64(out.ContentLength)
+	if cr := aws.ToString(out.ContentRange); cr != "" { // "bytes 0-99/1234"
+		if _, total, ok := strings.Cut(cr, "/"); ok {
+			fmt.Sscan(total, &size)
+		}
+	}
+	return &Object{Body: out.Body, Size: size, ETag: trimETag(aws.ToString(out.ETag)),
+		VersionID: aws.ToString(out.VersionId)}, nil
+}
+
 // Head returns an object's size and ETag without its body.
 func (s *Store) Head(ctx context.Context, bucket, key string) (*Object, error) {
 	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
@@ -112,6 +144,8 @@ func wrap(op, bucket, key string, err error) error {
 		switch apiErr.ErrorCode() {
 		case "NoSuchKey", "NotFound", "NoSuchBucket":
 			return fmt.Errorf("objstore: %s s3://%s/%s: %w", op, bucket, key, ErrNotFound)
+		case "PreconditionFailed":
+			return fmt.Errorf("objstore: %s s3://%s/%s: %w", op, bucket, key, ErrChanged)
 		}
 	}
 	return fmt.Errorf("objstore: %s s3://%s/%s: %w", op, bucket, key, err)

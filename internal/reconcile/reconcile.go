@@ -143,13 +143,24 @@ type matcher struct {
 	sink               Sink
 	brow               export.Row
 	keyBuf             []byte
+	from, to           civil.Date
+	windowed           bool
+}
+
+// Option adjusts a reconciliation.
+type Option func(*matcher)
+
+// Within limits the reconciliation to rows dated from..to inclusive; rows
+// outside are checked for errors but otherwise skipped.
+func Within(from, to civil.Date) Option {
+	return func(m *matcher) { m.from, m.to, m.windowed = from, to, true }
 }
 
 // Run reconciles the billing inputs against the acquiring inputs, emitting
 // every result to sink. Bad rows and duplicate keys are collected and
 // returned together as *export.Errors; once one is found nothing more is
 // emitted, so the caller must discard what the sink received.
-func Run(billing, acquiring []Input, sink Sink) (*Summary, error) {
+func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error) {
 	m := &matcher{
 		billing:   billing,
 		acquiring: acquiring,
@@ -160,6 +171,9 @@ func Run(billing, acquiring []Input, sink Sink) (*Summary, error) {
 		orders:    make(map[string]location, rowsHint(acquiring)),
 		days:      make(map[civil.Date]*Day),
 		sink:      sink,
+	}
+	for _, o := range opts {
+		o(m)
 	}
 	if err := m.loadBilling(); err != nil {
 		return nil, err
@@ -228,6 +242,9 @@ func (m *matcher) each(in Input, fn func(*export.Row) error) error {
 		for i := range batch {
 			p := &batch[i]
 			if p.err == nil {
+				if m.windowed && (p.row.Date < m.from || p.row.Date > m.to) {
+					continue
+				}
 				if err := fn(&p.row); err != nil {
 					return err
 				}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/export"
 )
 
@@ -197,5 +198,19 @@ func TestBadRowsAllReported(t *testing.T) {
 	}
 	if len(got) != 0 {
 		t.Errorf("emitted %v after a bad row", got)
+	}
+}
+
+func TestWithin(t *testing.T) {
+	var got []string
+	sum, err := Run(
+		[]Input{input(t, "b.csv", export.Billing, billingHeader+"2026-11-20;B1;S1;SV1;LS1;10;0\n2026-11-21;B2;S1;SV1;LS1;10;0\n")},
+		[]Input{input(t, "a.csv", export.Acquiring, acquiringHeader+"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;10;0\n2026-11-22;O3;2026-11-22;B3;S1;SV1;LS1;10;0\n")},
+		collect(&got), Within(civil.FromYMD(2026, 11, 21), civil.FromYMD(2026, 11, 21)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "2026-11-21 check B2 10.00 10.00" || len(sum.Days) != 1 {
+		t.Fatalf("results %v, days %v", got, sum.Days)
 	}
 }

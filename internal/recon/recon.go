@@ -1,0 +1,401 @@
+// Package recon is the reconciler step: it resolves which exports a run
+// covers, streams them from S3 through the matcher into Postgres, and
+// writes the discrepancy report. Re-running it for the same files finds
+// the same run and writes nothing twice.
+package recon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/export"
+	"github.com/gispayments/gis-payments/internal/fault"
+	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/reconcile"
+	"github.com/gispayments/gis-payments/internal/report"
+	"github.com/gispayments/gis-payments/internal/store"
+)
+
+// FileRef names one export in S3. ETag pins the version; empty takes the
+// live registration of the key.
+type FileRef struct {
+	Bucket string `json:"bucket"`
+	Key    string `json:"key"`
+	ETag   string `json:"etag,omitempty"`
+}
+
+// Period is an inclusive range of calendar dates, YYYY-MM-DD.
+type Period struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Request is the reconciler's event: an organisation and either the files
+// to reconcile (after an upload) or a period (the daily schedule).
+type Request struct {
+	Org           string    `json:"org"`
+	Files         []FileRef `json:"files,omitempty"`
+	Period        *Period   `json:"period,omitempty"`
+	ExecutionName string    `json:"execution_name,omitempty"`
+}
+
+// Result is the step's output: ids and counts only.
+type Result struct {
+	RunID          int64  `json:"run_id"`
+	Org            string `json:"org"`
+	Status         string `json:"status"`
+	Reconciled     bool   `json:"reconciled"`
+	AlreadyDone    bool   `json:"already_done,omitempty"`
+	Days           int    `json:"days"`
+	BillingRows    int    `json:"billing_rows"`
+	AcquiringRows  int    `json:"acquiring_rows"`
+	Matched        int    `json:"matched"`
+	Mismatched     int    `json:"mismatched"`
+	BillingOnly    int    `json:"billing_only"`
+	AcquiringOnly  int    `json:"acquiring_only"`
+	BillingSum     string `json:"billing_sum"`
+	AcquiringSum   string `json:"acquiring_sum"`
+	Difference     string `json:"difference"`
+	ReportCSV      string `json:"report_csv,omitempty"`
+	ReportHTML     string `json:"report_html,omitempty"`
+	DurationMillis int64  `json:"duration_ms"`
+}
+
+// Service runs the step.
+type Service struct {
+	Store        *store.Store
+	Objects      *objstore.Store
+	ReportBucket string
+	Limits       export.Limits
+	Log          *slog.Logger
+	Now          func() time.Time
+}
+
+// Reconcile runs (or finds) the run for req.
+func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
+	started := s.now()
+	org, err := s.Store.OrganizationByCode(ctx, req.Org)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile: unknown organisation %q", req.Org))
+	}
+	if err != nil {
+		return nil, err
+	}
+	from, to, err := req.period()
+	if err != nil {
+		return nil, fault.New(fault.Invalid, err)
+	}
+	files, err := s.resolve(ctx, org, req, from, to)
+	if err != nil {
+		return nil, err
+	}
+	spec := store.RunSpec{OrganizationID: org.ID, RunKey: runKey(org.Code, from, to, files),
+		ExecutionName: req.ExecutionName, From: from, To: to}
+	run, err := s.Store.BeginRun(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	log := s.Log.With("run_id", run.ID, "org", org.Code)
+	switch {
+	case run.Status == "failed":
+		return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile: run %d failed earlier: %s", run.ID, run.Error))
+	case run.ReconciledAt != nil:
+		log.Info("run already reconciled", "status", run.Status)
+		return s.finish(ctx, org, run, files, started, true)
+	}
+	billing, acquiring := splitKinds(files)
+	_, err = s.Store.SaveReconciliation(ctx, run.ID, store.Reconciliation{
+		BillingFiles:   ids(billing),
+		AcquiringFiles: ids(acquiring),
+		Produce: func(sink reconcile.Sink) (*reconcile.Summary, []store.FileStats, error) {
+			return s.match(ctx, billing, acquiring, from, to, sink)
+		},
+	})
+	if errors.Is(err, store.ErrAlreadyReconciled) { // a concurrent duplicate got there first
+		run, err = s.Store.RunByID(ctx, run.ID)
+		if err != nil {
+			return nil, err
+		}
+		return s.finish(ctx, org, run, files, started, true)
+	}
+	if err != nil {
+		if problems, ok := export.AsErrors(err); ok {
+			return nil, s.reject(ctx, log, run, files, problems)
+		}
+		return nil, err
+	}
+	if run, err = s.Store.RunByID(ctx, run.ID); err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, org, run, files, started, false)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (r Request) period() (from, to *civil.Date, err error) {
+	if r.Period == nil {
+		if len(r.Files) == 0 {
+			return nil, nil, errors.New("reconcile: the event names neither files nor a period")
+		}
+		return nil, nil, nil
+	}
+	f, err1 := civil.ParseDate(r.Period.From)
+	t, err2 := civil.ParseDate(r.Period.To)
+	if err1 != nil || err2 != nil || t < f {
+		return nil, nil, fmt.Errorf("reconcile: bad period %q..%q: want from ≤ to, YYYY-MM-DD", r.Period.From, r.Period.To)
+	}
+	return &f, &t, nil
+}
+
+// resolve finds the registered files the run covers.
+func (s *Service) resolve(ctx context.Context, org *store.Organization, req Request, from, to *civil.Date) ([]*store.SourceFile, error) {
+	var files []*store.SourceFile
+	if len(req.Files) > 0 {
+		for _, ref := range req.Files {
+			f, err := s.Store.FileByKey(ctx, org.ID, ref.Bucket, ref.Key, ref.ETag)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile: s3://%s/%s is not registered for %s", ref.Bucket, ref.Key, org.Code))
+			}
+			if err != nil {
+				return nil, err
+			}
+			switch f.Status {
+			case "failed":
+				return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile: %s failed validation: %s", f.Key, (&export.Errors{List: f.Errors}).Error()))
+			case "superseded":
+				return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile: %s (etag %s) was replaced by a newer upload", f.Key, f.ETag))
+			}
+			files = append(files, f)
+		}
+	} else {
+		var err error
+		if files, err = s.Store.FilesForPeriod(ctx, org.ID, *from, *to); err != nil {
+			return nil, err
+		}
+	}
+	if len(files) == 0 {
+		return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile: no exports for %s in the period", org.Code))
+	}
+	slices.SortFunc(files, func(a, b *store.SourceFile) int { return int(a.ID - b.ID) })
+	files = slices.CompactFunc(files, func(a, b *store.SourceFile) bool { return a.ID == b.ID })
+	return files, nil
+}
+
+// runKey identifies a run by what it covers, so a retry finds it.
+func runKey(org string, from, to *civil.Date, files []*store.SourceFile) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|", org)
+	if from != nil {
+		fmt.Fprintf(h, "%s..%s|", from, to)
+	}
+	for _, f := range files {
+		fmt.Fprintf(h, "%d,", f.ID)
+	}
+	return org + "-" + hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+func splitKinds(files []*store.SourceFile) (billing, acquiring []*store.SourceFile) {
+	for _, f := range files {
+		if f.Kind == export.Billing {
+			billing = append(billing, f)
+		} else {
+			acquiring = append(acquiring, f)
+		}
+	}
+	return billing, acquiring
+}
+
+func ids(files []*store.SourceFile) []int64 {
+	out := make([]int64, len(files))
+	for i, f := range files {
+		out[i] = f.ID
+	}
+	return out
+}
+
+// match opens every file and runs the matcher into sink.
+func (s *Service) match(ctx context.Context, billing, acquiring []*store.SourceFile, from, to *civil.Date,
+	sink reconcile.Sink) (*reconcile.Summary, []store.FileStats, error) {
+	var problems export.Errors
+	var closers []io.Closer
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	open := func(files []*store.SourceFile) ([]reconcile.Input, error) {
+		var inputs []reconcile.Input
+		for _, f := range files {
+			obj, err := s.Objects.Open(ctx, f.Bucket, f.Key, f.ETag)
+			if err != nil {
+				if errors.Is(err, objstore.ErrNotFound) || errors.Is(err, objstore.ErrChanged) {
+					problems.Add(&export.Error{File: f.Key, Msg: "cannot read the registered upload: " + err.Error()})
+					continue
+				}
+				return nil, err
+			}
+			closers = append(closers, obj.Body)
+			if obj.Size > s.limits().MaxBytes {
+				problems.Add(&export.Error{File: f.Key, Msg: fmt.Sprintf("file too large: %d bytes, the limit is %d", obj.Size, s.limits().MaxBytes)})
+				continue
+			}
+			rd, err := export.NewReader(f.Key, f.Kind, obj.Body, s.limits())
+			if list, ok := export.AsErrors(err); ok {
+				for _, e := range list.List {
+					problems.Add(e)
+				}
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			inputs = append(inputs, reconcile.Input{Name: f.Key, Reader: rd, Size: obj.Size})
+		}
+		return inputs, nil
+	}
+	bin, err := open(billing)
+	if err != nil {
+		return nil, nil, err
+	}
+	ain, err := open(acquiring)
+	if err != nil {
+		return nil, nil, err
+	}
+	if problems.Len() > 0 {
+		return nil, nil, &problems
+	}
+	var opts []reconcile.Option
+	if from != nil {
+		opts = append(opts, reconcile.Within(*from, *to))
+	}
+	sum, err := reconcile.Run(bin, ain, sink, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	var stats []store.FileStats
+	all := slices.Concat(billing, acquiring)
+	for i, in := range slices.Concat(bin, ain) {
+		f := all[i]
+		st := store.FileStats{ID: f.ID, Rows: in.Reader.Rows(), Encoding: in.Reader.Format().Encoding,
+			Delimiter: in.Reader.Format().Delimiter}
+		st.MinDate, st.MaxDate, _ = in.Reader.Dates()
+		stats = append(stats, st)
+	}
+	return sum, stats, nil
+}
+
+func (s *Service) limits() export.Limits {
+	l := s.Limits
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = export.DefaultMaxBytes
+	}
+	return l
+}
+
+// reject records a run's bad input: each file failed with its own problems,
+// and the run failed with a readable summary.
+func (s *Service) reject(ctx context.Context, log *slog.Logger, run *store.Run, files []*store.SourceFile, problems *export.Errors) error {
+	perFile := map[int64][]*export.Error{}
+	for _, f := range files {
+		if errs := problems.ForFile(f.Key); len(errs) > 0 {
+			perFile[f.ID] = errs
+		}
+	}
+	reason := fmt.Sprintf("%d problem(s) in the exports: %s", problems.Len(), problems.Error())
+	if err := s.Store.FailFiles(ctx, perFile); err != nil {
+		return err
+	}
+	if err := s.Store.FailRun(ctx, run.ID, reason); err != nil {
+		return err
+	}
+	log.Warn("exports rejected", "step", "reconcile", "problems", problems.Len(), "files_failed", len(perFile))
+	return fault.New(fault.Invalid, fmt.Errorf("reconcile run %d: %s", run.ID, reason))
+}
+
+// finish writes the reports if they are missing and builds the result.
+func (s *Service) finish(ctx context.Context, org *store.Organization, run *store.Run, files []*store.SourceFile,
+	started time.Time, already bool) (*Result, error) {
+	if run.ReportCSVKey == "" || run.ReportHTMLKey == "" {
+		if err := s.writeReports(ctx, org, run, files); err != nil {
+			return nil, err
+		}
+	}
+	res := &Result{RunID: run.ID, Org: org.Code, Status: run.Status, Reconciled: true, AlreadyDone: already,
+		BillingRows: run.BillingRows, AcquiringRows: run.AcquiringRows, Matched: run.Matched, Mismatched: run.Mismatched,
+		BillingOnly: run.BillingOnly, AcquiringOnly: run.AcquiringOnly,
+		BillingSum: run.BillingSum.StringFixed(2), AcquiringSum: run.AcquiringSum.StringFixed(2),
+		Difference: run.BillingSum.Sub(run.AcquiringSum).StringFixed(2),
+		ReportCSV:  "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
+		DurationMillis: s.now().Sub(started).Milliseconds()}
+	days, err := s.Store.ReconDays(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	res.Days = len(days)
+	s.Log.Info("reconciled", "step", "reconcile", "run_id", run.ID, "org", org.Code, "already_done", already,
+		"days", res.Days, "billing_rows", res.BillingRows, "acquiring_rows", res.AcquiringRows, "matched", res.Matched,
+		"mismatched", res.Mismatched, "billing_only", res.BillingOnly, "acquiring_only", res.AcquiringOnly,
+		"duration_ms", res.DurationMillis)
+	return res, nil
+}
+
+// writeReports renders both reports from the database into temporary files
+// (bounded memory however many discrepancies) and uploads them.
+func (s *Service) writeReports(ctx context.Context, org *store.Organization, run *store.Run, files []*store.SourceFile) error {
+	days, err := s.Store.ReconDays(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	list := func(fn func(*reconcile.Discrepancy) error) error { return s.Store.EachDiscrepancy(ctx, run.ID, fn) }
+	var names []string
+	for _, f := range files {
+		names = append(names, fmt.Sprintf("%s: s3://%s/%s", f.Kind, f.Bucket, f.Key))
+	}
+	meta := report.Meta{RunID: run.ID, OrgCode: org.Code, OrgName: org.Name, Files: names, GeneratedAt: s.now()}
+	prefix := "reports/" + strconv.FormatInt(run.ID, 10) + "/"
+	csvKey, htmlKey := prefix+"discrepancies.csv", prefix+"report.html"
+	if err := s.upload(ctx, csvKey, "text/csv; charset=utf-8", func(w io.Writer) error {
+		_, err := report.WriteCSV(w, list)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := s.upload(ctx, htmlKey, "text/html; charset=utf-8", func(w io.Writer) error {
+		return report.WriteHTML(w, meta, days, list)
+	}); err != nil {
+		return err
+	}
+	run.ReportCSVKey, run.ReportHTMLKey = csvKey, htmlKey
+	return s.Store.SetRunReports(ctx, run.ID, csvKey, htmlKey)
+}
+
+func (s *Service) upload(ctx context.Context, key, contentType string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp("", "report-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := write(tmp); err != nil {
+		return fmt.Errorf("render %s: %w", key, err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return s.Objects.Put(ctx, s.ReportBucket, key, contentType, tmp)
+}
