@@ -178,7 +178,7 @@ func newChart(days []reconcile.Day) chart {
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"money": func(k money.Kopecks) string { return groupThousands(k) },
-	"diff": func(d reconcile.Day) money.Kopecks { return d.Difference() },
+	"diff":  func(d reconcile.Day) money.Kopecks { return d.Difference() },
 	"status": func(s reconcile.Status) string {
 		switch s {
 		case reconcile.Mismatch:

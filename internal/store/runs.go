@@ -122,9 +122,9 @@ var ErrAlreadyReconciled = errors.New("run already reconciled")
 
 // FileStats is what reconciliation learned about one input file.
 type FileStats struct {
-	ID                 int64
-	Rows               int
-	MinDate, MaxDate   civil.Date
+	ID                  int64
+	Rows                int
+	MinDate, MaxDate    civil.Date
 	Encoding, Delimiter string
 }
 

@@ -1,0 +1,230 @@
+// Package ingest is the upload trigger: for each uploaded export it checks
+// the header, registers the file once per (bucket, key, etag), and starts a
+// run when both sides of an organisation's exports are there. Events may
+// come twice or out of order; neither registers nor starts anything twice.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gispayments/gis-payments/internal/export"
+	"github.com/gispayments/gis-payments/internal/fault"
+	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/recon"
+	"github.com/gispayments/gis-payments/internal/store"
+)
+
+// Starter starts a state machine execution. A second start with the same
+// name must succeed without starting anything (started=false).
+type Starter interface {
+	Start(ctx context.Context, name string, input []byte) (started bool, err error)
+}
+
+// Service handles upload events.
+type Service struct {
+	Store   *store.Store
+	Objects *objstore.Store
+	Starter Starter
+	Limits  export.Limits
+	Log     *slog.Logger
+}
+
+// FileResult says what became of one uploaded object.
+type FileResult struct {
+	Key       string          `json:"key"`
+	FileID    int64           `json:"file_id,omitempty"`
+	Org       string          `json:"org,omitempty"`
+	Kind      export.Kind     `json:"kind,omitempty"`
+	Status    string          `json:"status"` // registered | failed | superseded | ignored
+	Duplicate bool            `json:"duplicate,omitempty"`
+	Errors    []*export.Error `json:"errors,omitempty"`
+	// Execution is set when this upload completed a pair and a run was asked for.
+	Execution *Execution `json:"execution,omitempty"`
+	Waiting   string     `json:"waiting,omitempty"`
+}
+
+// Execution is a run start: its deterministic name and its input.
+type Execution struct {
+	Name    string        `json:"name"`
+	Started bool          `json:"started"`
+	Input   recon.Request `json:"input"`
+}
+
+// Result is the handler's output.
+type Result struct {
+	Files []FileResult `json:"files"`
+}
+
+// Handle processes every record of an S3 event. A record that cannot be
+// processed for a transient reason fails the whole event, so S3/Lambda
+// retries it; the records already done are recognised as duplicates.
+func (s *Service) Handle(ctx context.Context, ev events.S3Event) (*Result, error) {
+	res := &Result{}
+	for _, rec := range ev.Records {
+		fr, err := s.handleRecord(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		res.Files = append(res.Files, *fr)
+	}
+	return res, nil
+}
+
+// location is what an incoming key says: incoming/<kind>/<org>/<name>.
+type location struct {
+	kind export.Kind
+	org  string
+	name string
+}
+
+func parseKey(key string) (location, error) {
+	parts := strings.Split(key, "/")
+	if len(parts) != 4 || parts[0] != "incoming" {
+		return location{}, fmt.Errorf("not an export: keys look like incoming/<billing|acquiring>/<org>/<file>.csv")
+	}
+	kind, ok := export.ParseKind(parts[1])
+	if !ok {
+		return location{}, fmt.Errorf("unknown kind %q: the folder must be billing or acquiring", parts[1])
+	}
+	if parts[2] == "" || parts[3] == "" {
+		return location{}, fmt.Errorf("the key lacks an organisation or a file name")
+	}
+	return location{kind: kind, org: parts[2], name: parts[3]}, nil
+}
+
+func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*FileResult, error) {
+	bucket := rec.S3.Bucket.Name
+	// Keys arrive URL-encoded, with '+' for spaces (Cyrillic names included).
+	key, err := url.QueryUnescape(rec.S3.Object.Key)
+	if err != nil {
+		return nil, fault.New(fault.Invalid, fmt.Errorf("upload: undecodable key %q: %w", rec.S3.Object.Key, err))
+	}
+	fr := &FileResult{Key: key}
+	log := s.Log.With("step", "upload", "bucket", bucket, "key", key)
+	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
+		fr.Status = "ignored"
+		return fr, nil
+	}
+	loc, err := parseKey(key)
+	if err != nil {
+		fr.Status, fr.Errors = "ignored", []*export.Error{{File: key, Msg: err.Error()}}
+		log.Warn("upload ignored", "reason", err.Error())
+		return fr, nil
+	}
+	fr.Org, fr.Kind = loc.org, loc.kind
+	org, err := s.Store.OrganizationByCode(ctx, loc.org)
+	if errors.Is(err, store.ErrNotFound) {
+		fr.Status, fr.Errors = "ignored", []*export.Error{{File: key, Msg: fmt.Sprintf("unknown organisation %q: ask an administrator to configure it", loc.org)}}
+		log.Warn("upload for an unknown organisation")
+		return fr, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	file := &store.SourceFile{OrganizationID: org.ID, Bucket: bucket, Key: key,
+		ETag: strings.Trim(rec.S3.Object.ETag, `"`), VersionID: rec.S3.Object.VersionID,
+		Sequencer: rec.S3.Object.Sequencer, Kind: loc.kind, Size: rec.S3.Object.Size}
+	format, problems, err := s.checkHeader(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	file.Encoding, file.Delimiter, file.Errors = format.Encoding, format.Delimiter, problems
+	reg, created, err := s.Store.RegisterFile(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	fr.FileID, fr.Status, fr.Duplicate, fr.Errors = reg.ID, reg.Status, !created, reg.Errors
+	log = log.With("file_id", reg.ID, "org", org.Code, "kind", loc.kind)
+	log.Info("upload registered", "status", reg.Status, "duplicate", !created, "size", reg.Size, "problems", len(reg.Errors))
+	if reg.Status != "registered" {
+		return fr, nil
+	}
+	other := export.Acquiring
+	if loc.kind == export.Acquiring {
+		other = export.Billing
+	}
+	pair, err := s.Store.PendingFile(ctx, org.ID, other)
+	if errors.Is(err, store.ErrNotFound) {
+		fr.Waiting = fmt.Sprintf("waiting for the %s export of %s", other, org.Code)
+		return fr, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	files := []*store.SourceFile{reg, pair}
+	if reg.Kind == export.Acquiring {
+		files = []*store.SourceFile{pair, reg}
+	}
+	exec := &Execution{Name: ExecutionName(org.Code, reg), Input: recon.Request{Org: org.Code}}
+	for _, f := range files {
+		exec.Input.Files = append(exec.Input.Files, recon.FileRef{Bucket: f.Bucket, Key: f.Key, ETag: f.ETag})
+	}
+	exec.Input.ExecutionName = exec.Name
+	input, err := json.Marshal(exec.Input)
+	if err != nil {
+		return nil, err
+	}
+	if exec.Started, err = s.Starter.Start(ctx, exec.Name, input); err != nil {
+		return nil, err
+	}
+	fr.Execution = exec
+	log.Info("run requested", "execution", exec.Name, "started", exec.Started)
+	return fr, nil
+}
+
+// checkHeader reads the first bytes of the upload and validates the header
+// the way the reconciler will; a bad header is a registered failure, not
+// an error of the trigger.
+func (s *Service) checkHeader(ctx context.Context, f *store.SourceFile) (export.Format, []*export.Error, error) {
+	limits := s.Limits
+	if limits.MaxBytes <= 0 {
+		limits.MaxBytes = export.DefaultMaxBytes
+	}
+	obj, err := s.Objects.OpenPrefix(ctx, f.Bucket, f.Key, headerBytes)
+	if errors.Is(err, objstore.ErrNotFound) {
+		return export.Format{}, []*export.Error{{File: f.Key, Msg: "the uploaded object is gone"}}, nil
+	}
+	if err != nil {
+		return export.Format{}, nil, err
+	}
+	defer obj.Body.Close()
+	if f.Size == 0 {
+		f.Size = obj.Size
+	}
+	if obj.Size > limits.MaxBytes {
+		return export.Format{}, []*export.Error{{File: f.Key, Msg: fmt.Sprintf("file too large: %d bytes, the limit is %d", obj.Size, limits.MaxBytes)}}, nil
+	}
+	rd, err := export.NewReader(f.Key, f.Kind, obj.Body, export.Limits{MaxBytes: headerBytes + 1})
+	if list, ok := export.AsErrors(err); ok {
+		return export.Format{}, list.List, nil
+	}
+	if err != nil {
+		return export.Format{}, nil, err
+	}
+	return rd.Format(), nil, nil
+}
+
+// headerBytes is how much of an upload the trigger reads: the sniff window.
+const headerBytes = 64 << 10
+
+// ExecutionName is deterministic in the upload (bucket, key, etag): a
+// repeated event asks for the same execution, which Step Functions starts
+// once. Names are at most 80 characters of [A-Za-z0-9-_].
+func ExecutionName(org string, f *store.SourceFile) string {
+	h := sha256.Sum256([]byte(f.Bucket + "\x00" + f.Key + "\x00" + f.ETag))
+	name := fmt.Sprintf("%s-%s-%s", org, f.Kind, hex.EncodeToString(h[:])[:16])
+	if len(name) > 80 {
+		name = name[len(name)-80:]
+	}
+	return name
+}
