@@ -110,7 +110,7 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 		return nil, fault.New(fault.Invalid, fmt.Errorf("upload: undecodable key %q: %w", rec.S3.Object.Key, err))
 	}
 	fr := &FileResult{Key: key}
-	log := s.Log.With("step", "upload", "bucket", bucket, "key", key)
+	log := s.Log.With("bucket", bucket, "key", key)
 	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
 		fr.Status = "ignored"
 		return fr, nil

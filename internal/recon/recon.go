@@ -323,7 +323,7 @@ func (s *Service) reject(ctx context.Context, log *slog.Logger, run *store.Run, 
 	if err := s.Store.FailRun(ctx, run.ID, reason); err != nil {
 		return err
 	}
-	log.Warn("exports rejected", "step", "reconcile", "problems", problems.Len(), "files_failed", len(perFile))
+	log.Warn("exports rejected", "problems", problems.Len(), "files_failed", len(perFile))
 	return fault.New(fault.Invalid, fmt.Errorf("reconcile run %d: %s", run.ID, reason))
 }
 
@@ -347,7 +347,7 @@ func (s *Service) finish(ctx context.Context, org *store.Organization, run *stor
 		return nil, err
 	}
 	res.Days = len(days)
-	s.Log.Info("reconciled", "step", "reconcile", "run_id", run.ID, "org", org.Code, "already_done", already,
+	s.Log.Info("reconciled", "run_id", run.ID, "org", org.Code, "already_done", already,
 		"days", res.Days, "billing_rows", res.BillingRows, "acquiring_rows", res.AcquiringRows, "matched", res.Matched,
 		"mismatched", res.Mismatched, "billing_only", res.BillingOnly, "acquiring_only", res.AcquiringOnly,
 		"duration_ms", res.DurationMillis)

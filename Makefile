@@ -1,0 +1,40 @@
+# gis-payments: `make run` runs the pipeline locally, `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+FUNCTIONS := $(notdir $(wildcard functions/*))
+VERSITYGW_VERSION := v1.8.0
+export PGPASSWORD ?= postgres
+export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gis_payments_test?sslmode=disable
+
+.PHONY: help build build-lambda run test bench db clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build the function binaries and local tools into bin/
+	$(GO) build -o bin/ ./functions/... ./tools/...
+
+build-lambda: ## build each function for Lambda (provided.al2023, arm64) into bin/lambda/<name>/bootstrap
+	@for f in $(FUNCTIONS); do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	    -o bin/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+bin/versitygw:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+run: build bin/versitygw ## run the pipeline locally: Postgres, a local S3 server, upload the sample exports, reconcile
+	scripts/run-local.sh
+
+db: ## make sure Postgres runs and the test database exists
+	scripts/postgres.sh gis_payments_test
+
+test: db ## run every test (unit, Postgres and S3 integration)
+	$(GO) test -count=1 ./...
+
+bench: db ## benchmarks: 300k+300k reconciliation, COPY vs INSERT
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/reconcile/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/store/
+
+clean: ## remove build output and local state
+	rm -rf bin .local

@@ -1,0 +1,17 @@
+// Command reconciler is the state machine's first step: it reconciles an
+// organisation's billing export against its bank registry and writes the
+// results and the discrepancy report.
+package main
+
+import (
+	"github.com/gispayments/gis-payments/internal/app"
+	"github.com/gispayments/gis-payments/internal/lambdaio"
+	"github.com/gispayments/gis-payments/internal/recon"
+)
+
+func main() {
+	a := app.MustOpen("reconcile", "EXPORTS_BUCKET")
+	svc := &recon.Service{Store: a.Store, Objects: a.Objects, ReportBucket: a.Config.ExportsBucket,
+		Limits: a.Config.Limits, Log: a.Log}
+	lambdaio.Main(svc.Reconcile)
+}

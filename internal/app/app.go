@@ -1,0 +1,56 @@
+// Package app wires what every function needs at cold start: the logger,
+// the configuration, the database and S3. Functions keep only their own
+// wiring in main.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/gispayments/gis-payments/internal/config"
+	"github.com/gispayments/gis-payments/internal/logging"
+	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/store"
+)
+
+// App is a function's shared dependencies.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Store   *store.Store
+	Objects *objstore.Store
+}
+
+// MustOpen opens everything or exits: a function that cannot start should
+// fail its init, visibly, rather than every invocation.
+func MustOpen(step string, required ...string) *App {
+	log := logging.New(step)
+	ctx := context.Background()
+	cfg, err := config.Load(append([]string{"DATABASE_URL"}, required...)...)
+	fail := func(what string, err error) { Fail(log, what, err) }
+	if err != nil {
+		fail("config", err)
+	}
+	log.Debug("config", "config", cfg)
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		fail("database", err)
+	}
+	if cfg.Migrate {
+		if err := st.Migrate(ctx); err != nil {
+			fail("migrate", err)
+		}
+	}
+	objs, err := objstore.New(ctx)
+	if err != nil {
+		fail("s3", err)
+	}
+	return &App{Config: cfg, Log: log, Store: st, Objects: objs}
+}
+
+// Fail logs why a function cannot start and exits non-zero.
+func Fail(log *slog.Logger, what string, err error) {
+	log.Error("start failed", "what", what, "error", err.Error())
+	os.Exit(1)
+}

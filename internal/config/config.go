@@ -1,0 +1,87 @@
+// Package config reads the environment once at start. Every variable is
+// listed in README.md; secrets are masked when the config is logged.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+
+	"github.com/gispayments/gis-payments/internal/export"
+)
+
+// Config is what the functions need from the environment.
+type Config struct {
+	DatabaseURL     string // DATABASE_URL
+	Migrate         bool   // DB_MIGRATE: apply migrations at cold start (local runs)
+	ExportsBucket   string // EXPORTS_BUCKET: incoming/ exports and reports/
+	ArchiveBucket   string // ARCHIVE_BUCKET: signed requests and responses
+	StateMachineARN string // STATE_MACHINE_ARN: empty outside AWS
+	Limits          export.Limits
+}
+
+// Load reads the environment; required names the variables that must be set.
+func Load(required ...string) (Config, error) {
+	c := Config{
+		DatabaseURL:     os.Getenv("DATABASE_URL"),
+		Migrate:         os.Getenv("DB_MIGRATE") == "1" || os.Getenv("DB_MIGRATE") == "true",
+		ExportsBucket:   os.Getenv("EXPORTS_BUCKET"),
+		ArchiveBucket:   os.Getenv("ARCHIVE_BUCKET"),
+		StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
+	}
+	for _, name := range required {
+		if os.Getenv(name) == "" {
+			return c, fmt.Errorf("config: %s is not set", name)
+		}
+	}
+	var err error
+	if c.Limits.MaxBytes, err = intVar("MAX_EXPORT_BYTES", export.DefaultMaxBytes); err != nil {
+		return c, err
+	}
+	rows, err := intVar("MAX_EXPORT_ROWS", export.DefaultMaxRows)
+	c.Limits.MaxRows = int(rows)
+	return c, err
+}
+
+func intVar(name string, def int64) (int64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("config: %s=%q is not a positive whole number", name, v)
+	}
+	return n, nil
+}
+
+// LogValue shows the configuration with the database password masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("database", maskURL(c.DatabaseURL)),
+		slog.Bool("migrate", c.Migrate),
+		slog.String("exports_bucket", c.ExportsBucket),
+		slog.String("archive_bucket", c.ArchiveBucket),
+		slog.String("state_machine", c.StateMachineARN),
+		slog.Int64("max_export_bytes", c.Limits.MaxBytes),
+		slog.Int("max_export_rows", c.Limits.MaxRows),
+	)
+}
+
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || raw == "" {
+		return ""
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

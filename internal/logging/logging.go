@@ -1,0 +1,27 @@
+// Package logging builds the JSON logger every function uses: Lambda's own
+// handler (with the request id) inside Lambda, plain JSON on stderr
+// outside, so stdout stays free for the result. LOG_LEVEL sets the level.
+package logging
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// New returns a logger tagged with the step name.
+func New(step string) *slog.Logger {
+	var h slog.Handler
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		h = lambdacontext.NewLogHandler()
+	} else {
+		var level slog.Level
+		level.UnmarshalText([]byte(strings.ToUpper(os.Getenv("LOG_LEVEL"))))
+		h = slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	}
+	l := slog.New(h).With("step", step)
+	slog.SetDefault(l)
+	return l
+}
