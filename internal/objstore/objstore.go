@@ -83,8 +83,14 @@ func (s *Store) Open(ctx context.Context, bucket, key, etag string) (*Object, er
 	if err != nil {
 		return nil, wrap("get", bucket, key, err)
 	}
-	return &Object{Body: out.Body, Size: aws.ToInt64(out.ContentLength), ETag: trimETag(aws.ToString(out.ETag)),
-		VersionID: aws.ToString(out.VersionId)}, nil
+	obj := &Object{Body: out.Body, Size: aws.ToInt64(out.ContentLength), ETag: trimETag(aws.ToString(out.ETag)),
+		VersionID: aws.ToString(out.VersionId)}
+	// Not every S3-compatible server honours If-Match: check the answer too.
+	if etag != "" && obj.ETag != "" && obj.ETag != trimETag(etag) {
+		out.Body.Close()
+		return nil, fmt.Errorf("objstore: get s3://%s/%s: %w", bucket, key, ErrChanged)
+	}
+	return obj, nil
 }
 
 // OpenPrefix streams at most the first n bytes of an object (a ranged GET),

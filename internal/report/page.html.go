@@ -13,6 +13,7 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 table { border-collapse: collapse; margin: 8px 0 24px; }
 th, td { border: 1px solid #d0d7de; padding: 4px 8px; }
 th { background: #f6f8fa; text-align: left; }
+td.d { white-space: nowrap; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: 600; background: #f6f8fa; }
 .bad { color: #cf222e; }
@@ -36,7 +37,7 @@ svg text { font-size: 11px; fill: #57606a; }
 <h2>По дням</h2>
 <table>
 <tr><th>День</th><th>Биллинг, шт.</th><th>Биллинг, ₽</th><th>Банк, шт.</th><th>Банк, ₽</th><th>Совпало</th><th>Расхождение сумм</th><th>Только биллинг</th><th>Только банк</th><th>Разница, ₽</th></tr>
-{{range .Days}}<tr><td>{{.Day}}</td><td class="n">{{.BillingCount}}</td><td class="n">{{money .BillingSum}}</td><td class="n">{{.AcquiringCount}}</td><td class="n">{{money .AcquiringSum}}</td><td class="n">{{.Matched}}</td><td class="n">{{.Mismatched}}</td><td class="n">{{.BillingOnly}}</td><td class="n">{{.AcquiringOnly}}</td><td class="n {{if eq (diff .) 0}}ok{{else}}bad{{end}}">{{money (diff .)}}</td></tr>
+{{range .Days}}<tr><td class="d">{{.Day}}</td><td class="n">{{.BillingCount}}</td><td class="n">{{money .BillingSum}}</td><td class="n">{{.AcquiringCount}}</td><td class="n">{{money .AcquiringSum}}</td><td class="n">{{.Matched}}</td><td class="n">{{.Mismatched}}</td><td class="n">{{.BillingOnly}}</td><td class="n">{{.AcquiringOnly}}</td><td class="n {{if eq (diff .) 0}}ok{{else}}bad{{end}}">{{money (diff .)}}</td></tr>
 {{end}}<tr class="total"><td>Итого</td><td class="n">{{.Total.BillingCount}}</td><td class="n">{{money .Total.BillingSum}}</td><td class="n">{{.Total.AcquiringCount}}</td><td class="n">{{money .Total.AcquiringSum}}</td><td class="n">{{.Total.Matched}}</td><td class="n">{{.Total.Mismatched}}</td><td class="n">{{.Total.BillingOnly}}</td><td class="n">{{.Total.AcquiringOnly}}</td><td class="n {{if eq (diff .Total) 0}}ok{{else}}bad{{end}}">{{money (diff .Total)}}</td></tr>
 </table>
 
@@ -44,7 +45,7 @@ svg text { font-size: 11px; fill: #57606a; }
 {{if not .Rows}}<p class="ok">Расхождений нет.</p>{{else}}
 <table>
 <tr><th>День</th><th>Что</th><th>Счёт</th><th>Поставщик</th><th>Услуга</th><th>Биллинг, ₽</th><th>Банк, ₽</th><th>Разница, ₽</th><th>Операция</th><th>Где</th></tr>
-{{range .Rows}}<tr><td>{{.Day}}</td><td>{{status .Status}}</td><td>{{.BillNumber}}</td><td>{{.SupplierID}}</td><td>{{.ServiceID}}</td><td class="n">{{if .BillingMain}}{{total . "b"}}{{else}}—{{end}}</td><td class="n">{{if .AcquiringMain}}{{total . "a"}}{{else}}—{{end}}</td><td class="n bad">{{rowdiff .}}</td><td>{{.OrderID}}</td><td>{{.BillingRef}} {{.AcquiringRef}}</td></tr>
+{{range .Rows}}<tr><td class="d">{{.Day}}</td><td>{{status .Status}}</td><td>{{.BillNumber}}</td><td>{{.SupplierID}}</td><td>{{.ServiceID}}</td><td class="n">{{if .BillingMain}}{{total . "b"}}{{else}}—{{end}}</td><td class="n">{{if .AcquiringMain}}{{total . "a"}}{{else}}—{{end}}</td><td class="n bad">{{rowdiff .}}</td><td>{{.OrderID}}</td><td>{{.BillingRef}} {{.AcquiringRef}}</td></tr>
 {{end}}</table>
 {{if .More}}<p>И ещё {{.More}} — полный список в CSV-отчёте.</p>{{end}}{{end}}
 </body>

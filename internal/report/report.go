@@ -157,7 +157,7 @@ func newChart(days []reconcile.Day) chart {
 	for _, d := range days {
 		top = max(top, d.BillingSum, d.AcquiringSum)
 	}
-	c.Max = top.String()
+	c.Max = groupThousands(top)
 	plot := chartHeight - chartTop - chartBottom
 	scale := func(k money.Kopecks) int { return int(int64(k) * int64(plot) / int64(top)) }
 	for i, d := range days {
@@ -168,6 +168,9 @@ func newChart(days []reconcile.Day) chart {
 			name  string
 		}{{d.BillingSum, "billing", "Биллинг"}, {d.AcquiringSum, "acquiring", "Банк"}} {
 			h := scale(side.sum)
+			if h == 0 && side.sum > 0 {
+				h = 1 // a small day stays visible beside a large one
+			}
 			c.Bars = append(c.Bars, bar{X: x + 4 + j*18, Y: chartTop + plot - h, W: 16, H: h, Class: side.class,
 				Title: fmt.Sprintf("%s %s: %s", d.Day, side.name, side.sum)})
 		}
