@@ -80,7 +80,8 @@ type Summary struct {
 	Total Day   `json:"total"`
 }
 
-func (d *Day) add(o *Day) {
+// Add adds o's counts and sums to d.
+func (d *Day) Add(o *Day) {
 	d.BillingCount += o.BillingCount
 	d.AcquiringCount += o.AcquiringCount
 	d.BillingSum += o.BillingSum
@@ -417,7 +418,7 @@ func (m *matcher) summary() *Summary {
 	s := &Summary{Days: make([]Day, 0, len(m.days))}
 	for _, d := range m.days {
 		s.Days = append(s.Days, *d)
-		s.Total.add(d)
+		s.Total.Add(d)
 	}
 	slices.SortFunc(s.Days, func(a, b Day) int { return int(a.Day - b.Day) })
 	return s

@@ -116,7 +116,7 @@ func TestReconcile(t *testing.T) {
 			for _, d := range sum.Days {
 				days = append(days, fmt.Sprintf("%s %s %s %s %d/%d/%d/%d", d.Day, d.BillingSum, d.AcquiringSum,
 					d.Difference(), d.Matched, d.Mismatched, d.BillingOnly, d.AcquiringOnly))
-				total.add(&d)
+				total.Add(&d)
 			}
 			if strings.Join(days, "\n") != strings.Join(tt.days, "\n") {
 				t.Errorf("days:\n%s\nwant:\n%s", strings.Join(days, "\n"), strings.Join(tt.days, "\n"))

@@ -94,7 +94,7 @@ type page struct {
 func WriteHTML(w io.Writer, meta Meta, days []reconcile.Day, list Discrepancies) error {
 	p := page{Meta: meta, Days: days, Generated: meta.GeneratedAt.In(civil.Moscow).Format("02.01.2006 15:04 MST")}
 	for i := range days {
-		addDay(&p.Total, &days[i])
+		p.Total.Add(&days[i])
 	}
 	err := list(func(d *reconcile.Discrepancy) error {
 		if len(p.Rows) < MaxHTMLRows {
@@ -110,18 +110,6 @@ func WriteHTML(w io.Writer, meta Meta, days []reconcile.Day, list Discrepancies)
 	}
 	p.Chart = newChart(days)
 	return pageTemplate.Execute(w, p)
-}
-
-func addDay(t, d *reconcile.Day) {
-	t.BillingCount += d.BillingCount
-	t.AcquiringCount += d.AcquiringCount
-	t.BillingSum += d.BillingSum
-	t.AcquiringSum += d.AcquiringSum
-	t.Matched += d.Matched
-	t.MatchedSum += d.MatchedSum
-	t.Mismatched += d.Mismatched
-	t.BillingOnly += d.BillingOnly
-	t.AcquiringOnly += d.AcquiringOnly
 }
 
 // chart is an inline SVG of billing and bank sums per day.
