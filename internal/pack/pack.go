@@ -1,0 +1,211 @@
+// Package pack is the packer step: it turns a reconciled run's payments
+// into GIS packages (at most 500 bank notifications or 250 supplier
+// notifications each), fixes their GUIDs in Postgres before any XML
+// exists, builds and signs each request, and archives it to S3. Running it
+// again for the same run creates nothing new: it finishes what is left.
+package pack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/fault"
+	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/store"
+)
+
+// Signer signs a request element in place (an enveloped signature).
+type Signer interface {
+	Sign(el *etree.Element) error
+}
+
+// Service runs the step.
+type Service struct {
+	Store         *store.Store
+	Objects       *objstore.Store
+	ArchiveBucket string
+	Signer        Signer
+	// PackageSize caps items per package below the schema's maximum
+	// (0: the maximum, 500 or 250).
+	PackageSize       int
+	OperatorSignature bool
+	Workers           int // parallel builders; 0: GOMAXPROCS
+	Log               *slog.Logger
+	Now               func() time.Time
+}
+
+// Request is the step's event.
+type Request struct {
+	RunID int64 `json:"run_id"`
+}
+
+// Result is the step's output: ids and counts.
+type Result struct {
+	RunID          int64   `json:"run_id"`
+	PackageIDs     []int64 `json:"package_ids"`
+	Packages       int     `json:"packages"`
+	Payments       int     `json:"payments"`
+	HeldBack       int     `json:"held_back"`
+	AlreadyLoaded  int     `json:"already_loaded"`
+	Signed         int     `json:"signed_now"`
+	Resumed        bool    `json:"resumed,omitempty"`
+	DurationMillis int64   `json:"duration_ms"`
+}
+
+// Operation is the import an organisation of this kind sends.
+func Operation(kind string) gisxml.Operation {
+	if kind == "ufkr" {
+		return gisxml.Notifications
+	}
+	return gisxml.SupplierNotifications
+}
+
+// Pack packs, signs and archives a run's payments.
+func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
+	started := s.now()
+	if req.RunID <= 0 {
+		return nil, fault.New(fault.Invalid, errors.New("pack: the event has no run_id"))
+	}
+	packing, err := s.Store.PreparePackages(ctx, req.RunID, s.plan)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrNotReady) {
+		return nil, fault.New(fault.Invalid, fmt.Errorf("pack: %w", err))
+	}
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := s.Store.PackagesOfRun(ctx, req.RunID)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := s.signAll(ctx, packing.Org, pkgs)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{RunID: req.RunID, PackageIDs: packing.PackageIDs, Packages: len(packing.PackageIDs),
+		Payments: packing.Payments, HeldBack: packing.Held, AlreadyLoaded: packing.AlreadyLoaded, Signed: signed,
+		Resumed: packing.Resumed, DurationMillis: s.now().Sub(started).Milliseconds()}
+	if res.PackageIDs == nil {
+		res.PackageIDs = []int64{}
+	}
+	s.Log.Info("packed", "run_id", req.RunID, "org", packing.Org.Code, "packages", res.Packages, "payments", res.Payments,
+		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "signed_now", signed, "resumed", res.Resumed,
+		"duration_ms", res.DurationMillis)
+	return res, nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func recipient(org *store.Organization) *gisxml.Recipient {
+	return &gisxml.Recipient{INN: org.INN, KPP: org.KPP, Name: org.Name, BankName: org.BankName, BankBIK: org.BankBIK,
+		PaymentRecipient: org.PaymentRecipient, OperatingAccount: org.OperatingAccount,
+		CorrespondentAccount: org.CorrespondentAccount}
+}
+
+func notification(c *store.Candidate, transportGUID string) gisxml.Notification {
+	return gisxml.Notification{TransportGUID: transportGUID, OrderID: c.OrderID, OrderDate: c.OrderDate, Amount: c.Amount,
+		PaymentDocumentID: c.PaymentDocumentID, ServiceID: c.GISServiceID, UnifiedAccountNumber: c.UnifiedAccountNumber,
+		AccountNumber: c.AccountNumber, Purpose: c.Purpose, Month: c.Month, Year: c.Year}
+}
+
+// plan gives each sendable candidate a TransportGUID, holds back the rest
+// with the reason, and cuts the sendable ones into packages.
+func (s *Service) plan(org *store.Organization, candidates []store.Candidate) ([]store.PlannedPackage, []store.Hold, error) {
+	op := Operation(org.Kind)
+	if op == gisxml.Notifications {
+		if err := gisxml.CheckRecipient(recipient(org)); err != nil {
+			return nil, nil, fault.New(fault.Invalid, fmt.Errorf("organisation %s: %w", org.Code, err))
+		}
+	}
+	size := op.MaxItems()
+	if s.PackageSize > 0 && s.PackageSize < size {
+		size = s.PackageSize
+	}
+	var packages []store.PlannedPackage
+	var holds []store.Hold
+	for i := range candidates {
+		c := &candidates[i]
+		guid := uuid.NewString()
+		n := notification(c, guid)
+		if err := op.Check(&n); err != nil {
+			holds = append(holds, store.Hold{ReconRowID: c.ReconRowID, Reason: err.Error()})
+			continue
+		}
+		if len(packages) == 0 || len(packages[len(packages)-1].Payments) == size {
+			packages = append(packages, store.PlannedPackage{MessageGUID: uuid.NewString(), Operation: string(op)})
+		}
+		last := &packages[len(packages)-1]
+		last.Payments = append(last.Payments, store.PlannedPayment{Candidate: c, TransportGUID: guid})
+	}
+	return packages, holds, nil
+}
+
+// signAll builds, signs and archives every package still in status built,
+// a few at a time; it returns how many it signed.
+func (s *Service) signAll(ctx context.Context, org *store.Organization, pkgs []store.Package) (int, error) {
+	workers := s.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	signed := 0
+	for _, p := range pkgs {
+		if p.Status != "built" {
+			continue
+		}
+		signed++
+		g.Go(func() error { return s.signOne(ctx, org, p) })
+	}
+	return signed, g.Wait()
+}
+
+// ArchiveKey is where a package's signed request is kept.
+func ArchiveKey(p store.Package) string {
+	d := p.CreatedAt.In(civil.Moscow)
+	return fmt.Sprintf("archive/%04d/%02d/%02d/%d/%d.request.xml", d.Year(), d.Month(), d.Day(), p.RunID, p.ID)
+}
+
+func (s *Service) signOne(ctx context.Context, org *store.Organization, p store.Package) error {
+	items, err := s.Store.PackageItems(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	notes := make([]gisxml.Notification, len(items))
+	for i := range items {
+		notes[i] = notification(&items[i].Candidate, items[i].TransportGUID)
+	}
+	hdr := gisxml.Header{Date: s.now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
+		OperatorSignature: s.OperatorSignature}
+	doc, req, err := gisxml.Build(gisxml.Operation(p.Operation), hdr, recipient(org), notes)
+	if err != nil {
+		return fmt.Errorf("pack: package %d: %w", p.ID, err)
+	}
+	if err := s.Signer.Sign(req); err != nil {
+		return fmt.Errorf("pack: sign package %d: %w", p.ID, err)
+	}
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return err
+	}
+	key := ArchiveKey(p)
+	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", bytes.NewReader(buf.Bytes())); err != nil {
+		return err
+	}
+	return s.Store.MarkPackageSigned(ctx, p.ID, key)
+}

@@ -1,0 +1,320 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/money"
+)
+
+// Candidate is a reconciled payment the packer may load: the bank side of
+// a recon row, which is what GIS is told was paid.
+type Candidate struct {
+	ReconRowID           int64
+	OrderID              string
+	OrderDate            civil.Date
+	Amount               money.Kopecks
+	PaymentDocumentID    string
+	GISServiceID         string
+	UnifiedAccountNumber string
+	AccountNumber        string
+	Purpose              string
+	Month, Year          int
+}
+
+// PlannedPackage is a package the packer decided on, GUIDs included.
+type PlannedPackage struct {
+	MessageGUID string
+	Operation   string
+	Payments    []PlannedPayment
+}
+
+// PlannedPayment is one payment in a planned package.
+type PlannedPayment struct {
+	Candidate     *Candidate
+	TransportGUID string
+}
+
+// Hold is a payment held back, with the reason.
+type Hold struct {
+	ReconRowID int64
+	Reason     string
+}
+
+// Planner decides the packages of a run from its candidates.
+type Planner func(org *Organization, candidates []Candidate) ([]PlannedPackage, []Hold, error)
+
+// Packing is what PreparePackages found or did.
+type Packing struct {
+	Org           *Organization
+	PackageIDs    []int64
+	Payments      int
+	Held          int
+	AlreadyLoaded int  // payments of this run already queued, sent or loaded by another run
+	Resumed       bool // the packages existed already (a retry)
+}
+
+// policyStatuses are the recon statuses each load policy sends.
+var policyStatuses = map[string][]string{
+	"matched":   {"check"},
+	"acquiring": {"check", "mismatch", "acquiring_only"},
+}
+
+// PreparePackages plans and stores a run's packages and payments in one
+// transaction, before any XML exists, so their TransportGUIDs and
+// MessageGUIDs are fixed once and never regenerated. A second call for the
+// same run finds the packages and creates nothing.
+func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) (*Packing, error) {
+	var out *Packing
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var status string
+		var orgID int64
+		var reconciledAt *time.Time
+		if err := tx.QueryRow(ctx, `SELECT status, organization_id, reconciled_at FROM run WHERE id = $1 FOR UPDATE`, runID).
+			Scan(&status, &orgID, &reconciledAt); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("run %d: %w", runID, ErrNotFound)
+			}
+			return err
+		}
+		org, err := scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM organization WHERE id = $1`, orgID))
+		if err != nil {
+			return err
+		}
+		out = &Packing{Org: org}
+		if reconciledAt == nil {
+			return fmt.Errorf("run %d is not reconciled (status %s): %w", runID, status, ErrNotReady)
+		}
+		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY id), '{}'),
+				(SELECT count(*) FROM payment WHERE run_id = $1), (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)
+			FROM package WHERE run_id = $1`, runID).Scan(&out.PackageIDs, &out.Payments, &out.Held); err != nil {
+			return err
+		}
+		if status != "reconciling" {
+			out.Resumed = true // packed before: report, do not plan again
+			return nil
+		}
+		statuses := policyStatuses[org.LoadPolicy]
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM recon_row r WHERE r.run_id = $1 AND r.status = ANY($2)
+			AND EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
+			            AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))`,
+			runID, statuses, orgID).Scan(&out.AlreadyLoaded); err != nil {
+			return err
+		}
+		candidates, err := loadCandidates(ctx, tx, runID, orgID, statuses)
+		if err != nil {
+			return err
+		}
+		planned, holds, err := plan(org, candidates)
+		if err != nil {
+			return err
+		}
+		if err := storeHolds(ctx, tx, holds); err != nil {
+			return err
+		}
+		out.Held = len(holds)
+		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, orgID, planned); err != nil {
+			return err
+		}
+		next := "packing"
+		switch {
+		case len(planned) == 0 && len(holds) > 0:
+			next = "finished_with_errors" // nothing to send, but payments a person must look at
+		case len(planned) == 0:
+			next = "finished" // nothing to send
+		}
+		_, err = tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = CASE WHEN $2 <> 'packing' THEN now() END
+			WHERE id = $1`, runID, next)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: prepare packages of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// ErrNotReady means a step was asked to act on a run not ready for it.
+var ErrNotReady = errors.New("run not ready")
+
+// candidateColumns reads a Candidate from recon_row r; the amount is the
+// bank side, main + fine.
+const candidateColumns = `r.id, r.order_id, r.order_date, (r.acquiring_main + r.acquiring_fine)::text,
+	coalesce(r.payment_document_id, ''), coalesce(r.gis_service_id, ''), coalesce(r.unified_account_number, ''),
+	coalesce(r.account_number, ''), coalesce(r.payment_purpose, ''), coalesce(r.period_month, 0), coalesce(r.period_year, 0)`
+
+// scanCandidate scans candidateColumns, after any leading columns in first.
+func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
+	var day time.Time
+	var amount string
+	var month, year int16
+	dest := append(first, &c.ReconRowID, &c.OrderID, &day, &amount, &c.PaymentDocumentID, &c.GISServiceID,
+		&c.UnifiedAccountNumber, &c.AccountNumber, &c.Purpose, &month, &year)
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	c.OrderDate, c.Month, c.Year = civil.FromYMD(day.Date()), int(month), int(year)
+	var err error
+	c.Amount, err = money.Parse(amount)
+	return err
+}
+
+func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) ([]Candidate, error) {
+	rows, err := tx.Query(ctx, `SELECT `+candidateColumns+` FROM recon_row r
+		WHERE r.run_id = $1 AND r.status = ANY($2)
+		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
+		                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
+		ORDER BY r.day, r.id`, runID, statuses, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Candidate
+	for rows.Next() {
+		var c Candidate
+		if err := scanCandidate(rows, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
+	if len(holds) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(holds))
+	reasons := make([]string, len(holds))
+	for i, h := range holds {
+		ids[i], reasons[i] = h.ReconRowID, h.Reason
+	}
+	_, err := tx.Exec(ctx, `UPDATE recon_row r SET hold_reason = h.reason
+		FROM unnest($1::bigint[], $2::text[]) AS h(id, reason) WHERE r.id = h.id`, ids, reasons)
+	return err
+}
+
+var paymentColumns = []string{"run_id", "organization_id", "recon_row_id", "order_id", "amount", "transport_guid", "package_id", "status"}
+
+func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) ([]int64, int, error) {
+	if len(planned) == 0 {
+		return nil, 0, nil
+	}
+	guids := make([]string, len(planned))
+	ops := make([]string, len(planned))
+	counts := make([]int32, len(planned))
+	totals := make([]string, len(planned))
+	for i, p := range planned {
+		var total money.Kopecks
+		for _, pay := range p.Payments {
+			total += pay.Candidate.Amount
+		}
+		guids[i], ops[i], counts[i], totals[i] = p.MessageGUID, p.Operation, int32(len(p.Payments)), total.String()
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO package (run_id, message_guid, operation, status, payments, total)
+		SELECT $1, g, o, 'built', c, t::numeric FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS x(g, o, c, t, n)
+		ORDER BY n RETURNING id`, runID, guids, ops, counts, totals)
+	if err != nil {
+		return nil, 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, 0, err
+	}
+	var values [][]any
+	for i, p := range planned {
+		for _, pay := range p.Payments {
+			values = append(values, []any{runID, orgID, pay.Candidate.ReconRowID, pay.Candidate.OrderID,
+				numeric(pay.Candidate.Amount), pay.TransportGUID, ids[i], "queued"})
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"payment"}, paymentColumns, pgx.CopyFromRows(values)); err != nil {
+		if isUniqueViolation(err) {
+			return nil, 0, fmt.Errorf("a payment of this run is already live in another run: %w", err)
+		}
+		return nil, 0, err
+	}
+	return ids, len(values), checkPaymentRefs(ctx, tx, runID)
+}
+
+// checkPaymentRefs stands in for payment's foreign keys (dropped for COPY
+// speed): one set-based query instead of a trigger per row.
+func checkPaymentRefs(ctx context.Context, tx pgx.Tx, runID int64) error {
+	var broken int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM payment p
+		LEFT JOIN package k ON k.id = p.package_id AND k.run_id = p.run_id
+		LEFT JOIN recon_row r ON r.id = p.recon_row_id AND r.run_id = p.run_id AND r.order_id = p.order_id
+		LEFT JOIN run u ON u.id = p.run_id AND u.organization_id = p.organization_id
+		WHERE p.run_id = $1 AND (k.id IS NULL OR r.id IS NULL OR u.id IS NULL)`, runID).Scan(&broken)
+	if err == nil && broken > 0 {
+		err = fmt.Errorf("%d payments reference a missing package, recon row or run", broken)
+	}
+	return err
+}
+
+// Package is a stored package.
+type Package struct {
+	ID          int64
+	RunID       int64
+	MessageGUID string
+	Operation   string
+	Status      string
+	Payments    int
+	Total       string
+	RequestKey  string
+	CreatedAt   time.Time
+}
+
+// PackagesOfRun lists a run's packages by id.
+func (s *Store) PackagesOfRun(ctx context.Context, runID int64) ([]Package, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id, run_id, message_guid::text, operation, status, payments, total::text,
+		coalesce(request_key, ''), created_at FROM package WHERE run_id = $1 ORDER BY id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: packages of run %d: %w", runID, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Package])
+	if err != nil {
+		return nil, fmt.Errorf("store: packages of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// PackageItem is a payment of a package with what its XML needs.
+type PackageItem struct {
+	TransportGUID string
+	Candidate
+}
+
+// PackageItems returns a package's payments in a stable order.
+func (s *Store) PackageItems(ctx context.Context, packageID int64) ([]PackageItem, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT p.transport_guid::text, `+candidateColumns+`
+		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id
+		WHERE p.package_id = $1 ORDER BY p.id`, packageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: items of package %d: %w", packageID, err)
+	}
+	defer rows.Close()
+	var out []PackageItem
+	for rows.Next() {
+		var it PackageItem
+		if err := scanCandidate(rows, &it.Candidate, &it.TransportGUID); err != nil {
+			return nil, fmt.Errorf("store: items of package %d: %w", packageID, err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// MarkPackageSigned records that a package's signed request is archived.
+func (s *Store) MarkPackageSigned(ctx context.Context, packageID int64, requestKey string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE package SET status = 'signed', request_key = $2 WHERE id = $1 AND status = 'built'`,
+		packageID, requestKey)
+	if err != nil {
+		return fmt.Errorf("store: mark package %d signed: %w", packageID, err)
+	}
+	return nil
+}
