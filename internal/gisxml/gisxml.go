@@ -98,6 +98,9 @@ var (
 	guidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
+// IsGUID reports whether s has the schema's GUIDType form.
+func IsGUID(s string) bool { return guidPattern.MatchString(s) }
+
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
 // Check says why n cannot be sent with op, or nil. It mirrors the schema's
@@ -105,7 +108,7 @@ func runes(s string) int { return utf8.RuneCountInString(s) }
 // a reason instead of being sent wrong.
 func (op Operation) Check(n *Notification) error {
 	switch {
-	case !guidPattern.MatchString(n.TransportGUID):
+	case !IsGUID(n.TransportGUID):
 		return fmt.Errorf("TransportGUID %q is not a GUID", n.TransportGUID)
 	case n.Amount <= 0:
 		return fmt.Errorf("amount %s is not positive", n.Amount)

@@ -1,0 +1,210 @@
+// Package gisclient talks to the GIS ZhKKh asynchronous payment service
+// (PaymentAsync, SOAP 1.1): it posts signed imports and reads the Ack,
+// asks getState and parses the result. Every call has a timeout and a
+// reply size limit; TLS is verified (a CA bundle and a client certificate
+// can be configured: GIS is often reached through a GOST TLS proxy). Every
+// failure is an *Error whose Kind says whether to retry.
+package gisclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gispayments/gis-payments/internal/gisxml"
+)
+
+// Path is the service's path on the GIS endpoint.
+const Path = "/ext-bus-payment-service/services/PaymentAsync"
+
+// Kind classifies a failed call.
+type Kind int
+
+const (
+	// Transient: the network, a timeout, HTTP 5xx/429, a server fault or
+	// a transient GIS code. Retry later.
+	Transient Kind = iota
+	// Permanent: GIS refused the message (4xx, a client fault, a permanent
+	// code). Record it and stop.
+	Permanent
+	// Malformed: the reply could not be read. For an import this is as
+	// uncertain as a timeout: GIS may have accepted it.
+	Malformed
+)
+
+func (k Kind) String() string {
+	return [...]string{"transient", "permanent", "malformed reply"}[k]
+}
+
+// Error is a failed call.
+type Error struct {
+	Kind       Kind
+	HTTPStatus int
+	FaultCode  string // SOAP faultcode
+	Code       string // GIS ErrorCode
+	Msg        string
+	Err        error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "gis: %s", e.Kind)
+	if e.HTTPStatus != 0 {
+		fmt.Fprintf(&b, ", HTTP %d", e.HTTPStatus)
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, ", %s", e.Code)
+	}
+	if e.Msg != "" {
+		fmt.Fprintf(&b, ": %s", e.Msg)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// IsTransient reports whether err is worth retrying (a malformed reply is).
+func IsTransient(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind != Permanent
+}
+
+// Config configures a Client.
+type Config struct {
+	Endpoint   string        // e.g. https://api.dom.gosuslugi.ru; Path is appended
+	Timeout    time.Duration // per call; 0: 60 s
+	MaxReply   int64         // bytes; 0: 64 MiB
+	CABundle   string        // PEM file of extra trusted CAs (a TLS proxy's)
+	ClientCert string        // PEM certificate for mutual TLS
+	ClientKey  string        // its PEM key
+}
+
+// Client is safe for concurrent use.
+type Client struct {
+	url      string
+	http     *http.Client
+	maxReply int64
+}
+
+// New builds a client.
+func New(cfg Config) (*Client, error) {
+	if cfg.Endpoint == "" {
+		return nil, errors.New("gisclient: no endpoint")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.MaxReply <= 0 {
+		cfg.MaxReply = 64 << 20
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.CABundle != "" {
+		pem, err := os.ReadFile(cfg.CABundle)
+		if err != nil {
+			return nil, fmt.Errorf("gisclient: CA bundle: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("gisclient: no certificates in %s", cfg.CABundle)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	if cfg.ClientCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.ClientCert, cfg.ClientKey)
+		if err != nil {
+			return nil, fmt.Errorf("gisclient: client certificate: %w", err)
+		}
+		tlsCfg.Certificates = []tls.Certificate{cert}
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = tlsCfg
+	transport.ResponseHeaderTimeout = cfg.Timeout
+	return &Client{url: strings.TrimRight(cfg.Endpoint, "/") + Path, maxReply: cfg.MaxReply,
+		http: &http.Client{Transport: transport, Timeout: cfg.Timeout}}, nil
+}
+
+// Send posts a signed import and returns GIS's MessageGUID from the Ack.
+func (c *Client) Send(ctx context.Context, op gisxml.Operation, envelope []byte) (string, []byte, error) {
+	reply, err := c.post(ctx, op.SOAPAction(), envelope)
+	if err != nil {
+		return "", reply, err
+	}
+	guid, err := ParseAck(reply)
+	return guid, reply, err
+}
+
+// GetState asks for the state of an acknowledged message.
+func (c *Client) GetState(ctx context.Context, h gisxml.Header, ackGUID string) (*State, []byte, error) {
+	req, err := GetStateRequest(h, ackGUID)
+	if err != nil {
+		return nil, nil, err
+	}
+	reply, err := c.post(ctx, "urn:getState", req)
+	if err != nil {
+		return nil, reply, err
+	}
+	st, err := ParseState(reply)
+	return st, reply, err
+}
+
+func (c *Client) post(ctx context.Context, action string, payload []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `"`+action+`"`)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &Error{Kind: transportKind(err), Err: err}
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, c.maxReply+1))
+	if err != nil {
+		return nil, &Error{Kind: Transient, HTTPStatus: resp.StatusCode, Err: err}
+	}
+	if int64(len(reply)) > c.maxReply {
+		return nil, &Error{Kind: Malformed, HTTPStatus: resp.StatusCode, Msg: fmt.Sprintf("reply over %d bytes", c.maxReply)}
+	}
+	if resp.StatusCode == http.StatusOK {
+		return reply, nil
+	}
+	// A SOAP fault comes with HTTP 500; read it for its code.
+	if _, ferr := body(reply); ferr != nil {
+		var e *Error
+		if errors.As(ferr, &e) && e.Kind != Malformed {
+			e.HTTPStatus = resp.StatusCode
+			return reply, e
+		}
+	}
+	kind := Permanent
+	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout {
+		kind = Transient
+	}
+	return reply, &Error{Kind: kind, HTTPStatus: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}
+}
+
+// transportKind: a TLS verification failure is configuration, not weather.
+func transportKind(err error) Kind {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
+		return Permanent
+	}
+	return Transient // refused, reset, timed out: the network's weather
+}

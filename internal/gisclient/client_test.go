@@ -1,0 +1,187 @@
+package gisclient_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/uuid"
+
+	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/gisclient"
+	"github.com/gispayments/gis-payments/internal/gissim"
+	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/money"
+	"github.com/gispayments/gis-payments/internal/xsdcheck"
+)
+
+// clock is a manual clock: tests move time, nothing sleeps.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *clock) {
+	clk := &clock{t: time.Date(2026, 11, 22, 6, 0, 0, 0, civil.Moscow)}
+	cfg := gissim.Config{Now: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute}
+	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
+		cfg.Validate = v.Element
+	}
+	sim := gissim.New(cfg)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	c, err := gisclient.New(gisclient.Config{Endpoint: srv.URL, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, c, clk
+}
+
+var header = gisxml.Header{Date: time.Date(2026, 11, 22, 6, 0, 0, 0, civil.Moscow), OrgPPAGUID: uuid.NewString()}
+
+func request(t *testing.T, orderIDs ...string) ([]byte, []string) {
+	var items []gisxml.Notification
+	var guids []string
+	for _, id := range orderIDs {
+		g := uuid.NewString()
+		guids = append(guids, g)
+		items = append(items, gisxml.Notification{TransportGUID: g, OrderID: id, OrderDate: civil.FromYMD(2026, 11, 21),
+			Amount: money.Kopecks(12345), AccountNumber: "ЛС1"})
+	}
+	h := header
+	h.MessageGUID = uuid.NewString()
+	doc, _, err := gisxml.Build(gisxml.Notifications, h, &gisxml.Recipient{INN: "7702345678", KPP: "770201001", Name: "Фонд",
+		BankName: "Банк", BankBIK: "044525225", PaymentRecipient: "Фонд", OperatingAccount: "40703810938000000001"}, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := doc.WriteToBytes()
+	return data, guids
+}
+
+func state(t *testing.T, c *gisclient.Client, ack string) *gisclient.State {
+	h := header
+	h.MessageGUID = uuid.NewString()
+	st, _, err := c.GetState(context.Background(), h, ack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestSendAndPoll(t *testing.T) {
+	sim, c, clk := setup(t, 5*time.Second)
+	ctx := context.Background()
+	data, guids := request(t, strings.Repeat("a", 32), strings.Repeat("b", 32))
+	ack, _, err := c.Send(ctx, gisxml.Notifications, data)
+	if err != nil || !gisxml.IsGUID(ack) {
+		t.Fatalf("send: %q %v", ack, err)
+	}
+	for _, want := range []int{1, 2, 3} {
+		if st := state(t, c, ack); st.RequestState != want || st.MessageGUID != ack {
+			t.Fatalf("state %d, want %d", st.RequestState, want)
+		}
+		if want < 3 {
+			clk.Add(time.Minute)
+		}
+	}
+	st := state(t, c, ack)
+	if len(st.Results) != 2 || !st.Results[0].OK() || st.Results[0].TransportGUID != guids[0] || st.Results[0].UniqueNumber == "" {
+		t.Fatalf("results %+v", st.Results)
+	}
+	// The same order again is "already loaded"; the same message again is the same Ack.
+	again, _, err := c.Send(ctx, gisxml.Notifications, data)
+	if err != nil || again != ack {
+		t.Fatalf("resend: %s %v", again, err)
+	}
+	dup, _ := request(t, strings.Repeat("a", 32))
+	ack2, _, _ := c.Send(ctx, gisxml.Notifications, dup)
+	clk.Add(3 * time.Minute)
+	st = state(t, c, ack2)
+	if st.Results[0].OK() || st.Results[0].Errors[0].Code != "SRV012001" || gisclient.Classify("SRV012001") != gisclient.AlreadyLoaded {
+		t.Fatalf("duplicate order: %+v", st.Results[0])
+	}
+	if sim.Accepted() != 2 || sim.Imported() != 2 {
+		t.Errorf("accepted %d messages, imported %d payments", sim.Accepted(), sim.Imported())
+	}
+}
+
+func TestStateResultValidates(t *testing.T) {
+	v, err := xsdcheck.New(xsdcheck.PaymentTypes)
+	if errors.Is(err, xsdcheck.ErrUnavailable) {
+		t.Skip(err)
+	}
+	sim, c, clk := setup(t, 5*time.Second)
+	sim.FailItems(func(item *etree.Element) (string, string) {
+		if strings.Contains(item.FindElement(".//pb:OrderID").Text(), "b") {
+			return "INT002000", "Лицевой счёт не найден"
+		}
+		return "", ""
+	})
+	data, _ := request(t, strings.Repeat("a", 32), strings.Repeat("b", 32))
+	ack, _, _ := c.Send(context.Background(), gisxml.Notifications, data)
+	clk.Add(time.Hour)
+	h := header
+	h.MessageGUID = uuid.NewString()
+	st, raw, err := c.GetState(context.Background(), h, ack)
+	if err != nil || st.Results[1].OK() || st.Results[1].Errors[0].Code != "INT002000" {
+		t.Fatalf("%+v %v", st, err)
+	}
+	doc := etree.NewDocument()
+	doc.ReadFromBytes(raw)
+	if err := v.Element(doc.FindElement("//ns13:getStateResult")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFaultsAreClassified(t *testing.T) {
+	tests := []struct {
+		fault gissim.Fault
+		kind  gisclient.Kind
+	}{
+		{gissim.HTTP500, gisclient.Transient},
+		{gissim.HTTP503, gisclient.Transient},
+		{gissim.Slow, gisclient.Transient},
+		{gissim.MalformedXML, gisclient.Malformed},
+		{gissim.SOAPFault, gisclient.Transient}, // EXP001000
+		{gissim.AcceptAndDrop, gisclient.Transient},
+	}
+	for _, tt := range tests {
+		sim, c, _ := setup(t, 300*time.Millisecond)
+		sim.Inject(gisxml.Notifications.SOAPAction(), tt.fault)
+		data, _ := request(t, strings.Repeat("c", 32))
+		_, _, err := c.Send(context.Background(), gisxml.Notifications, data)
+		var e *gisclient.Error
+		if !errors.As(err, &e) || e.Kind != tt.kind || !gisclient.IsTransient(err) {
+			t.Errorf("fault %d: %v, want kind %s", tt.fault, err, tt.kind)
+		}
+		// After the fault the same message goes through, once.
+		if _, _, err := c.Send(context.Background(), gisxml.Notifications, data); err != nil {
+			t.Errorf("fault %d: retry: %v", tt.fault, err)
+		}
+		if sim.Accepted() != 1 {
+			t.Errorf("fault %d: %d messages accepted", tt.fault, sim.Accepted())
+		}
+	}
+}
+
+func TestPermanentRefusals(t *testing.T) {
+	_, c, _ := setup(t, 5*time.Second)
+	_, _, err := c.Send(context.Background(), gisxml.Notifications, []byte("<notsoap/>"))
+	var e *gisclient.Error
+	if !errors.As(err, &e) || e.Kind != gisclient.Permanent || e.Code != "FMT001300" {
+		t.Errorf("bad request: %v", err)
+	}
+	if _, _, err := c.GetState(context.Background(), gisxml.Header{Date: time.Now(), MessageGUID: uuid.NewString(),
+		OrgPPAGUID: uuid.NewString()}, uuid.NewString()); gisclient.IsTransient(err) {
+		t.Errorf("unknown message: %v", err)
+	}
+}

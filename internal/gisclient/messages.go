@@ -1,0 +1,192 @@
+package gisclient
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/gispayments/gis-payments/internal/gisxml"
+)
+
+// State is a parsed getStateResult.
+type State struct {
+	RequestState int // 1 received, 2 processing, 3 processed
+	MessageGUID  string
+	ErrorCode    string // a whole-message failure (ErrorMessage), with RequestState 3
+	ErrorText    string
+	Results      []ItemResult
+}
+
+// Done reports whether GIS has finished with the message.
+func (s *State) Done() bool { return s.RequestState == 3 }
+
+// ItemResult is one ImportResult: the outcome for one TransportGUID.
+type ItemResult struct {
+	TransportGUID string
+	GUID          string
+	UniqueNumber  string
+	UpdateDate    time.Time
+	Errors        []ItemError // empty on success
+}
+
+// ItemError is one Error of an ImportResult.
+type ItemError struct {
+	Code        string
+	Description string
+}
+
+// OK reports success: GIS decides by the success branch (UpdateDate), not
+// by a GUID, which it also returns (all zeros) on failure.
+func (r *ItemResult) OK() bool { return len(r.Errors) == 0 && !r.UpdateDate.IsZero() }
+
+// GetStateRequest builds the (unsigned) getState envelope.
+func GetStateRequest(h gisxml.Header, ackGUID string) ([]byte, error) {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	env := doc.CreateElement("soapenv:Envelope")
+	env.CreateAttr("xmlns:soapenv", gisxml.NsSoap)
+	env.CreateAttr("xmlns:base", gisxml.NsBase)
+	hdr := env.CreateElement("soapenv:Header").CreateElement("base:RequestHeader")
+	hdr.CreateElement("base:Date").SetText(h.Date.Format("2006-01-02T15:04:05.000-07:00"))
+	hdr.CreateElement("base:MessageGUID").SetText(h.MessageGUID)
+	hdr.CreateElement("base:orgPPAGUID").SetText(h.OrgPPAGUID)
+	if h.OperatorSignature {
+		hdr.CreateElement("base:IsOperatorSignature").SetText("true")
+	}
+	env.CreateElement("soapenv:Body").CreateElement("base:getStateRequest").CreateElement("base:MessageGUID").SetText(ackGUID)
+	return doc.WriteToBytes()
+}
+
+// body parses a SOAP envelope and returns its Body's first child, or the
+// fault it carries as a *Fault error.
+func body(data []byte) (*etree.Element, error) {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, &Error{Kind: Malformed, Msg: "reply is not XML: " + err.Error()}
+	}
+	root := doc.Root()
+	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != gisxml.NsSoap {
+		return nil, &Error{Kind: Malformed, Msg: "reply is not a SOAP 1.1 envelope"}
+	}
+	b := child(root, gisxml.NsSoap, "Body")
+	if b == nil || len(b.ChildElements()) == 0 {
+		return nil, &Error{Kind: Malformed, Msg: "reply has an empty SOAP Body"}
+	}
+	first := b.ChildElements()[0]
+	if first.Tag == "Fault" && first.NamespaceURI() == gisxml.NsSoap {
+		return nil, parseFault(first)
+	}
+	return first, nil
+}
+
+func child(el *etree.Element, ns, tag string) *etree.Element {
+	for _, c := range el.ChildElements() {
+		if c.Tag == tag && c.NamespaceURI() == ns {
+			return c
+		}
+	}
+	return nil
+}
+
+func childText(el *etree.Element, ns, tag string) string {
+	if c := child(el, ns, tag); c != nil {
+		return c.Text()
+	}
+	return ""
+}
+
+// parseFault reads a SOAP fault: faultcode, faultstring, and GIS's own
+// base:Fault (ErrorCode, ErrorMessage) in detail when present.
+func parseFault(f *etree.Element) error {
+	e := &Error{Kind: Permanent, FaultCode: childText(f, "", "faultcode"), Msg: childText(f, "", "faultstring")}
+	if d := child(f, "", "detail"); d != nil {
+		if gf := child(d, gisxml.NsBase, "Fault"); gf != nil {
+			e.Code = childText(gf, gisxml.NsBase, "ErrorCode")
+			if m := childText(gf, gisxml.NsBase, "ErrorMessage"); m != "" {
+				e.Msg = m
+			}
+		}
+	}
+	switch {
+	case e.Code != "":
+		if Classify(e.Code) == Retry {
+			e.Kind = Transient
+		}
+	case hasSuffix(e.FaultCode, "Server"):
+		e.Kind = Transient // the server's own trouble, no GIS code: try again
+	}
+	return e
+}
+
+func hasSuffix(s, suffix string) bool { return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix }
+
+// ParseAck reads the AckRequest of an import: GIS's MessageGUID for getState.
+func ParseAck(data []byte) (string, error) {
+	b, err := body(data)
+	if err != nil {
+		return "", err
+	}
+	if b.Tag != "AckRequest" || b.NamespaceURI() != gisxml.NsBase {
+		return "", &Error{Kind: Malformed, Msg: fmt.Sprintf("expected base:AckRequest, got %s", b.Tag)}
+	}
+	guid := ""
+	if ack := child(b, gisxml.NsBase, "Ack"); ack != nil {
+		guid = childText(ack, gisxml.NsBase, "MessageGUID")
+	}
+	if !gisxml.IsGUID(guid) {
+		return "", &Error{Kind: Malformed, Msg: "AckRequest without a MessageGUID"}
+	}
+	return guid, nil
+}
+
+// ParseState reads a getStateResult.
+func ParseState(data []byte) (*State, error) {
+	b, err := body(data)
+	if err != nil {
+		return nil, err
+	}
+	if b.Tag != "getStateResult" || b.NamespaceURI() != gisxml.NsPayment {
+		return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("expected pm:getStateResult, got %s", b.Tag)}
+	}
+	s := &State{MessageGUID: childText(b, gisxml.NsBase, "MessageGUID")}
+	switch childText(b, gisxml.NsBase, "RequestState") {
+	case "1":
+		s.RequestState = 1
+	case "2":
+		s.RequestState = 2
+	case "3":
+		s.RequestState = 3
+	default:
+		return nil, &Error{Kind: Malformed, Msg: "getStateResult has no RequestState 1, 2 or 3"}
+	}
+	if em := child(b, gisxml.NsBase, "ErrorMessage"); em != nil {
+		s.ErrorCode, s.ErrorText = childText(em, gisxml.NsBase, "ErrorCode"), childText(em, gisxml.NsBase, "Description")
+	}
+	for _, ir := range b.ChildElements() {
+		if ir.Tag != "ImportResult" || ir.NamespaceURI() != gisxml.NsPayment {
+			continue
+		}
+		r := ItemResult{TransportGUID: childText(ir, gisxml.NsBase, "TransportGUID"), GUID: childText(ir, gisxml.NsBase, "GUID"),
+			UniqueNumber: childText(ir, gisxml.NsBase, "UniqueNumber")}
+		if d := childText(ir, gisxml.NsBase, "UpdateDate"); d != "" {
+			if r.UpdateDate, err = time.Parse(time.RFC3339Nano, d); err != nil {
+				return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("bad UpdateDate %q", d)}
+			}
+		}
+		for _, e := range ir.ChildElements() {
+			if e.Tag == "Error" && e.NamespaceURI() == gisxml.NsBase {
+				r.Errors = append(r.Errors, ItemError{Code: childText(e, gisxml.NsBase, "ErrorCode"),
+					Description: childText(e, gisxml.NsBase, "Description")})
+			}
+		}
+		if !gisxml.IsGUID(r.TransportGUID) || (!r.OK() && len(r.Errors) == 0) {
+			return nil, &Error{Kind: Malformed, Msg: "ImportResult without a TransportGUID, or with neither UpdateDate nor Error"}
+		}
+		s.Results = append(s.Results, r)
+	}
+	if s.Done() && s.ErrorCode == "" && len(s.Results) == 0 {
+		return nil, &Error{Kind: Malformed, Msg: "processed getStateResult with neither ErrorMessage nor ImportResult"}
+	}
+	return s, nil
+}
