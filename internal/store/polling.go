@@ -1,0 +1,289 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Claimed is a package leased to a poller.
+type Claimed struct {
+	ID         int64
+	RunID      int64
+	AckGUID    string
+	OrgPPAGUID string
+	RequestKey string
+	Polls      int
+	OrgCode    string
+}
+
+// ClaimPackages leases up to limit packages that wait for GIS (sent or
+// processing) to owner: those of runID, or with runID 0 those sent more
+// than grace ago (the scheduled sweep for stragglers). SKIP LOCKED and the
+// lease keep two pollers off the same package.
+func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, grace, lease time.Duration, limit int) ([]Claimed, error) {
+	rows, err := s.Pool.Query(ctx, `
+		UPDATE package k SET lease_owner = $1, lease_until = now() + $2::interval, polls = k.polls + 1, polled_at = now()
+		FROM run r JOIN organization o ON o.id = r.organization_id
+		WHERE r.id = k.run_id AND k.id IN (
+			SELECT id FROM package
+			WHERE status IN ('sent', 'processing') AND (lease_until IS NULL OR lease_until < now())
+			  AND (($3::bigint > 0 AND run_id = $3) OR ($3::bigint = 0 AND sent_at < now() - $4::interval))
+			ORDER BY polled_at NULLS FIRST, id
+			LIMIT $5
+			FOR UPDATE SKIP LOCKED)
+		RETURNING k.id, k.run_id, k.ack_message_guid::text, o.org_ppa_guid::text, coalesce(k.request_key, ''), k.polls, o.code`,
+		owner, lease.String(), runID, grace.String(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim packages: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Claimed])
+	if err != nil {
+		return nil, fmt.Errorf("store: claim packages: %w", err)
+	}
+	return out, nil
+}
+
+// ErrLeaseLost means another poller holds the package now.
+var ErrLeaseLost = errors.New("package lease lost")
+
+// holdLease locks the package if owner still holds its lease.
+func holdLease(ctx context.Context, tx pgx.Tx, packageID int64, owner string) (int64, error) {
+	var runID int64
+	err := tx.QueryRow(ctx, `SELECT run_id FROM package WHERE id = $1 AND lease_owner = $2 AND status IN ('sent', 'processing')
+		FOR UPDATE`, packageID, owner).Scan(&runID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrLeaseLost
+	}
+	return runID, err
+}
+
+// RecordProgress stores a RequestState of 1 or 2 and releases the lease.
+func (s *Store) RecordProgress(ctx context.Context, packageID int64, owner string, state int) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		runID, err := holdLease(ctx, tx, packageID, owner)
+		if err != nil {
+			return err
+		}
+		status := "sent"
+		if state == 2 {
+			status = "processing"
+		}
+		if _, err := tx.Exec(ctx, `UPDATE package SET request_state = $2,
+			status = CASE WHEN status = 'sent' THEN $3 ELSE status END, lease_owner = NULL, lease_until = NULL
+			WHERE id = $1`, packageID, state, status); err != nil {
+			return err
+		}
+		return startProcessing(ctx, tx, runID)
+	})
+}
+
+// startProcessing moves a run from sending to processing once every
+// package is acknowledged.
+func startProcessing(ctx context.Context, tx pgx.Tx, runID int64) error {
+	_, err := tx.Exec(ctx, `UPDATE run SET status = 'processing' WHERE id = $1 AND status = 'sending'
+		AND NOT EXISTS (SELECT 1 FROM package WHERE run_id = $1 AND status IN ('built', 'signed'))`, runID)
+	return err
+}
+
+// Outcome is what GIS said about one payment.
+type Outcome struct {
+	TransportGUID string
+	Status        string // imported | already_imported | rejected | error
+	GUID          string
+	UniqueNumber  string
+	ImportedAt    *time.Time
+	Code, Reason  string
+}
+
+// ApplyResults applies a processed getStateResult to a package in one
+// transaction: each payment by its TransportGUID, payments GIS did not
+// mention turn error, the package is done with its response archived at
+// responseKey, and the run is settled when nothing else is pending.
+func (s *Store) ApplyResults(ctx context.Context, packageID int64, owner, responseKey string, outcomes []Outcome) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		runID, err := holdLease(ctx, tx, packageID, owner)
+		if err != nil {
+			return err
+		}
+		n := len(outcomes)
+		tgs, statuses, guids, numbers, codes, reasons := make([]string, n), make([]string, n), make([]*string, n),
+			make([]*string, n), make([]*string, n), make([]*string, n)
+		dates := make([]*time.Time, n)
+		for i, o := range outcomes {
+			tgs[i], statuses[i], dates[i] = o.TransportGUID, o.Status, o.ImportedAt
+			guids[i], numbers[i], codes[i], reasons[i] = nonEmpty(o.GUID), nonEmpty(o.UniqueNumber), nonEmpty(o.Code), nonEmpty(o.Reason)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payment p SET status = u.status, gis_guid = u.guid::uuid, unique_number = u.num,
+				imported_at = u.at, error_code = u.code, error = u.reason
+			FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[])
+				AS u(tg, status, guid, num, at, code, reason)
+			WHERE p.package_id = $1 AND p.transport_guid = u.tg AND p.status = 'sent'`,
+			packageID, tgs, statuses, guids, numbers, dates, codes, reasons); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'error', error = 'GIS returned no result for this TransportGUID'
+			WHERE package_id = $1 AND status = 'sent'`, packageID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE package SET status = 'done', request_state = 3, response_key = $2, done_at = now(),
+			lease_owner = NULL, lease_until = NULL WHERE id = $1`, packageID, responseKey); err != nil {
+			return err
+		}
+		if err := startProcessing(ctx, tx, runID); err != nil {
+			return err
+		}
+		return settleRun(ctx, tx, runID)
+	})
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// FailClaimed fails a leased package whose message GIS rejected as a whole
+// (ErrorMessage in state 3), archiving the response at responseKey.
+func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey, code, reason string) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		runID, err := holdLease(ctx, tx, packageID, owner)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE package SET status = 'failed', request_state = 3, response_key = $2,
+			error_code = nullif($3, ''), error = $4, done_at = now(), lease_owner = NULL, lease_until = NULL WHERE id = $1`,
+			packageID, responseKey, code, reason); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'error', error_code = nullif($2, ''), error = $3
+			WHERE package_id = $1 AND status = 'sent'`, packageID, code, reason); err != nil {
+			return err
+		}
+		if err := startProcessing(ctx, tx, runID); err != nil {
+			return err
+		}
+		return settleRun(ctx, tx, runID)
+	})
+}
+
+// Release gives a lease back without recording anything (a failed call).
+func (s *Store) Release(ctx context.Context, packageID int64, owner string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE package SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+		packageID, owner)
+	return err
+}
+
+// RunState is how far a run has got.
+type RunState struct {
+	Status   string
+	Pending  int // packages not done or failed
+	Unsent   int // packages not yet acknowledged
+	SentAt   *time.Time
+	Finished bool
+}
+
+// RunProgress reports a run's state.
+func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error) {
+	var st RunState
+	err := s.Pool.QueryRow(ctx, `SELECT r.status, r.sent_at,
+			(SELECT count(*) FROM package WHERE run_id = r.id AND status NOT IN ('done', 'failed')),
+			(SELECT count(*) FROM package WHERE run_id = r.id AND status IN ('built', 'signed'))
+		FROM run r WHERE r.id = $1`, runID).Scan(&st.Status, &st.SentAt, &st.Pending, &st.Unsent)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("store: run %d: %w", runID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: run %d: %w", runID, err)
+	}
+	switch st.Status {
+	case "finished", "finished_with_errors", "failed", "timed_out":
+		st.Finished = true
+	}
+	return &st, nil
+}
+
+// TimeOutRuns marks timed_out every run still waiting for GIS whose first
+// package was acknowledged more than limit ago (or runID alone when > 0),
+// and returns their ids. Their packages stay pollable: a late result
+// still settles the run.
+func (s *Store) TimeOutRuns(ctx context.Context, runID int64, limit time.Duration) ([]int64, error) {
+	rows, err := s.Pool.Query(ctx, `UPDATE run SET status = 'timed_out', finished_at = now()
+		WHERE status IN ('sending', 'processing') AND sent_at < now() - $2::interval AND ($1::bigint = 0 OR id = $1)
+		RETURNING id`, runID, limit.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: time out runs: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: time out runs: %w", err)
+	}
+	return ids, nil
+}
+
+// StuckRuns counts runs that timed out with packages still unanswered.
+func (s *Store) StuckRuns(ctx context.Context) (int, error) {
+	var n int
+	err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM run r WHERE r.status = 'timed_out'
+		AND EXISTS (SELECT 1 FROM package WHERE run_id = r.id AND status IN ('sent', 'processing'))`).Scan(&n)
+	return n, err
+}
+
+// RecordRunFailure marks a run failed with the reason the state machine caught.
+func (s *Store) RecordRunFailure(ctx context.Context, runID int64, reason string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE run SET status = 'failed', error = $2, finished_at = now()
+		WHERE id = $1 AND status IN ('created', 'reconciling', 'packing', 'sending', 'processing')`, runID, reason)
+	if err != nil {
+		return fmt.Errorf("store: record failure of run %d: %w", runID, err)
+	}
+	return nil
+}
+
+// PaymentResult is one line of a run's results file.
+type PaymentResult struct {
+	OrderID, BillNumber, SupplierID, ServiceID, AccountNumber string
+	Amount                                                    string
+	Status, GUID, UniqueNumber                                string
+	ImportedAt                                                *time.Time
+	ErrorCode, Error                                          string
+}
+
+// EachPaymentResult streams a run's payments and held-back rows for the
+// billing system, by order id.
+func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*PaymentResult) error) error {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT p.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''), p.amount::text,
+			p.status, coalesce(p.gis_guid::text, ''), coalesce(p.unique_number, ''), p.imported_at,
+			coalesce(p.error_code, ''), coalesce(p.error, '')
+		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id WHERE p.run_id = $1
+		UNION ALL
+		SELECT r.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
+			(r.acquiring_main + r.acquiring_fine)::text, 'held', '', '', NULL, '', r.hold_reason
+		FROM recon_row r WHERE r.run_id = $1 AND r.hold_reason IS NOT NULL
+		ORDER BY 1`, runID)
+	if err != nil {
+		return fmt.Errorf("store: results of run %d: %w", runID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r PaymentResult
+		if err := rows.Scan(&r.OrderID, &r.BillNumber, &r.SupplierID, &r.ServiceID, &r.AccountNumber, &r.Amount, &r.Status,
+			&r.GUID, &r.UniqueNumber, &r.ImportedAt, &r.ErrorCode, &r.Error); err != nil {
+			return fmt.Errorf("store: results of run %d: %w", runID, err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// SetRunResults records where a run's results file is.
+func (s *Store) SetRunResults(ctx context.Context, runID int64, key string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE run SET results_key = $2 WHERE id = $1`, runID, key)
+	return err
+}

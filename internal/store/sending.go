@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PackageByID returns a package.
+func (s *Store) PackageByID(ctx context.Context, id int64) (*Package, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id, run_id, message_guid::text, operation, status, payments, total::text,
+		coalesce(request_key, ''), created_at FROM package WHERE id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: package %d: %w", id, err)
+	}
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Package])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("store: package %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: package %d: %w", id, err)
+	}
+	return &p, nil
+}
+
+// MarkSent records GIS's Ack for a package in one transaction: the package
+// turns sent with the Ack MessageGUID, its payments turn sent, and the run
+// turns sending. It returns false when the package was no longer signed
+// (another sender recorded it first); nothing is changed then.
+func (s *Store) MarkSent(ctx context.Context, packageID int64, ackGUID string) (bool, error) {
+	var done bool
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var runID int64
+		err := tx.QueryRow(ctx, `UPDATE package SET status = 'sent', ack_message_guid = $2, sent_at = now()
+			WHERE id = $1 AND status = 'signed' RETURNING run_id`, packageID, ackGUID).Scan(&runID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		done = true
+		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'sent' WHERE package_id = $1 AND status = 'queued'`, packageID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE run SET status = 'sending', sent_at = coalesce(sent_at, now())
+			WHERE id = $1 AND status IN ('packing', 'sending')`, runID)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: mark package %d sent: %w", packageID, err)
+	}
+	return done, nil
+}
+
+// FailPackage records that GIS refused a package for good: the package
+// fails and its payments turn error (retryable by a later run once the
+// cause is fixed). The run is settled if nothing else is pending.
+func (s *Store) FailPackage(ctx context.Context, packageID int64, code, reason string) error {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var runID int64
+		err := tx.QueryRow(ctx, `UPDATE package SET status = 'failed', error_code = nullif($2, ''), error = $3, done_at = now(),
+			lease_owner = NULL, lease_until = NULL
+			WHERE id = $1 AND status IN ('built', 'signed', 'sent', 'processing') RETURNING run_id`, packageID, code, reason).Scan(&runID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'error', error_code = nullif($2, ''), error = $3
+			WHERE package_id = $1 AND status IN ('queued', 'sent')`, packageID, code, reason); err != nil {
+			return err
+		}
+		return settleRun(ctx, tx, runID)
+	})
+	if err != nil {
+		return fmt.Errorf("store: fail package %d: %w", packageID, err)
+	}
+	return nil
+}
+
+// settleRun ends a run whose packages are all done or failed: finished when
+// every payment is imported or already imported and none was held back,
+// finished_with_errors otherwise. A run with packages still pending is left.
+func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
+	var pending, bad int
+	if err := tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN ('done', 'failed')),
+			(SELECT count(*) FROM payment WHERE run_id = $1 AND status NOT IN ('imported', 'already_imported'))
+			+ (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)`, runID).Scan(&pending, &bad); err != nil {
+		return err
+	}
+	if pending > 0 {
+		return nil
+	}
+	final := "finished"
+	if bad > 0 {
+		final = "finished_with_errors"
+	}
+	if final == "finished" {
+		// Every payment came back: the run was processing even if no poll saw it in between.
+		if _, err := tx.Exec(ctx, `UPDATE run SET status = 'processing' WHERE id = $1 AND status = 'sending'`, runID); err != nil {
+			return err
+		}
+	}
+	// A timed-out run whose stragglers came in later is settled too.
+	_, err := tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = now()
+		WHERE id = $1 AND status IN ('sending', 'processing', 'timed_out')`, runID, final)
+	return err
+}
