@@ -14,6 +14,8 @@ import (
 	"runtime"
 
 	"github.com/beevik/etree"
+
+	"github.com/gispayments/gis-payments/internal/xmlns"
 )
 
 // ErrUnavailable means xmllint or the schemas are not on this machine.
@@ -66,13 +68,7 @@ func New(s Schema) (*Validator, error) {
 // declarations it inherits from its ancestors.
 func (v *Validator) Element(el *etree.Element) error {
 	doc := etree.NewDocument()
-	root := el.Copy()
-	for _, ns := range inherited(el) {
-		if root.SelectAttr(ns.FullKey()) == nil {
-			root.CreateAttr(ns.FullKey(), ns.Value)
-		}
-	}
-	doc.SetRoot(root)
+	doc.SetRoot(xmlns.Detached(el))
 	data, err := doc.WriteToBytes()
 	if err != nil {
 		return err
@@ -90,17 +86,4 @@ func (v *Validator) Bytes(data []byte) error {
 		return fmt.Errorf("xsdcheck: %s", bytes.TrimSpace(out.Bytes()))
 	}
 	return nil
-}
-
-// inherited lists the xmlns declarations on el's ancestors.
-func inherited(el *etree.Element) []etree.Attr {
-	var out []etree.Attr
-	for p := el.Parent(); p != nil; p = p.Parent() {
-		for _, a := range p.Attr {
-			if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
-				out = append(out, a)
-			}
-		}
-	}
-	return out
 }
