@@ -1,0 +1,169 @@
+// Package testkit assembles the whole pipeline for tests out of real
+// parts: Postgres (a schema per test), an S3 API over HTTP (gofakes3), the
+// GIS simulator over HTTP on a manual clock, a throwaway GOST key, and the
+// step services wired as the functions wire them.
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/export"
+	"github.com/gispayments/gis-payments/internal/exportgen"
+	"github.com/gispayments/gis-payments/internal/gisclient"
+	"github.com/gispayments/gis-payments/internal/gissim"
+	"github.com/gispayments/gis-payments/internal/objstore/s3test"
+	"github.com/gispayments/gis-payments/internal/pack"
+	"github.com/gispayments/gis-payments/internal/poll"
+	"github.com/gispayments/gis-payments/internal/recon"
+	"github.com/gispayments/gis-payments/internal/send"
+	"github.com/gispayments/gis-payments/internal/store"
+	"github.com/gispayments/gis-payments/internal/store/storetest"
+	"github.com/gispayments/gis-payments/internal/xades"
+	"github.com/gispayments/gis-payments/internal/xsdcheck"
+)
+
+// Buckets the kit creates.
+const (
+	Exports = "exports"
+	Archive = "archive"
+)
+
+// Clock is a manual clock: tests move time, nothing sleeps.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Add moves the clock.
+func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// Env is a pipeline on real parts.
+type Env struct {
+	Store  *store.Store
+	URL    string // the store's database URL (its own schema)
+	S3     *s3test.Server
+	Sim    *gissim.Sim
+	GISURL string
+	Clock  *Clock
+	GIS    *gisclient.Client
+	Log    *slog.Logger
+	Recon  *recon.Service
+	Pack   *pack.Service
+	Send   *send.Service
+	Poll   *poll.Service
+}
+
+var (
+	keyOnce sync.Once
+	key     *xades.Key
+	keyErr  error
+)
+
+// Key is a throwaway GOST R 34.10-2012 key, made once per test binary.
+func Key(t testing.TB) *xades.Key {
+	keyOnce.Do(func() { key, keyErr = xades.GenerateTestKey() })
+	if keyErr != nil {
+		t.Fatal(keyErr)
+	}
+	return key
+}
+
+// Verify checks a signed element as GIS would.
+func Verify(el *etree.Element) error {
+	_, err := xades.Verify(el)
+	return err
+}
+
+// New builds the pipeline. GIS moves a message to state 2 after a minute
+// and to 3 after another; the client times out after timeout (0: 5 s).
+func New(t testing.TB, timeout time.Duration) *Env {
+	t.Helper()
+	st, url := storetest.New(t)
+	s3 := s3test.New(t, Exports, Archive)
+	// The clock starts at the real time so that it agrees with the
+	// database's now() on the moments the database stamps itself.
+	clock := &Clock{t: time.Now()}
+	cfg := gissim.Config{Now: clock.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute, Verify: Verify}
+	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
+		cfg.Validate = v.Element
+	}
+	sim := gissim.New(cfg)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	gis, err := gisclient.New(gisclient.Config{Endpoint: srv.URL, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	e := &Env{Store: st, URL: url, S3: s3, Sim: sim, GISURL: srv.URL, Clock: clock, GIS: gis, Log: log}
+	e.Recon = &recon.Service{Store: st, Objects: s3.Store, ReportBucket: Exports, Log: log}
+	e.Pack = &pack.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, Signer: &xades.Signer{Key: Key(t)}, Log: log}
+	e.Send = &send.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, GIS: gis, Log: log}
+	e.Poll = &poll.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, ResultsBucket: Exports, GIS: gis,
+		Log: log, Metrics: io.Discard, Now: clock.Now}
+	return e
+}
+
+// Reconciled uploads a generated pair of exports for org (rows payments,
+// all matching) and reconciles them; it returns the run id.
+func (e *Env) Reconciled(t testing.TB, org string, rows int, seed uint64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var b, a bytes.Buffer
+	if _, err := exportgen.Write(exportgen.Spec{Rows: rows, Days: 1, Last: civil.FromYMD(2026, 11, 21), Seed: seed}, &b, &a); err != nil {
+		t.Fatal(err)
+	}
+	o, err := e.Store.OrganizationByCode(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []recon.FileRef
+	for _, f := range []struct {
+		kind export.Kind
+		data []byte
+	}{{export.Billing, b.Bytes()}, {export.Acquiring, a.Bytes()}} {
+		key := fmt.Sprintf("incoming/%s/%s/%d.csv", f.kind, org, seed)
+		etag := e.S3.Put(t, Exports, key, f.data)
+		if _, _, err := e.Store.RegisterFile(ctx, &store.SourceFile{OrganizationID: o.ID, Bucket: Exports,
+			Key: key, ETag: etag, Kind: f.kind}); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, recon.FileRef{Bucket: Exports, Key: key, ETag: etag})
+	}
+	res, err := e.Recon.Reconcile(ctx, recon.Request{Org: org, Files: refs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Matched != rows {
+		t.Fatalf("%d of %d matched", res.Matched, rows)
+	}
+	return res.RunID
+}
+
+// Packed reconciles and packs; it returns the run and its package ids.
+func (e *Env) Packed(t testing.TB, org string, rows int, seed uint64) (int64, []int64) {
+	t.Helper()
+	runID := e.Reconciled(t, org, rows, seed)
+	res, err := e.Pack.Pack(context.Background(), pack.Request{RunID: runID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runID, res.PackageIDs
+}
