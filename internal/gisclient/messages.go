@@ -119,7 +119,9 @@ func parseFault(f *etree.Element) error {
 	return e
 }
 
-func hasSuffix(s, suffix string) bool { return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix }
+func hasSuffix(s, suffix string) bool {
+	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
+}
 
 // ParseAck reads the AckRequest of an import: GIS's MessageGUID for getState.
 func ParseAck(data []byte) (string, error) {

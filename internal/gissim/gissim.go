@@ -33,6 +33,7 @@ const (
 	MalformedXML  // a reply that is not XML
 	SOAPFault     // a SOAP fault with FaultCode
 	AcceptAndDrop // process the import, then fail the reply: "GIS accepted, our client timed out"
+	RefuseFormat  // a client fault with a permanent format code (FMT001301)
 )
 
 // Config tunes the simulator.
@@ -61,14 +62,18 @@ type Sim struct {
 	faults    map[string][]Fault  // by SOAP action, consumed in order
 	stuck     bool                // new messages stay in state 2
 	itemError func(item *etree.Element) (code, description string)
+	msgErrors []msgError // whole-message failures for the next messages
 	calls     map[string]int
 }
+
+type msgError struct{ code, text string }
 
 type message struct {
 	op       gisxml.Operation
 	received time.Time
 	stuck    bool
 	results  []result
+	err      *msgError
 }
 
 type result struct {
@@ -111,6 +116,26 @@ func (s *Sim) FailItems(fn func(item *etree.Element) (code, description string))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.itemError = fn
+}
+
+// FailNextMessages makes the next n accepted messages end in state 3 with
+// an ErrorMessage instead of results, nothing of them imported.
+func (s *Sim) FailNextMessages(n int, code, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.msgErrors = append(s.msgErrors, msgError{code, text})
+	}
+}
+
+// Preimport marks order ids as loaded before (by another system), so
+// importing them answers SRV012001.
+func (s *Sim) Preimport(orderIDs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range orderIDs {
+		s.imported[id] = "preloaded"
+	}
 }
 
 // Accepted is how many distinct import messages GIS accepted.
@@ -168,6 +193,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case SOAPFault:
 		s.fault(w, "soap:Server", s.cfg.FaultCode, "injected fault")
+		return
+	case RefuseFormat:
+		s.fault(w, "soap:Client", "FMT001301", "Сообщение не соответствует схеме")
 		return
 	}
 	var reply []byte
@@ -294,6 +322,10 @@ func (s *Sim) importMessage(op gisxml.Operation, data []byte) ([]byte, int) {
 func (s *Sim) process(op gisxml.Operation, req *etree.Element) *message {
 	now := s.cfg.Now()
 	m := &message{op: op, received: now, stuck: s.stuck}
+	if len(s.msgErrors) > 0 {
+		m.err, s.msgErrors = &s.msgErrors[0], s.msgErrors[1:]
+		return m
+	}
 	for _, item := range req.ChildElements() {
 		tg := text(item, gisxml.NsBase, "TransportGUID")
 		if tg == "" {
@@ -357,6 +389,11 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 	res.CreateAttr("base:version", gisxml.SchemaVersion)
 	res.CreateElement("base:RequestState").SetText(fmt.Sprint(state))
 	res.CreateElement("base:MessageGUID").SetText(ack)
+	if state == 3 && m.err != nil {
+		em := res.CreateElement("base:ErrorMessage")
+		em.CreateElement("base:ErrorCode").SetText(m.err.code)
+		em.CreateElement("base:Description").SetText(m.err.text)
+	}
 	if state == 3 {
 		for _, r := range m.results {
 			ir := res.CreateElement("ns13:ImportResult")

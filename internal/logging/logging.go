@@ -4,6 +4,7 @@
 package logging
 
 import (
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -24,4 +25,14 @@ func New(step string) *slog.Logger {
 	l := slog.New(h).With("step", step)
 	slog.SetDefault(l)
 	return l
+}
+
+// MetricsWriter is where embedded-metric-format lines go: stdout inside
+// Lambda (CloudWatch turns them into metrics), stderr outside, where
+// stdout carries the invocation's result.
+func MetricsWriter() io.Writer {
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return os.Stdout
+	}
+	return os.Stderr
 }

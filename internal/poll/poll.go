@@ -6,6 +6,7 @@
 package poll
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -46,6 +47,7 @@ type Service struct {
 	Batch             int           // packages claimed per call; 0: 200
 	Concurrency       int           // getState calls at once; 0: 8
 	Log               *slog.Logger
+	Metrics           io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
 	Now               func() time.Time
 }
 
@@ -100,7 +102,7 @@ func (s *Service) Poll(ctx context.Context, req Request) (*Result, error) {
 	case req.Failed:
 		return s.recordFailure(ctx, req)
 	case req.MarkTimedOut:
-		if _, err := s.Store.TimeOutRuns(ctx, req.RunID, 0); err != nil {
+		if _, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Now()); err != nil {
 			return nil, err
 		}
 		return s.runResult(ctx, req.RunID, &Result{RunID: req.RunID})
@@ -110,7 +112,7 @@ func (s *Service) Poll(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	timedOut, err := s.Store.TimeOutRuns(ctx, req.RunID, s.RunTimeout)
+	timedOut, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Now().Add(-s.RunTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +163,7 @@ func (s *Service) runResult(ctx context.Context, runID int64, res *Result) (*Res
 // whose packages it settled.
 func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]int64, error) {
 	owner := uuid.NewString()
-	claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Grace, s.Lease, s.Batch)
+	claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Now().Add(-s.Grace), s.Lease, s.Batch)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +267,7 @@ func outcomes(results []gisclient.ItemResult) []store.Outcome {
 // archive stores a response next to its request.
 func (s *Service) archive(ctx context.Context, c store.Claimed, reply []byte) (string, error) {
 	key := strings.TrimSuffix(c.RequestKey, ".request.xml") + ".response.xml"
-	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", strings.NewReader(string(reply))); err != nil {
+	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", bytes.NewReader(reply)); err != nil {
 		return "", err
 	}
 	return key, nil
@@ -274,7 +276,11 @@ func (s *Service) archive(ctx context.Context, c store.Claimed, reply []byte) (s
 // metric emits a CloudWatch metric in the embedded metric format: a JSON
 // log line CloudWatch Logs turns into a metric, no API call needed.
 func (s *Service) metric(name string, value int) {
-	fmt.Fprintf(os.Stdout, `{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"GisPayments","Dimensions":[[]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},%q:%d}`+"\n",
+	w := s.Metrics
+	if w == nil {
+		w = os.Stdout
+	}
+	fmt.Fprintf(w, `{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"GisPayments","Dimensions":[[]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},%q:%d}`+"\n",
 		s.Now().UnixMilli(), name, name, value)
 }
 

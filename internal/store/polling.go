@@ -21,22 +21,22 @@ type Claimed struct {
 }
 
 // ClaimPackages leases up to limit packages that wait for GIS (sent or
-// processing) to owner: those of runID, or with runID 0 those sent more
-// than grace ago (the scheduled sweep for stragglers). SKIP LOCKED and the
+// processing) to owner: those of runID, or with runID 0 those sent before
+// sentBefore (the scheduled sweep for stragglers). SKIP LOCKED and the
 // lease keep two pollers off the same package.
-func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, grace, lease time.Duration, limit int) ([]Claimed, error) {
+func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, sentBefore time.Time, lease time.Duration, limit int) ([]Claimed, error) {
 	rows, err := s.Pool.Query(ctx, `
 		UPDATE package k SET lease_owner = $1, lease_until = now() + $2::interval, polls = k.polls + 1, polled_at = now()
 		FROM run r JOIN organization o ON o.id = r.organization_id
 		WHERE r.id = k.run_id AND k.id IN (
 			SELECT id FROM package
 			WHERE status IN ('sent', 'processing') AND (lease_until IS NULL OR lease_until < now())
-			  AND (($3::bigint > 0 AND run_id = $3) OR ($3::bigint = 0 AND sent_at < now() - $4::interval))
+			  AND (($3::bigint > 0 AND run_id = $3) OR ($3::bigint = 0 AND sent_at < $4))
 			ORDER BY polled_at NULLS FIRST, id
 			LIMIT $5
 			FOR UPDATE SKIP LOCKED)
 		RETURNING k.id, k.run_id, k.ack_message_guid::text, o.org_ppa_guid::text, coalesce(k.request_key, ''), k.polls, o.code`,
-		owner, lease.String(), runID, grace.String(), limit)
+		owner, lease.String(), runID, sentBefore, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim packages: %w", err)
 	}
@@ -208,13 +208,13 @@ func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error)
 }
 
 // TimeOutRuns marks timed_out every run still waiting for GIS whose first
-// package was acknowledged more than limit ago (or runID alone when > 0),
-// and returns their ids. Their packages stay pollable: a late result
-// still settles the run.
-func (s *Store) TimeOutRuns(ctx context.Context, runID int64, limit time.Duration) ([]int64, error) {
+// package was acknowledged before sentBefore (of runID alone when > 0), and
+// returns their ids. Their packages stay pollable: a late result still
+// settles the run.
+func (s *Store) TimeOutRuns(ctx context.Context, runID int64, sentBefore time.Time) ([]int64, error) {
 	rows, err := s.Pool.Query(ctx, `UPDATE run SET status = 'timed_out', finished_at = now()
-		WHERE status IN ('sending', 'processing') AND sent_at < now() - $2::interval AND ($1::bigint = 0 OR id = $1)
-		RETURNING id`, runID, limit.String())
+		WHERE status IN ('sending', 'processing') AND sent_at < $2 AND ($1::bigint = 0 OR id = $1)
+		RETURNING id`, runID, sentBefore)
 	if err != nil {
 		return nil, fmt.Errorf("store: time out runs: %w", err)
 	}

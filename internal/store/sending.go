@@ -106,8 +106,9 @@ func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 			return err
 		}
 	}
-	// A timed-out run whose stragglers came in later is settled too.
+	// packing: every package refused before any was acknowledged. A
+	// timed-out run whose stragglers came in later is settled too.
 	_, err := tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = now()
-		WHERE id = $1 AND status IN ('sending', 'processing', 'timed_out')`, runID, final)
+		WHERE id = $1 AND status IN ('packing', 'sending', 'processing', 'timed_out')`, runID, final)
 	return err
 }

@@ -14,11 +14,12 @@ ALTER TABLE run ADD COLUMN sent_at timestamptz;
 ALTER TABLE run ADD COLUMN results_key text;
 
 INSERT INTO status_transition (entity, from_status, to_status) VALUES
+    ('run', 'packing', 'finished_with_errors'),
     ('run', 'sending', 'finished_with_errors'),
     ('run', 'sending', 'timed_out');
 
 -- +goose Down
-DELETE FROM status_transition WHERE entity = 'run' AND from_status = 'sending'
-    AND to_status IN ('finished_with_errors', 'timed_out');
+DELETE FROM status_transition WHERE entity = 'run' AND (from_status, to_status) IN
+    (('packing', 'finished_with_errors'), ('sending', 'finished_with_errors'), ('sending', 'timed_out'));
 ALTER TABLE run DROP COLUMN results_key, DROP COLUMN sent_at;
 ALTER TABLE package DROP COLUMN polled_at, DROP COLUMN polls, DROP COLUMN lease_until, DROP COLUMN lease_owner;
