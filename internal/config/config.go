@@ -19,6 +19,8 @@ type Config struct {
 	ExportsBucket   string // EXPORTS_BUCKET: incoming/ exports and reports/
 	ArchiveBucket   string // ARCHIVE_BUCKET: signed requests and responses
 	StateMachineARN string // STATE_MACHINE_ARN: empty outside AWS
+	SigningKey      string // GIS_SIGNING_KEY: a Secrets Manager ARN, or a PEM file locally
+	SigningCert     string // GIS_SIGNING_CERT: the certificate's PEM file when not bundled with the key
 	Limits          export.Limits
 }
 
@@ -30,6 +32,8 @@ func Load(required ...string) (Config, error) {
 		ExportsBucket:   os.Getenv("EXPORTS_BUCKET"),
 		ArchiveBucket:   os.Getenv("ARCHIVE_BUCKET"),
 		StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
+		SigningKey:      os.Getenv("GIS_SIGNING_KEY"),
+		SigningCert:     os.Getenv("GIS_SIGNING_CERT"),
 	}
 	for _, name := range required {
 		if os.Getenv(name) == "" {

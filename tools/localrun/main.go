@@ -29,7 +29,10 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/ingest"
 	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/pack"
+	"github.com/gispayments/gis-payments/internal/poll"
 	"github.com/gispayments/gis-payments/internal/recon"
+	"github.com/gispayments/gis-payments/internal/send"
 	"github.com/gispayments/gis-payments/internal/store"
 )
 
@@ -107,8 +110,72 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, localRoot string) error
 		if err := printRun(ctx, st, &res, localRoot, bucket); err != nil {
 			return err
 		}
+		if err := load(ctx, st, bin, res.RunID); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// load takes a reconciled run through the packer, the sender (each
+// package) and the poller until GIS has answered, as the state machine does.
+func load(ctx context.Context, st *store.Store, bin string, runID int64) error {
+	step("Packing and signing run %d", runID)
+	var packed pack.Result
+	if err := invoke(filepath.Join(bin, "packer"), pack.Request{RunID: runID}, &packed); err != nil {
+		return err
+	}
+	fmt.Printf("  %d payments in %d packages, %d held back, %d already loaded by an earlier run\n",
+		packed.Payments, packed.Packages, packed.HeldBack, packed.AlreadyLoaded)
+	if packed.Packages == 0 {
+		return nil
+	}
+	step("Sending %d packages to GIS", packed.Packages)
+	for _, id := range packed.PackageIDs {
+		var sent send.Result
+		if err := invoke(filepath.Join(bin, "sender"), send.Request{PackageID: id}, &sent); err != nil {
+			return err
+		}
+		fmt.Printf("  package %d: %s\n", id, sent.Packages[0].Status)
+	}
+	step("Polling GIS until every package is processed")
+	for {
+		var polled poll.Result
+		if err := invoke(filepath.Join(bin, "poller"), poll.Request{RunID: runID}, &polled); err != nil {
+			return err
+		}
+		fmt.Printf("  run %d: %s, %d packages pending\n", runID, polled.Status, polled.Pending)
+		if polled.Done {
+			return printOutcome(ctx, st, runID)
+		}
+		time.Sleep(pollInterval) // the state machine's Wait state
+	}
+}
+
+const pollInterval = 2 * time.Second
+
+func printOutcome(ctx context.Context, st *store.Store, runID int64) error {
+	rows, err := st.Pool.Query(ctx, `SELECT status, count(*), sum(amount)::text FROM payment WHERE run_id = $1
+		GROUP BY status ORDER BY status`, runID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fmt.Println("  payments by status:")
+	for rows.Next() {
+		var status, sum string
+		var n int
+		if err := rows.Scan(&status, &n, &sum); err != nil {
+			return err
+		}
+		fmt.Printf("    %-18s %6d  %15s\n", status, n, sum)
+	}
+	run, err := st.RunByID(ctx, runID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  run %d ended %s; results: s3://%s/results/%d.csv\n", runID, run.Status, os.Getenv("EXPORTS_BUCKET"), runID)
+	return rows.Err()
 }
 
 func step(format string, args ...any) {

@@ -1,0 +1,30 @@
+// Command poller asks GIS ZhKKh for the state of sent packages and applies
+// the results: for one run inside the state machine, or for every
+// straggler on its five-minute schedule.
+package main
+
+import (
+	"github.com/gispayments/gis-payments/internal/app"
+	"github.com/gispayments/gis-payments/internal/config"
+	"github.com/gispayments/gis-payments/internal/gisclient"
+	"github.com/gispayments/gis-payments/internal/lambdaio"
+	"github.com/gispayments/gis-payments/internal/logging"
+	"github.com/gispayments/gis-payments/internal/poll"
+)
+
+func main() {
+	a := app.MustOpen("poll", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
+	gis, err := config.LoadGIS()
+	if err != nil {
+		app.Fail(a.Log, "config", err)
+	}
+	client, err := gisclient.New(gis.Client)
+	if err != nil {
+		app.Fail(a.Log, "gis client", err)
+	}
+	svc := &poll.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
+		ResultsBucket: a.Config.ExportsBucket, GIS: client, OperatorSignature: gis.OperatorSignature,
+		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace, Concurrency: gis.Concurrency, Log: a.Log,
+		Metrics: logging.MetricsWriter()}
+	lambdaio.Main(svc.Poll)
+}

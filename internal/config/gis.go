@@ -1,0 +1,70 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/gispayments/gis-payments/internal/gisclient"
+)
+
+// GIS is how the sender and poller reach GIS ZhKKh.
+type GIS struct {
+	Client            gisclient.Config
+	OperatorSignature bool          // GIS_OPERATOR_SIGNATURE: IsOperatorSignature in RequestHeader
+	RatePerSecond     float64       // GIS_RATE_PER_SECOND: 0 for no limit
+	Concurrency       int           // GIS_CONCURRENCY: calls at once per invocation
+	PackageSize       int           // GIS_PACKAGE_SIZE: items per package below the schema maximum
+	RunTimeout        time.Duration // RUN_TIMEOUT: a run still waiting after this is timed_out
+	PollGrace         time.Duration // POLL_GRACE: the sweep leaves younger packages to their run
+}
+
+// LoadGIS reads the GIS settings.
+func LoadGIS() (GIS, error) {
+	g := GIS{Client: gisclient.Config{
+		Endpoint:   os.Getenv("GIS_ENDPOINT"),
+		CABundle:   os.Getenv("GIS_CA_BUNDLE"),
+		ClientCert: os.Getenv("GIS_CLIENT_CERT"),
+		ClientKey:  os.Getenv("GIS_CLIENT_KEY"),
+	}, OperatorSignature: os.Getenv("GIS_OPERATOR_SIGNATURE") == "true"}
+	var err error
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{{"GIS_TIMEOUT", &g.Client.Timeout, 60 * time.Second}, {"RUN_TIMEOUT", &g.RunTimeout, 20 * time.Minute},
+		{"POLL_GRACE", &g.PollGrace, 5 * time.Minute}}
+	for _, d := range durations {
+		if *d.dst, err = durationVar(d.name, d.def); err != nil {
+			return g, err
+		}
+	}
+	n, err := intVar("GIS_CONCURRENCY", 4)
+	if err != nil {
+		return g, err
+	}
+	g.Concurrency = int(n)
+	if n, err = intVar("GIS_PACKAGE_SIZE", 500); err != nil {
+		return g, err
+	}
+	g.PackageSize = int(n)
+	if v := os.Getenv("GIS_RATE_PER_SECOND"); v != "" {
+		if g.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil || g.RatePerSecond < 0 {
+			return g, fmt.Errorf("config: GIS_RATE_PER_SECOND=%q is not a non-negative number", v)
+		}
+	}
+	return g, nil
+}
+
+func durationVar(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("config: %s=%q is not a positive duration (e.g. 20m)", name, v)
+	}
+	return d, nil
+}
