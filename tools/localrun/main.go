@@ -65,8 +65,10 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, localRoot string) error
 	if err != nil {
 		return err
 	}
-	if err := ensureBucket(ctx, objs, bucket); err != nil {
-		return err
+	for _, b := range []string{bucket, os.Getenv("ARCHIVE_BUCKET")} {
+		if err := ensureBucket(ctx, objs, b); err != nil {
+			return err
+		}
 	}
 	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
 	if err != nil {
