@@ -78,6 +78,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 		return nil, fault.New(fault.Invalid, errors.New("pack: the event has no run_id"))
 	}
 	packing, err := s.Store.PreparePackages(ctx, req.RunID, s.plan)
+	prepared := s.now()
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrNotReady) {
 		return nil, fault.New(fault.Invalid, fmt.Errorf("pack: %w", err))
 	}
@@ -100,7 +101,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	}
 	s.Log.Info("packed", "run_id", req.RunID, "org", packing.Org.Code, "packages", res.Packages, "payments", res.Payments,
 		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "signed_now", signed, "resumed", res.Resumed,
-		"duration_ms", res.DurationMillis)
+		"prepare_ms", prepared.Sub(started).Milliseconds(), "duration_ms", res.DurationMillis)
 	return res, nil
 }
 

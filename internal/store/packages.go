@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/civil"
@@ -228,8 +229,12 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 	var values [][]any
 	for i, p := range planned {
 		for _, pay := range p.Payments {
+			guid, err := uuid.Parse(pay.TransportGUID)
+			if err != nil {
+				return nil, 0, err
+			}
 			values = append(values, []any{runID, orgID, pay.Candidate.ReconRowID, pay.Candidate.OrderID,
-				numeric(pay.Candidate.Amount), pay.TransportGUID, ids[i], "queued"})
+				numeric(pay.Candidate.Amount), [16]byte(guid), ids[i], "queued"})
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"payment"}, paymentColumns, pgx.CopyFromRows(values)); err != nil {

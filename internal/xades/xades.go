@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
-	"github.com/deatil/go-cryptobin/pubkey/gost"
 	"github.com/google/uuid"
 	dsig "github.com/russellhaering/goxmldsig"
 
@@ -90,10 +89,7 @@ func (s *Signer) Sign(el *etree.Element) error {
 	if s.Now != nil {
 		now = s.Now
 	}
-	refDigest, err := excC14N(el, nil)
-	if err != nil {
-		return fmt.Errorf("xades: canonicalize: %w", err)
-	}
+	refDigest := digest(excC14NFast(el, nil))
 	sigID := "xmldsig-" + uuid.NewString()
 	sig := etree.NewElement("ds:Signature")
 	sig.CreateAttr("xmlns:ds", NsDS)
@@ -110,7 +106,7 @@ func (s *Signer) Sign(el *etree.Element) error {
 	tr.CreateElement("ds:Transform").CreateAttr("Algorithm", Enveloped)
 	tr.CreateElement("ds:Transform").CreateAttr("Algorithm", ExcC14N)
 	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
-	ref.CreateElement("ds:DigestValue").SetText(b64(digest(refDigest)))
+	ref.CreateElement("ds:DigestValue").SetText(b64(refDigest))
 
 	propsRef := si.CreateElement("ds:Reference")
 	propsRef.CreateAttr("Type", SignedPropsType)
@@ -146,7 +142,7 @@ func (s *Signer) Sign(el *etree.Element) error {
 	if err != nil {
 		return fmt.Errorf("xades: canonicalize SignedInfo: %w", err)
 	}
-	value, err := gost.Sign(rand.Reader, s.Key.priv, digest(siC14N))
+	value, err := sign(s.Key.priv, digest(siC14N), rand.Reader)
 	if err != nil {
 		return fmt.Errorf("xades: sign: %w", err)
 	}

@@ -2,6 +2,7 @@ package xades
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"math/big"
@@ -69,7 +70,7 @@ func TestGOST3410Example(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The hash bytes are e's little-endian form (§6.1: α is the number they encode).
-	sig, err := gost.Sign(fixedReader(k), priv, reversed(e))
+	sig, err := sign(priv, reversed(e), fixedReader(k))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +79,18 @@ func TestGOST3410Example(t *testing.T) {
 	}
 	if ok, _ := gost.Verify(&priv.PublicKey, reversed(e), sig); !ok {
 		t.Error("the published signature does not verify")
+	}
+	// And on the curve the project uses, many times over: go-cryptobin's verifier accepts ours.
+	k2 := testKey(t)
+	for i := range 50 {
+		d := digest([]byte{byte(i)})
+		s, err := sign(k2.priv, d, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := gost.Verify(&k2.priv.PublicKey, d, s); !ok {
+			t.Fatalf("signature %d does not verify", i)
+		}
 	}
 	if new(big.Int).SetBytes(d).Cmp(priv.D) != 0 {
 		t.Error("key parsed in the wrong byte order")
@@ -216,5 +229,42 @@ func BenchmarkSign250(b *testing.B) {
 	k := testKey(b)
 	for b.Loop() {
 		signedRequest(b, k, 250)
+	}
+}
+
+// The signer's fast exclusive canonicalization equals goxmldsig's on the
+// requests the project builds, awkward text included.
+func TestFastExcC14NMatchesLibrary(t *testing.T) {
+	for _, items := range []int{1, 7} {
+		doc, req := signedRequest(t, testKey(t), items)
+		_ = doc
+		sig := req.ChildElements()[0]
+		lib, err := excC14N(req, sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast := excC14NFast(req, sig); !bytes.Equal(fast, lib) {
+			t.Fatalf("fast c14n differs:\n%s\nlibrary:\n%s", fast, lib)
+		}
+		libSI, _ := excC14N(sig, nil)
+		if fast := excC14NFast(sig, nil); !bytes.Equal(fast, libSI) {
+			t.Fatalf("fast c14n of the signature differs:\n%s\nlibrary:\n%s", fast, libSI)
+		}
+	}
+}
+
+func TestFastExcC14NEdgeCases(t *testing.T) {
+	doc := etree.NewDocument()
+	src := "<r:root xmlns:r=\"urn:r\" xmlns:u=\"urn:unused\" xmlns:a=\"urn:a\"><r:x b=\"2\" a:z=\"1\" a=\"&lt;&quot;&#xA;&#x9;\">t &amp; &lt; &gt; &#xD; ü</r:x>" +
+		"<a:y xmlns:a=\"urn:other\"><r:empty/></a:y></r:root>"
+	if err := doc.ReadFromString(src); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := excC14N(doc.Root(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fast := excC14NFast(doc.Root(), nil); !bytes.Equal(fast, lib) {
+		t.Fatalf("fast:\n%s\nlibrary:\n%s", fast, lib)
 	}
 }
