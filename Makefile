@@ -6,7 +6,7 @@ VERSITYGW_VERSION := v1.8.0
 export PGPASSWORD ?= postgres
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gis_payments_test?sslmode=disable
 
-.PHONY: help build build-lambda run test bench db clean
+.PHONY: help build build-lambda run test bench db deps gost-key clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -29,12 +29,21 @@ run: build bin/versitygw ## run the pipeline locally: Postgres, a local S3 serve
 db: ## make sure Postgres runs and the test database exists
 	scripts/postgres.sh gis_payments_test
 
-test: db ## run every test (unit, Postgres and S3 integration)
+deps: ## install the Debian tools the tests use (xmllint, OpenSSL's GOST engine)
+	scripts/deps.sh
+
+test: db deps ## run every test (unit, Postgres, S3, simulator, XSD and OpenSSL checks)
 	$(GO) test -count=1 ./...
 
-bench: db ## benchmarks: 300k+300k reconciliation, COPY vs INSERT
+bench: db deps ## benchmarks: reconciliation, COPY vs INSERT, signing, packing 300k, sending and polling 300k
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/reconcile/
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/store/
+	$(GO) test -run '^$$' -bench . ./internal/streebog/ ./internal/xades/
+	$(GO) test -run '^$$' -bench Pack300k -benchtime 1x -cpu 1,2 ./internal/pack/
+	$(GO) test -run '^$$' -bench Load300k -benchtime 1x -timeout 30m ./internal/poll/
+
+gost-key: ## write a throwaway GOST signing key and certificate to .local/gost/signing.pem
+	$(GO) run ./tools/gostkey -out .local/gost/signing.pem
 
 clean: ## remove build output and local state
 	rm -rf bin .local

@@ -5,8 +5,6 @@ package main
 
 import (
 	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/config"
-	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/lambdaio"
 	"github.com/gispayments/gis-payments/internal/logging"
 	"github.com/gispayments/gis-payments/internal/poll"
@@ -14,14 +12,7 @@ import (
 
 func main() {
 	a := app.MustOpen("poll", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
-	gis, err := config.LoadGIS()
-	if err != nil {
-		app.Fail(a.Log, "config", err)
-	}
-	client, err := gisclient.New(gis.Client)
-	if err != nil {
-		app.Fail(a.Log, "gis client", err)
-	}
+	gis, client := a.MustGIS()
 	svc := &poll.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, OperatorSignature: gis.OperatorSignature,
 		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace, Concurrency: gis.Concurrency, Log: a.Log,

@@ -5,22 +5,13 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/config"
-	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/lambdaio"
 	"github.com/gispayments/gis-payments/internal/send"
 )
 
 func main() {
 	a := app.MustOpen("send", "ARCHIVE_BUCKET", "GIS_ENDPOINT")
-	gis, err := config.LoadGIS()
-	if err != nil {
-		app.Fail(a.Log, "config", err)
-	}
-	client, err := gisclient.New(gis.Client)
-	if err != nil {
-		app.Fail(a.Log, "gis client", err)
-	}
+	gis, client := a.MustGIS()
 	svc := &send.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket, GIS: client,
 		Concurrency: gis.Concurrency, Log: a.Log}
 	if gis.RatePerSecond > 0 {

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/gispayments/gis-payments/internal/config"
+	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/logging"
 	"github.com/gispayments/gis-payments/internal/objstore"
 	"github.com/gispayments/gis-payments/internal/store"
@@ -53,4 +54,17 @@ func MustOpen(step string, required ...string) *App {
 func Fail(log *slog.Logger, what string, err error) {
 	log.Error("start failed", "what", what, "error", err.Error())
 	os.Exit(1)
+}
+
+// MustGIS reads the GIS settings and builds the client, or exits.
+func (a *App) MustGIS() (config.GIS, *gisclient.Client) {
+	gis, err := config.LoadGIS()
+	if err != nil {
+		Fail(a.Log, "config", err)
+	}
+	client, err := gisclient.New(gis.Client)
+	if err != nil {
+		Fail(a.Log, "gis client", err)
+	}
+	return gis, client
 }

@@ -80,7 +80,7 @@ func writeExc(b *bytes.Buffer, el, skip *etree.Element, rendered map[string]stri
 			b.WriteString(d.prefix)
 			b.WriteString(`="`)
 		}
-		escapeAttr(b, d.uri)
+		escape(b, d.uri, true)
 		b.WriteByte('"')
 		rendered[d.prefix] = d.uri
 	}
@@ -88,7 +88,7 @@ func writeExc(b *bytes.Buffer, el, skip *etree.Element, rendered map[string]stri
 		b.WriteByte(' ')
 		b.WriteString(a.full)
 		b.WriteString(`="`)
-		escapeAttr(b, a.value)
+		escape(b, a.value, true)
 		b.WriteByte('"')
 	}
 	b.WriteByte('>')
@@ -99,7 +99,7 @@ func writeExc(b *bytes.Buffer, el, skip *etree.Element, rendered map[string]stri
 				writeExc(b, c, skip, rendered)
 			}
 		case *etree.CharData:
-			escapeText(b, c.Data)
+			escape(b, c.Data, false)
 		}
 	}
 	b.WriteString("</")
@@ -128,38 +128,24 @@ func lookup(el *etree.Element, prefix string) string {
 	return ""
 }
 
-func escapeText(b *bytes.Buffer, s string) {
+// escape writes s as C14N escapes text (attr false) or attribute values.
+func escape(b *bytes.Buffer, s string, attr bool) {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
+		switch c := s[i]; {
+		case c == '&':
 			b.WriteString("&amp;")
-		case '<':
+		case c == '<':
 			b.WriteString("&lt;")
-		case '>':
+		case c == '\r':
+			b.WriteString("&#xD;")
+		case c == '>' && !attr:
 			b.WriteString("&gt;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
-
-func escapeAttr(b *bytes.Buffer, s string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '"':
+		case c == '"' && attr:
 			b.WriteString("&quot;")
-		case '\t':
+		case c == '\t' && attr:
 			b.WriteString("&#x9;")
-		case '\n':
+		case c == '\n' && attr:
 			b.WriteString("&#xA;")
-		case '\r':
-			b.WriteString("&#xD;")
 		default:
 			b.WriteByte(c)
 		}
