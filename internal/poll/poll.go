@@ -153,6 +153,18 @@ func (s *Service) runResult(ctx context.Context, runID int64, res *Result) (*Res
 	if err != nil {
 		return nil, err
 	}
+	if !st.Finished && st.Pending == 0 && st.Unsent == 0 && st.SentAt != nil {
+		// Every package is answered but the run was not settled: settle it now.
+		if err := s.Store.SettleRun(ctx, runID); err != nil {
+			return nil, err
+		}
+		if err := s.writeResults(ctx, runID); err != nil {
+			return nil, err
+		}
+		if st, err = s.Store.RunProgress(ctx, runID); err != nil {
+			return nil, err
+		}
+	}
 	res.Status, res.Pending, res.Done, res.TimedOut = st.Status, st.Pending, st.Finished, st.Status == "timed_out"
 	s.Log.Info("polled", "run_id", runID, "status", st.Status, "pending", st.Pending, "polled", res.Polled,
 		"applied", res.Applied, "retry_later", res.Retry)

@@ -183,6 +183,10 @@ func TestConcurrentPollers(t *testing.T) {
 	if c := counts(t, e, runID); c["imported"] != 2500 {
 		t.Errorf("payments %v", c)
 	}
+	// Packages applied at the same moment must still settle the run.
+	if run, _ := e.Store.RunByID(context.Background(), runID); run.Status != "finished" {
+		t.Errorf("run %s after every package was applied", run.Status)
+	}
 	if calls := e.Sim.Calls("urn:getState"); calls != len(ids) {
 		t.Errorf("%d getState calls for %d packages", calls, len(ids))
 	}

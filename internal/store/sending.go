@@ -86,6 +86,12 @@ func (s *Store) FailPackage(ctx context.Context, packageID int64, code, reason s
 // every payment is imported or already imported and none was held back,
 // finished_with_errors otherwise. A run with packages still pending is left.
 func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
+	// Lock the run first: two packages applied at once would each see the
+	// other still pending, and neither would settle the run. After the
+	// lock the count sees every transaction committed before.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM run WHERE id = $1 FOR UPDATE`, runID); err != nil {
+		return err
+	}
 	var pending, bad int
 	if err := tx.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN ('done', 'failed')),
@@ -111,4 +117,13 @@ func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = now()
 		WHERE id = $1 AND status IN ('packing', 'sending', 'processing', 'timed_out')`, runID, final)
 	return err
+}
+
+// SettleRun settles a run whose packages are all answered, if nothing did
+// yet (the poller calls it when it finds nothing left to poll).
+func (s *Store) SettleRun(ctx context.Context, runID int64) error {
+	if err := s.tx(ctx, func(tx pgx.Tx) error { return settleRun(ctx, tx, runID) }); err != nil {
+		return fmt.Errorf("store: settle run %d: %w", runID, err)
+	}
+	return nil
 }
