@@ -93,14 +93,14 @@ func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 		return err
 	}
 	var pending, bad int
-	if err := tx.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN ('done', 'failed')),
-			(SELECT count(*) FROM payment WHERE run_id = $1 AND status NOT IN ('imported', 'already_imported'))
-			+ (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)`, runID).Scan(&pending, &bad); err != nil {
-		return err
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN ('done', 'failed')`,
+		runID).Scan(&pending); err != nil || pending > 0 {
+		return err // counting the run's payments is left to the last package
 	}
-	if pending > 0 {
-		return nil
+	if err := tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM payment WHERE run_id = $1 AND status NOT IN ('imported', 'already_imported'))
+			+ (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)`, runID).Scan(&bad); err != nil {
+		return err
 	}
 	final := "finished"
 	if bad > 0 {
