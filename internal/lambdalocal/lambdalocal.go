@@ -41,6 +41,7 @@ type Server struct {
 	functions map[string]*function
 	addr      string
 	procs     []*exec.Cmd
+	exited    sync.WaitGroup
 }
 
 type function struct {
@@ -85,15 +86,16 @@ func (s *Server) Listen(addr string) (string, error) {
 	return s.addr, nil
 }
 
-// Close stops every function process.
+// Close stops every function process and waits for them to exit.
 func (s *Server) Close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, p := range s.procs {
-		p.Process.Kill()
-		p.Wait()
-	}
+	procs := s.procs
 	s.procs = nil
+	s.mu.Unlock()
+	for _, p := range procs {
+		p.Process.Kill()
+	}
+	s.exited.Wait()
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -180,7 +182,9 @@ func (s *Server) dispatch(f *function, inv *invocation) error {
 	}
 	f.running++
 	s.procs = append(s.procs, cmd)
+	s.exited.Add(1)
 	go func() {
+		defer s.exited.Done()
 		cmd.Wait()
 		s.mu.Lock()
 		f.running--

@@ -1,5 +1,6 @@
 // Command echo is a test function for lambdalocal: it returns its event,
-// fails with a named kind on request, and reports which process ran it.
+// fails with a named kind on request (always, or once per value), and
+// reports which process ran it.
 package main
 
 import (
@@ -12,9 +13,13 @@ import (
 )
 
 type event struct {
-	Value string `json:"value"`
-	Fail  bool   `json:"fail"`
+	Value    string `json:"value"`
+	Fail     bool   `json:"fail"`
+	FailOnce bool   `json:"fail_once"`
 }
+
+// failed remembers the values that failed once in this (warm) process.
+var failed = map[string]bool{}
 
 type result struct {
 	Value string `json:"value"`
@@ -23,7 +28,8 @@ type result struct {
 
 func main() {
 	lambdaio.Main(func(_ context.Context, e event) (result, error) {
-		if e.Fail {
+		if e.Fail || (e.FailOnce && !failed[e.Value]) {
+			failed[e.Value] = true
 			return result{}, fault.New(fault.Transient, errors.New("asked to fail"))
 		}
 		return result{Value: e.Value, PID: os.Getpid()}, nil
