@@ -5,13 +5,17 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/url"
 	"os"
 
 	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/logging"
 	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/secrets"
 	"github.com/gispayments/gis-payments/internal/store"
 )
 
@@ -32,6 +36,11 @@ func MustOpen(step string, required ...string) *App {
 	fail := func(what string, err error) { Fail(log, what, err) }
 	if err != nil {
 		fail("config", err)
+	}
+	if arn := os.Getenv("DATABASE_SECRET_ARN"); arn != "" {
+		if cfg.DatabaseURL, err = withSecretPassword(ctx, cfg.DatabaseURL, arn); err != nil {
+			fail("database secret", err)
+		}
 	}
 	log.Debug("config", "config", cfg)
 	st, err := store.Open(ctx, cfg.DatabaseURL)
@@ -67,4 +76,27 @@ func (a *App) MustGIS() (config.GIS, *gisclient.Client) {
 		Fail(a.Log, "gis client", err)
 	}
 	return gis, client
+}
+
+// withSecretPassword puts the password of an RDS-generated secret (JSON
+// with "username" and "password") into the database URL.
+func withSecretPassword(ctx context.Context, dbURL, arn string) (string, error) {
+	raw, err := secrets.String(ctx, arn)
+	if err != nil {
+		return "", err
+	}
+	var creds struct{ Username, Password string }
+	if err := json.Unmarshal([]byte(raw), &creds); err != nil || creds.Password == "" {
+		return "", errors.New("the database secret is not JSON with a password")
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "", err
+	}
+	user := creds.Username
+	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, creds.Password)
+	return u.String(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // The sample events in events/reconciler decode strictly into Request and
@@ -26,8 +27,23 @@ func TestSampleEvents(t *testing.T) {
 		if err := dec.Decode(&req); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if _, _, err := req.period(); err != nil || req.Org == "" {
+		if _, _, err := req.period(time.Now()); err != nil || req.Org == "" {
 			t.Errorf("%s: %+v %v", f, req, err)
 		}
+	}
+}
+
+func TestPreviousDay(t *testing.T) {
+	var req Request
+	if err := json.Unmarshal([]byte(`{"org":"x","period":"previous-day"}`), &req); err != nil {
+		t.Fatal(err)
+	}
+	// 00:30 in Moscow on the 22nd is still the 21st in UTC; yesterday is the 21st.
+	from, to, err := req.period(time.Date(2026, 11, 21, 21, 30, 0, 0, time.UTC))
+	if err != nil || from.String() != "2026-11-21" || to.String() != "2026-11-21" {
+		t.Fatalf("%v %v %v", from, to, err)
+	}
+	if err := json.Unmarshal([]byte(`{"org":"x","period":"tomorrow"}`), &req); err == nil {
+		t.Error("an unknown period word was accepted")
 	}
 }

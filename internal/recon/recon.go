@@ -6,6 +6,7 @@ package recon
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,10 +35,28 @@ type FileRef struct {
 	ETag   string `json:"etag,omitempty"`
 }
 
-// Period is an inclusive range of calendar dates, YYYY-MM-DD.
+// Period is an inclusive range of calendar dates, YYYY-MM-DD, or, as the
+// daily schedule sends it, the string "previous-day": yesterday in Moscow
+// at the time the step runs.
 type Period struct {
 	From string `json:"from"`
 	To   string `json:"to"`
+	// PreviousDay is set by the "previous-day" form.
+	PreviousDay bool `json:"-"`
+}
+
+// UnmarshalJSON accepts {"from","to"} or "previous-day".
+func (p *Period) UnmarshalJSON(data []byte) error {
+	var word string
+	if json.Unmarshal(data, &word) == nil {
+		if word != "previous-day" {
+			return fmt.Errorf("period %q: want {\"from\",\"to\"} or \"previous-day\"", word)
+		}
+		*p = Period{PreviousDay: true}
+		return nil
+	}
+	type plain Period
+	return json.Unmarshal(data, (*plain)(p))
 }
 
 // Request is the reconciler's event: an organisation and either the files
@@ -91,7 +110,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, err := req.period()
+	from, to, err := req.period(s.now())
 	if err != nil {
 		return nil, fault.New(fault.Invalid, err)
 	}
@@ -147,12 +166,16 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (r Request) period() (from, to *civil.Date, err error) {
+func (r Request) period(now time.Time) (from, to *civil.Date, err error) {
 	if r.Period == nil {
 		if len(r.Files) == 0 {
 			return nil, nil, errors.New("reconcile: the event names neither files nor a period")
 		}
 		return nil, nil, nil
+	}
+	if r.Period.PreviousDay {
+		d := civil.FromTime(now).AddDays(-1)
+		return &d, &d, nil
 	}
 	f, err1 := civil.ParseDate(r.Period.From)
 	t, err2 := civil.ParseDate(r.Period.To)

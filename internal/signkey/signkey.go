@@ -11,8 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/gispayments/gis-payments/internal/secrets"
 )
 
 // Bundle is a private key and its certificate, each PEM-encoded.
@@ -26,18 +25,11 @@ type Bundle struct {
 func Load(ctx context.Context, ref, certPath string) (*Bundle, error) {
 	var data []byte
 	if strings.HasPrefix(ref, "arn:aws:secretsmanager:") {
-		cfg, err := config.LoadDefaultConfig(ctx)
+		secret, err := secrets.String(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
-		out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &ref})
-		if err != nil {
-			return nil, fmt.Errorf("signkey: read secret: %w", err)
-		}
-		if out.SecretString == nil {
-			return nil, errors.New("signkey: the secret has no SecretString")
-		}
-		data = []byte(*out.SecretString)
+		data = []byte(secret)
 	} else {
 		var err error
 		if data, err = os.ReadFile(ref); err != nil {
