@@ -6,7 +6,7 @@ VERSITYGW_VERSION := v1.8.0
 export PGPASSWORD ?= postgres
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gis_payments_test?sslmode=disable
 
-.PHONY: help build build-lambda run test bench db deps gost-key clean
+.PHONY: help build build-lambda run test test-infra bench db deps node-deps gost-key clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -32,8 +32,17 @@ db: ## make sure Postgres runs and the test database exists
 deps: ## install the Debian tools the tests use (xmllint, OpenSSL's GOST engine)
 	scripts/deps.sh
 
-test: db deps ## run every test (unit, Postgres, S3, simulator, XSD and OpenSSL checks)
+node-deps: ## install the pinned npm packages: aws-local-stepfunctions with Node 22, asl-validator
+	npm ci --prefix scripts/sfn-local --no-audit --no-fund
+	npm ci --prefix infra --no-audit --no-fund
+
+test: db deps node-deps ## run every test: unit, Postgres, S3, simulator, XSD, OpenSSL, local state machine, CDK
 	$(GO) test -count=1 ./...
+	$(MAKE) test-infra
+
+test-infra: ## the CDK app's assertion tests and ASL validation (its own Go module)
+	cd infra && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(GO) vet ./... && \
+	  JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(GO) test -count=1 ./...
 
 bench: db deps ## benchmarks: reconciliation, COPY vs INSERT, signing, packing 300k, sending and polling 300k
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/reconcile/

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// Config is what a deployment may change, read from CDK context (cdk.json,
+// `cdk -c key=value`, or the CDK_CONTEXT_JSON environment variable).
+// Defaults mirrors the "context" of cdk.json at the repository root.
+type Config struct {
+	LambdaAssets      string   // lambdaAssets: directory with <function>/bootstrap, as `make build-lambda` writes it
+	GISEndpoint       string   // gisEndpoint: GIS ZhKKh base URL (GIS_ENDPOINT)
+	SendConcurrency   int      // sendConcurrency: MaxConcurrency of the "Send packages" Map
+	PollWaitSeconds   int      // pollWaitSeconds: "Wait for GIS" between polls
+	RunTimeoutMinutes int      // runTimeoutMinutes: the state machine's own time limit
+	Organizations     []string // organizations: codes that get a daily 06:00 run
+	AlarmEmail        string   // alarmEmail: subscribed to the alarm topic when set
+	LogLevel          string   // logLevel: the functions' log level (DEBUG, INFO, WARN, ERROR)
+	MigrationsDir     string   // the goose migrations, hashed so a change reruns the migration step
+}
+
+// Defaults are the values used when a context key is absent.
+var Defaults = Config{
+	LambdaAssets:      "../bin/lambda",
+	GISEndpoint:       "https://api.dom.gosuslugi.ru",
+	SendConcurrency:   10,
+	PollWaitSeconds:   60,
+	RunTimeoutMinutes: 60,
+	Organizations:     []string{},
+	LogLevel:          "INFO",
+	MigrationsDir:     "../internal/store/migrations",
+}
+
+// inlineMapLimit is the most iterations an inline Map runs at once,
+// whatever MaxConcurrency says.
+const inlineMapLimit = 40
+
+// LoadConfig reads the context of node over Defaults. Values given on the
+// command line arrive as strings, so numbers and lists accept those too.
+func LoadConfig(node constructs.Node) (Config, error) {
+	c := Defaults
+	ctx := func(key string) any { return node.TryGetContext(&key) }
+	var errs []string
+	fail := func(err error) {
+		if err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	fail(stringValue(ctx("lambdaAssets"), "lambdaAssets", &c.LambdaAssets))
+	fail(stringValue(ctx("gisEndpoint"), "gisEndpoint", &c.GISEndpoint))
+	fail(stringValue(ctx("alarmEmail"), "alarmEmail", &c.AlarmEmail))
+	fail(stringValue(ctx("logLevel"), "logLevel", &c.LogLevel))
+	fail(intValue(ctx("sendConcurrency"), "sendConcurrency", 1, inlineMapLimit, &c.SendConcurrency))
+	fail(intValue(ctx("pollWaitSeconds"), "pollWaitSeconds", 1, 3600, &c.PollWaitSeconds))
+	fail(intValue(ctx("runTimeoutMinutes"), "runTimeoutMinutes", 1, 7*24*60, &c.RunTimeoutMinutes))
+	fail(listValue(ctx("organizations"), "organizations", &c.Organizations))
+	c.LogLevel = strings.ToUpper(c.LogLevel)
+	switch c.LogLevel {
+	case "DEBUG", "INFO", "WARN", "ERROR":
+	default:
+		errs = append(errs, fmt.Sprintf("logLevel %q: want DEBUG, INFO, WARN or ERROR", c.LogLevel))
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("context: %s", strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+func stringValue(v any, key string, dst *string) error {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		*dst = v
+		return nil
+	}
+	return fmt.Errorf("%s: want a string, got %v", key, v)
+}
+
+func intValue(v any, key string, lo, hi int, dst *int) error {
+	var n int
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case float64:
+		n = int(v)
+		if float64(n) != v {
+			return fmt.Errorf("%s: %v is not a whole number", key, v)
+		}
+	case string:
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%s: %q is not a whole number", key, v)
+		}
+	default:
+		return fmt.Errorf("%s: want a number, got %v", key, v)
+	}
+	if n < lo || n > hi {
+		return fmt.Errorf("%s: %d is outside %d..%d", key, n, lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+// listValue takes a JSON list of strings or a comma-separated string.
+func listValue(v any, key string, dst *[]string) error {
+	var items []string
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		items = strings.Split(v, ",")
+	case []any:
+		for _, item := range v {
+			s, ok := item.(string)
+			if !ok {
+				return fmt.Errorf("%s: %v is not a string", key, item)
+			}
+			items = append(items, s)
+		}
+	default:
+		return fmt.Errorf("%s: want a list of strings, got %v", key, v)
+	}
+	out := []string{}
+	for _, s := range items {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	*dst = out
+	return nil
+}

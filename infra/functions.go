@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Function names: the folder under functions/, the asset folder under
+// Config.LambdaAssets and the construct id.
+const (
+	uploadTriggerName = "upload-trigger"
+	reconcilerName    = "reconciler"
+	packerName        = "packer"
+	senderName        = "sender"
+	pollerName        = "poller"
+	migrateName       = "migrate"
+)
+
+// pipeline is the steps in the order a run meets them.
+var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName}
+
+// Functions are the five pipeline steps.
+type Functions struct {
+	UploadTrigger, Reconciler, Packer, Sender, Poller awslambda.Function
+}
+
+// InOrder lists the functions in the order of pipeline.
+func (f *Functions) InOrder() []awslambda.Function {
+	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller}
+}
+
+// functionSpec is how one function is sized.
+type functionSpec struct {
+	name        string
+	description string
+	memoryMB    float64
+	timeout     awscdk.Duration
+}
+
+// deps is what every function is built against.
+type deps struct {
+	cfg       Config
+	vpc       awsec2.IVpc
+	storage   *Storage
+	db        *Database
+	signing   awssecretsmanager.ISecret
+	commonEnv map[string]*string
+}
+
+// newFunctions defines the five steps with the grants each one needs and
+// nothing more. upload-trigger gets the state machine only later (see
+// connectUploadTrigger), so it can be defined before the state machine.
+func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
+	specs := []functionSpec{
+		{uploadTriggerName, "Checks an uploaded export's header, registers it and starts a run", 256, minutes(1)},
+		{reconcilerName, "Reconciles billing against acquiring and writes the discrepancy report", 1024, minutes(5)},
+		{packerName, "Packs a run's payments into GIS packages, signs and archives them", 1024, minutes(5)},
+		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, minutes(1)},
+		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 512, minutes(2)},
+	}
+	fns := map[string]awslambda.Function{}
+	for _, spec := range specs {
+		fn, err := newGoFunction(scope, d, spec)
+		if err != nil {
+			return nil, err
+		}
+		fns[spec.name] = fn
+	}
+	f := &Functions{UploadTrigger: fns[uploadTriggerName], Reconciler: fns[reconcilerName],
+		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName]}
+
+	exports, archive := d.storage.Exports, d.storage.Archive
+	exports.GrantRead(f.UploadTrigger, jsii.String(incomingPrefix+"*"))
+	exports.GrantRead(f.Reconciler, jsii.String(incomingPrefix+"*"))
+	exports.GrantPut(f.Reconciler, jsii.String(reportsPrefix+"*"))
+	archive.GrantPut(f.Packer, jsii.String(archivePrefix+"*"))
+	archive.GrantRead(f.Sender, jsii.String(archivePrefix+"*"))
+	archive.GrantPut(f.Poller, jsii.String(archivePrefix+"*"))
+	exports.GrantPut(f.Poller, jsii.String(resultsPrefix+"*"))
+
+	f.Packer.AddEnvironment(jsii.String("GIS_SIGNING_KEY"), d.signing.SecretArn(), nil)
+	d.signing.GrantRead(f.Packer, nil)
+	return f, nil
+}
+
+// newGoFunction defines a Go function built by `make build-lambda`, in the
+// VPC's private subnets, traced, logging JSON to its own log group, able to
+// reach the database through the proxy with the database secret.
+func newGoFunction(scope constructs.Construct, d *deps, spec functionSpec) (awslambda.Function, error) {
+	code, err := assetCode(d.cfg.LambdaAssets, spec.name)
+	if err != nil {
+		return nil, err
+	}
+	logs := awslogs.NewLogGroup(scope, jsii.String(spec.name+"-logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_THREE_MONTHS,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	fn := awslambda.NewFunction(scope, jsii.String(spec.name), &awslambda.FunctionProps{
+		Description:           jsii.String(spec.description),
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          awslambda.Architecture_ARM_64(),
+		Handler:               jsii.String("bootstrap"),
+		Code:                  code,
+		MemorySize:            jsii.Number(spec.memoryMB),
+		Timeout:               spec.timeout,
+		Tracing:               awslambda.Tracing_ACTIVE,
+		LogGroup:              logs,
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel(d.cfg.LogLevel),
+		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+		Vpc:                   d.vpc,
+		VpcSubnets:            &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+		Environment:           &d.commonEnv,
+	})
+	d.db.Instance.Secret().GrantRead(fn, nil)
+	d.db.Proxy.Connections().AllowFrom(fn, awsec2.Port_Tcp(jsii.Number(postgresPort)), jsii.String(spec.name+" to the database proxy"))
+	return fn, nil
+}
+
+func minutes(n float64) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(n)) }
+
+// assetCode is the folder holding name's bootstrap binary; synth stops
+// early with a hint when it has not been built.
+func assetCode(root, name string) (awslambda.Code, error) {
+	dir := filepath.Join(root, name)
+	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+		return nil, fmt.Errorf("function %s: %w (run `make build-lambda`, or set the context key lambdaAssets)", name, err)
+	}
+	return awslambda.Code_FromAsset(jsii.String(dir), nil), nil
+}
+
+// commonEnvironment is what every function reads. DATABASE_URL carries no
+// password: the functions take it from the secret DATABASE_SECRET_ARN
+// names. S3_SSE is empty so that writes take the bucket's default
+// encryption, the stack's own KMS key ("aws:kms" without a key id would
+// pick the AWS managed aws/s3 key).
+func commonEnvironment(cfg Config, storage *Storage, db *Database) map[string]*string {
+	return map[string]*string{
+		"DATABASE_URL":        jsii.String(postgresURL(*db.Proxy.Endpoint())),
+		"DATABASE_SECRET_ARN": db.Instance.Secret().SecretArn(),
+		"DB_EXEC_MODE":        jsii.String("exec"), // pgx's statement cache would pin proxy connections
+		"EXPORTS_BUCKET":      storage.Exports.BucketName(),
+		"ARCHIVE_BUCKET":      storage.Archive.BucketName(),
+		"GIS_ENDPOINT":        jsii.String(cfg.GISEndpoint),
+		"LOG_LEVEL":           jsii.String(cfg.LogLevel), // for runs outside Lambda; inside, ApplicationLogLevel sets the level
+		"S3_SSE":              jsii.String(""),
+	}
+}

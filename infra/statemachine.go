@@ -1,0 +1,176 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	tasks "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// The state machine's JSON contract. Each step's result lands under its
+// own key and keeps ids and counts only, so the execution input (org,
+// files or period, execution_name) travels unchanged to the end:
+//
+//	execution input   {"org", "files":[{"bucket","key","etag"}] | "period":{"from","to"} | "period":"previous-day",
+//	                   "execution_name"}  (files from upload-trigger, previous-day from the daily schedule)
+//	reconciler        in: the execution input
+//	                  out: {"run_id", "status", "days", "matched", "mismatched", "billing_only", "acquiring_only", …} → $.reconcile
+//	packer            in: {"run_id"}
+//	                  out: {"run_id", "package_ids":[…], "packages", "payments", "held_back", …} → $.pack
+//	sender            in: {"package_id"} (one Map item)
+//	                  out: {"sent", "already_sent", "failed", "packages":[{"package_id","status"}]}; the Map keeps
+//	                  only the number of packages it handled → $.send.packages
+//	poller            in: {"run_id"}                               out: {"run_id", "status", "done", "timed_out", "pending", …} → $.poll
+//	                  in: {"run_id", "mark_timed_out": true}       ("Mark run timed out")
+//	                  in: {"run_id", "failed": true, "error", "cause"} ("Record failure")
+//	a caught error    {"Error", "Cause"} → $.failure, shown by "Run failed"
+//
+// The poller reports done for any final run status, timed_out included, so
+// "All packages done?" asks about the time-out first.
+
+// retryableErrors are the functions' own TransientError and the Lambda
+// service's throttling and transport failures.
+var retryableErrors = []string{
+	"TransientError",
+	"Lambda.ServiceException",
+	"Lambda.AWSLambdaException",
+	"Lambda.SdkClientException",
+	"Lambda.TooManyRequestsException",
+}
+
+// newStateMachine chains the steps as design.md describes: reconcile, pack,
+// send every package, then wait and poll until GIS has settled the run.
+func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.StateMachine {
+	finish := sfn.NewSucceed(scope, jsii.String("Finish"), nil)
+	runFailed := sfn.NewFail(scope, jsii.String("Run failed"), &sfn.FailProps{
+		ErrorPath: jsii.String("$.failure.Error"),
+		CausePath: jsii.String("$.failure.Cause"),
+	})
+	recordFailure := invoke(scope, "Record failure", f.Poller, &tasks.LambdaInvokeProps{
+		Payload: sfn.TaskInput_FromObject(&map[string]any{
+			"run_id": runID(), "failed": true,
+			"error": sfn.JsonPath_StringAt(jsii.String("$.failure.Error")),
+			"cause": sfn.JsonPath_StringAt(jsii.String("$.failure.Cause")),
+		}),
+		ResultPath: sfn.JsonPath_DISCARD(),
+	})
+	recordFailure.Next(runFailed)
+	// Failing to record the failure must not hide it: $.failure stays.
+	recordFailure.AddCatch(runFailed, &sfn.CatchProps{ResultPath: jsii.String("$.record_failure")})
+	catchToRecord := &sfn.CatchProps{ResultPath: jsii.String("$.failure")}
+
+	reconcile := invoke(scope, "Reconcile billing and acquiring", f.Reconciler, &tasks.LambdaInvokeProps{
+		ResultSelector: pick("run_id", "status", "days", "matched", "mismatched", "billing_only", "acquiring_only", "difference"),
+		ResultPath:     jsii.String("$.reconcile"),
+	})
+	// Before the reconciler returns there is no run id to record on; the
+	// reconciler marks a run it rejects itself.
+	reconcile.AddCatch(runFailed, catchToRecord)
+
+	pack := invoke(scope, "Pack and sign payments", f.Packer, &tasks.LambdaInvokeProps{
+		Payload:        sfn.TaskInput_FromObject(&map[string]any{"run_id": runID()}),
+		ResultSelector: pick("run_id", "package_ids", "packages", "payments", "held_back", "already_loaded"),
+		ResultPath:     jsii.String("$.pack"),
+	})
+	pack.AddCatch(recordFailure, catchToRecord)
+
+	sendAll := sfn.NewMap(scope, jsii.String("Send packages"), &sfn.MapProps{
+		ItemsPath:      jsii.String("$.pack.package_ids"),
+		ItemSelector:   &map[string]any{"package_id": sfn.JsonPath_NumberAt(jsii.String("$$.Map.Item.Value"))},
+		MaxConcurrency: jsii.Number(float64(cfg.SendConcurrency)),
+		ResultSelector: &map[string]any{"packages": sfn.JsonPath_ArrayLength(sfn.JsonPath_ListAt(jsii.String("$")))},
+		ResultPath:     jsii.String("$.send"),
+	})
+	// A Catch inside the iterator could not reach "Record failure": the Map
+	// catches for its items.
+	sendAll.ItemProcessor(invoke(scope, "Send package", f.Sender, &tasks.LambdaInvokeProps{
+		ResultSelector: pick("sent", "already_sent", "failed"),
+	}), nil)
+	sendAll.AddCatch(recordFailure, catchToRecord)
+
+	waitForGIS := sfn.NewWait(scope, jsii.String("Wait for GIS"), &sfn.WaitProps{
+		Time: sfn.WaitTime_Duration(awscdk.Duration_Seconds(jsii.Number(float64(cfg.PollWaitSeconds)))),
+	})
+	poll := invoke(scope, "Poll package states", f.Poller, &tasks.LambdaInvokeProps{
+		Payload:        sfn.TaskInput_FromObject(&map[string]any{"run_id": runID()}),
+		ResultSelector: pick("run_id", "status", "done", "timed_out", "pending"),
+		ResultPath:     jsii.String("$.poll"),
+	})
+	poll.AddCatch(recordFailure, catchToRecord)
+
+	markTimedOut := invoke(scope, "Mark run timed out", f.Poller, &tasks.LambdaInvokeProps{
+		Payload:        sfn.TaskInput_FromObject(&map[string]any{"run_id": runID(), "mark_timed_out": true}),
+		ResultSelector: pick("run_id", "status"),
+		ResultPath:     jsii.String("$.poll"),
+	})
+	markTimedOut.AddCatch(recordFailure, catchToRecord)
+	timedOut := sfn.NewFail(scope, jsii.String("Run timed out"), &sfn.FailProps{
+		Error: jsii.String("RunTimedOut"),
+		Cause: jsii.String("GIS ZhKKh did not settle every package in time; the poller's schedule still applies late answers"),
+	})
+
+	allDone := sfn.NewChoice(scope, jsii.String("All packages done?"), nil).
+		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.timed_out"), jsii.Bool(true)), markTimedOut.Next(timedOut), nil).
+		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.done"), jsii.Bool(true)), finish, nil).
+		Otherwise(waitForGIS)
+	anyPackages := sfn.NewChoice(scope, jsii.String("Any packages?"), nil).
+		When(sfn.Condition_NumberGreaterThan(jsii.String("$.pack.packages"), jsii.Number(0)),
+			sendAll.Next(waitForGIS).Next(poll).Next(allDone), nil).
+		Otherwise(finish)
+
+	return sfn.NewStateMachine(scope, jsii.String("Runs"), &sfn.StateMachineProps{
+		Comment:          jsii.String("gis-payments: reconcile, pack and sign, send to GIS ZhKKh, poll until settled"),
+		DefinitionBody:   sfn.DefinitionBody_FromChainable(reconcile.Next(pack).Next(anyPackages)),
+		StateMachineType: sfn.StateMachineType_STANDARD,
+		Timeout:          awscdk.Duration_Minutes(jsii.Number(float64(cfg.RunTimeoutMinutes))),
+		TracingEnabled:   jsii.Bool(true),
+		Logs: &sfn.LogOptions{
+			Destination:          runLogGroup(scope),
+			Level:                sfn.LogLevel_ALL,
+			IncludeExecutionData: jsii.Bool(true), // ids and counts only, by the contract above
+		},
+	})
+}
+
+// runID is the run the reconciler created, as later steps' input.
+func runID() *float64 { return sfn.JsonPath_NumberAt(jsii.String("$.reconcile.run_id")) }
+
+// invoke is a Lambda task that passes the function's own result (not the
+// Invoke API envelope) and retries transient failures with full jitter.
+func invoke(scope constructs.Construct, name string, fn awslambda.IFunction, props *tasks.LambdaInvokeProps) tasks.LambdaInvoke {
+	props.LambdaFunction = fn
+	props.PayloadResponseOnly = jsii.Bool(true)
+	props.RetryOnServiceExceptions = jsii.Bool(false) // replaced by the one retrier below
+	task := tasks.NewLambdaInvoke(scope, jsii.String(name), props)
+	task.AddRetry(&sfn.RetryProps{
+		Errors:         jsii.Strings(retryableErrors...),
+		Interval:       awscdk.Duration_Seconds(jsii.Number(2)),
+		BackoffRate:    jsii.Number(2),
+		MaxAttempts:    jsii.Number(5),
+		JitterStrategy: sfn.JitterType_FULL,
+		MaxDelay:       awscdk.Duration_Seconds(jsii.Number(60)),
+	})
+	return task
+}
+
+// pick is a ResultSelector keeping the named fields of a result.
+func pick(fields ...string) *map[string]any {
+	m := map[string]any{}
+	for _, f := range fields {
+		m[f] = sfn.JsonPath_StringAt(jsii.String("$." + f))
+	}
+	return &m
+}
+
+// runLogGroup takes the execution history. The /aws/vendedlogs/ prefix
+// keeps CloudWatch Logs' resource policy from growing with every log group.
+func runLogGroup(scope constructs.Construct) awslogs.LogGroup {
+	return awslogs.NewLogGroup(scope, jsii.String("RunLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + *awscdk.Aws_STACK_NAME() + "-runs"),
+		Retention:     awslogs.RetentionDays_THREE_MONTHS,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+}
