@@ -23,7 +23,7 @@ build-lambda: ## build each function for Lambda (provided.al2023, arm64) into bi
 bin/versitygw:
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
-run: build bin/versitygw ## run the pipeline locally: Postgres, a local S3 server, upload the sample exports, reconcile
+run: build bin/versitygw node-deps ## run the whole pipeline locally through the synthesized state machine
 	scripts/run-local.sh
 
 db: ## make sure Postgres runs and the test database exists

@@ -37,4 +37,4 @@ export ARCHIVE_BUCKET="${ARCHIVE_BUCKET:-gis-archive}"
 export GIS_ENDPOINT="http://127.0.0.1:$gis_port" GIS_SIGNING_KEY="$root/gost/signing.pem"
 unset STATE_MACHINE_ARN
 
-bin/localrun -bin bin -s3-root "$root/s3"
+bin/localrun -bin bin -work "$root" -s3-root "$root/s3"

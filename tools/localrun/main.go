@@ -1,9 +1,11 @@
-// Command localrun drives one local run of the pipeline, the way S3 and the
-// state machine would in AWS: it seeds the organisations, uploads the
-// sample exports to the local S3 server, invokes the real upload-trigger
-// binary with each S3 event (and one duplicate), invokes the reconciler
-// with every execution input the trigger asked for, and prints the per-day
-// summary and where the reports are. `make run` starts the servers first.
+// Command localrun runs the pipeline locally the way AWS would: it seeds
+// the organisations, starts the real function binaries behind a local
+// Lambda Invoke API (lambdalocal), synthesizes the CDK stack and turns its
+// state machine into plain ASL, uploads the sample exports to the local S3
+// server, hands each S3 event (and one duplicate) to upload-trigger, and
+// executes every run the trigger asks for with aws-local-stepfunctions,
+// showing the states as they pass; then it prints the summary. `make run`
+// starts Postgres, the S3 server and the GIS simulator first.
 package main
 
 import (
@@ -13,6 +15,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -28,27 +32,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/gispayments/gis-payments/internal/ingest"
+	"github.com/gispayments/gis-payments/internal/lambdalocal"
 	"github.com/gispayments/gis-payments/internal/objstore"
-	"github.com/gispayments/gis-payments/internal/pack"
-	"github.com/gispayments/gis-payments/internal/poll"
-	"github.com/gispayments/gis-payments/internal/recon"
-	"github.com/gispayments/gis-payments/internal/send"
+	"github.com/gispayments/gis-payments/internal/sfnlocal"
 	"github.com/gispayments/gis-payments/internal/store"
 )
+
+var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "migrate"}
 
 func main() {
 	bin := flag.String("bin", "bin", "folder with the built function binaries")
 	orgs := flag.String("orgs", "testdata/organizations.json", "organisations to configure")
-	exports := flag.String("exports", "testdata/exports", "exports to upload, named <kind>-<org>-<anything>.csv")
+	exports := flag.String("exports", "testdata/exports", "exports to upload, named <kind>-<org>-<YYYY-MM-DD>.csv")
+	work := flag.String("work", ".local", "folder for the synthesized definition and assets")
 	localRoot := flag.String("s3-root", "", "where the local S3 server keeps objects, to print report paths")
 	flag.Parse()
-	if err := run(context.Background(), *bin, *orgs, *exports, *localRoot); err != nil {
+	if err := run(context.Background(), *bin, *orgs, *exports, *work, *localRoot); err != nil {
 		fmt.Fprintln(os.Stderr, "localrun:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, bin, orgsFile, exportsDir, localRoot string) error {
+func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string) error {
 	bucket := os.Getenv("EXPORTS_BUCKET")
 	st, err := store.Open(ctx, os.Getenv("DATABASE_URL"))
 	if err != nil {
@@ -70,12 +75,29 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, localRoot string) error
 			return err
 		}
 	}
+
+	step("Synthesizing the CDK stack and its state machine")
+	definition, err := synthesize(bin, work)
+	if err != nil {
+		return err
+	}
+	lambdas := lambdalocal.New(localFunctions(bin)...)
+	lambdas.Logs = logTail{}
+	addr, err := lambdas.Listen("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer lambdas.Close()
+	invokeURL := "http://" + addr
+	fmt.Printf("  %d states; the functions answer on the Lambda Invoke API at %s\n", countStates(definition), invokeURL)
+
 	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
 	if err != nil {
 		return err
 	}
-	step("Uploading %d exports to s3://%s/incoming/ and invoking upload-trigger for each event", len(files), bucket)
-	var runs []recon.Request
+	step("Uploading %d exports to s3://%s/incoming/; upload-trigger gets each S3 event", len(files), bucket)
+	var order []string
+	executions := map[string]ingest.Execution{} // Step Functions starts a name once
 	var last events.S3Event
 	for i, path := range files {
 		ev, err := upload(ctx, objs, bucket, path, i)
@@ -83,106 +105,48 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, localRoot string) error
 			return err
 		}
 		last = ev
-		var res ingest.Result
-		if err := invoke(filepath.Join(bin, "upload-trigger"), ev, &res); err != nil {
+		f, err := trigger(invokeURL, ev)
+		if err != nil {
 			return err
 		}
-		for _, f := range res.Files {
-			fmt.Printf("  %-52s %-10s %s\n", f.Key, f.Status, describe(f))
-			if f.Execution != nil {
-				runs = append(runs, f.Execution.Input)
+		fmt.Printf("  %-52s %-10s %s\n", f.Key, f.Status, describe(f))
+		if f.Execution != nil {
+			if _, seen := executions[f.Execution.Name]; !seen {
+				order = append(order, f.Execution.Name)
 			}
+			executions[f.Execution.Name] = *f.Execution
 		}
 	}
 	if len(files) > 0 {
 		step("Sending the last event again (S3 delivers at least once)")
-		var res ingest.Result
-		if err := invoke(filepath.Join(bin, "upload-trigger"), last, &res); err != nil {
+		f, err := trigger(invokeURL, last)
+		if err != nil {
 			return err
 		}
-		f := res.Files[0]
-		fmt.Printf("  %-52s duplicate=%v, execution %s (the same name: Step Functions starts it once)\n", f.Key, f.Duplicate, execName(f))
+		_, seen := executions[execName(f)]
+		fmt.Printf("  %s: duplicate=%v, execution %s, already started: %v\n", f.Key, f.Duplicate, execName(f), seen)
 	}
-	for _, req := range runs {
-		step("Reconciling %s (execution %s)", req.Org, req.ExecutionName)
-		var res recon.Result
-		if err := invoke(filepath.Join(bin, "reconciler"), req, &res); err != nil {
+	runner := &sfnlocal.Runner{LambdaEndpoint: invokeURL, Progress: &progress{}}
+	for _, name := range order {
+		ex := executions[name]
+		step("Execution %s", name)
+		out, err := runner.Run(ctx, definition, ex.Input)
+		var failed *sfnlocal.ExecutionFailed
+		if errors.As(err, &failed) {
+			fmt.Printf("  FAILED: %s: %s\n", failed.Name, failed.Cause)
+			continue
+		}
+		if err != nil {
 			return err
 		}
-		if err := printRun(ctx, st, &res, localRoot, bucket); err != nil {
-			return err
-		}
-		if err := load(ctx, st, bin, res.RunID); err != nil {
+		if err := summary(ctx, st, out, localRoot, bucket); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// load takes a reconciled run through the packer, the sender (each
-// package) and the poller until GIS has answered, as the state machine does.
-func load(ctx context.Context, st *store.Store, bin string, runID int64) error {
-	step("Packing and signing run %d", runID)
-	var packed pack.Result
-	if err := invoke(filepath.Join(bin, "packer"), pack.Request{RunID: runID}, &packed); err != nil {
-		return err
-	}
-	fmt.Printf("  %d payments in %d packages, %d held back, %d already loaded by an earlier run\n",
-		packed.Payments, packed.Packages, packed.HeldBack, packed.AlreadyLoaded)
-	if packed.Packages == 0 {
-		return nil
-	}
-	step("Sending %d packages to GIS", packed.Packages)
-	for _, id := range packed.PackageIDs {
-		var sent send.Result
-		if err := invoke(filepath.Join(bin, "sender"), send.Request{PackageID: id}, &sent); err != nil {
-			return err
-		}
-		fmt.Printf("  package %d: %s\n", id, sent.Packages[0].Status)
-	}
-	step("Polling GIS until every package is processed")
-	for {
-		var polled poll.Result
-		if err := invoke(filepath.Join(bin, "poller"), poll.Request{RunID: runID}, &polled); err != nil {
-			return err
-		}
-		fmt.Printf("  run %d: %s, %d packages pending\n", runID, polled.Status, polled.Pending)
-		if polled.Done {
-			return printOutcome(ctx, st, runID)
-		}
-		time.Sleep(pollInterval) // the state machine's Wait state
-	}
-}
-
-const pollInterval = 2 * time.Second
-
-func printOutcome(ctx context.Context, st *store.Store, runID int64) error {
-	rows, err := st.Pool.Query(ctx, `SELECT status, count(*), sum(amount)::text FROM payment WHERE run_id = $1
-		GROUP BY status ORDER BY status`, runID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	fmt.Println("  payments by status:")
-	for rows.Next() {
-		var status, sum string
-		var n int
-		if err := rows.Scan(&status, &n, &sum); err != nil {
-			return err
-		}
-		fmt.Printf("    %-18s %6d  %15s\n", status, n, sum)
-	}
-	run, err := st.RunByID(ctx, runID)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("  run %d ended %s; results: s3://%s/results/%d.csv\n", runID, run.Status, os.Getenv("EXPORTS_BUCKET"), runID)
-	return rows.Err()
-}
-
-func step(format string, args ...any) {
-	fmt.Printf("\n== "+format+"\n", args...)
-}
+func step(format string, args ...any) { fmt.Printf("\n== "+format+"\n", args...) }
 
 func describe(f ingest.FileResult) string {
 	switch {
@@ -199,6 +163,125 @@ func execName(f ingest.FileResult) string {
 		return "none"
 	}
 	return f.Execution.Name
+}
+
+func localFunctions(bin string) []lambdalocal.Function {
+	var fns []lambdalocal.Function
+	for _, name := range functions {
+		fns = append(fns, lambdalocal.Function{Name: name, Path: filepath.Join(bin, name)})
+	}
+	return fns
+}
+
+// synthesize runs the CDK app on this machine's binaries and returns the
+// state machine as plain ASL. Waits are short: the simulator answers in seconds.
+func synthesize(bin, work string) ([]byte, error) {
+	assets, err := filepath.Abs(filepath.Join(work, "assets"))
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range functions {
+		dir := filepath.Join(assets, name)
+		os.MkdirAll(dir, 0o755)
+		target, _ := filepath.Abs(filepath.Join(bin, name))
+		os.Remove(filepath.Join(dir, "bootstrap"))
+		if err := os.Symlink(target, filepath.Join(dir, "bootstrap")); err != nil {
+			return nil, err
+		}
+	}
+	out, _ := filepath.Abs(filepath.Join(work, "definition.asl.json"))
+	ctxJSON, _ := json.Marshal(map[string]any{"lambdaAssets": assets, "pollWaitSeconds": 2, "sendConcurrency": 4})
+	cmd := exec.Command("go", "run", ".", "-asl", out)
+	cmd.Dir = "infra"
+	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(ctxJSON), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20",
+		"CDK_OUTDIR="+filepath.Join(filepath.Dir(out), "cdk.out"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("synthesize: %v\n%s", err, b)
+	}
+	return os.ReadFile(out)
+}
+
+func countStates(definition []byte) int {
+	var d struct{ States map[string]json.RawMessage }
+	json.Unmarshal(definition, &d)
+	return len(d.States)
+}
+
+// progress prints the execution's events as the states pass.
+type progress struct{ buf bytes.Buffer }
+
+func (p *progress) Write(b []byte) (int, error) {
+	p.buf.Write(b)
+	for {
+		line, err := p.buf.ReadBytes('\n')
+		if err != nil {
+			p.buf.Write(line)
+			return len(b), nil
+		}
+		var ev struct{ Type, State, Error, Cause string }
+		if json.Unmarshal(line, &ev) != nil {
+			continue
+		}
+		at := time.Now().Format("15:04:05")
+		switch ev.Type {
+		case "StateEntered":
+			fmt.Printf("  %s  → %s\n", at, ev.State)
+		case "StateRetried":
+			fmt.Printf("  %s  ↻ %s retried after %s\n", at, ev.State, ev.Error)
+		case "StateCaught", "StateFailed":
+			fmt.Printf("  %s  ✗ %s: %s %s\n", at, ev.State, ev.Error, ev.Cause)
+		case "MapIterationSucceeded":
+			fmt.Printf("  %s    package sent\n", at)
+		}
+	}
+}
+
+func summary(ctx context.Context, st *store.Store, output []byte, localRoot, bucket string) error {
+	var out struct {
+		Reconcile struct {
+			RunID int64 `json:"run_id"`
+		} `json:"reconcile"`
+	}
+	if err := json.Unmarshal(output, &out); err != nil {
+		return fmt.Errorf("execution output %s: %w", output, err)
+	}
+	runID := out.Reconcile.RunID
+	run, err := st.RunByID(ctx, runID)
+	if err != nil {
+		return err
+	}
+	days, err := st.ReconDays(ctx, runID)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "day\tbilling\tbilling sum\tbank\tbank sum\tmatched\tmismatched\tbilling only\tbank only\tdifference\t")
+	for _, d := range days {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t\n", d.Day, d.BillingCount, d.BillingSum,
+			d.AcquiringCount, d.AcquiringSum, d.Matched, d.Mismatched, d.BillingOnly, d.AcquiringOnly, d.Difference())
+	}
+	tw.Flush()
+	rows, err := st.Pool.Query(ctx, `SELECT status, count(*), sum(amount)::text FROM payment WHERE run_id = $1
+		GROUP BY status ORDER BY status`, runID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fmt.Println("  payments by status:")
+	for rows.Next() {
+		var status, sum string
+		var n int
+		if err := rows.Scan(&status, &n, &sum); err != nil {
+			return err
+		}
+		fmt.Printf("    %-18s %6d  %15s\n", status, n, sum)
+	}
+	fmt.Printf("  run %d ended %s\n  report:  s3://%s/%s\n  results: s3://%s/results/%d.csv\n", runID, run.Status,
+		bucket, run.ReportHTMLKey, bucket, runID)
+	if localRoot != "" {
+		fmt.Printf("  open the report: file://%s\n", filepath.Join(localRoot, bucket, run.ReportHTMLKey))
+	}
+	return rows.Err()
 }
 
 func seedOrganizations(ctx context.Context, st *store.Store, path string) error {
@@ -262,25 +345,20 @@ func upload(ctx context.Context, objs *objstore.Store, bucket, path string, seq 
 	return events.S3Event{Records: []events.S3EventRecord{rec}}, nil
 }
 
-// invoke runs a function binary with an event on stdin, as `sam local
-// invoke` would, and decodes its result.
-func invoke(bin string, event, result any) error {
-	payload, err := json.Marshal(event)
+// trigger hands an S3 event to upload-trigger through the Invoke API.
+func trigger(invokeURL string, ev events.S3Event) (ingest.FileResult, error) {
+	payload, _ := json.Marshal(ev)
+	resp, err := http.Post(invokeURL+"/2015-03-31/functions/upload-trigger/invocations", "application/json", bytes.NewReader(payload))
 	if err != nil {
-		return err
+		return ingest.FileResult{}, err
 	}
-	cmd := exec.Command(bin, "-")
-	cmd.Stdin = bytes.NewReader(payload)
-	cmd.Stderr = logTail{}
-	out, err := cmd.Output()
-	if err != nil {
-		var failure struct{ ErrorType, ErrorMessage string }
-		if json.Unmarshal(out, &failure) == nil && failure.ErrorType != "" {
-			return fmt.Errorf("%s: %s: %s", filepath.Base(bin), failure.ErrorType, failure.ErrorMessage)
-		}
-		return fmt.Errorf("%s: %w", filepath.Base(bin), err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var res ingest.Result
+	if resp.Header.Get("X-Amz-Function-Error") != "" || json.Unmarshal(body, &res) != nil || len(res.Files) != 1 {
+		return ingest.FileResult{}, fmt.Errorf("upload-trigger: %s", body)
 	}
-	return json.Unmarshal(out, result)
+	return res.Files[0], nil
 }
 
 // logTail passes the functions' JSON logs through when LOCALRUN_LOGS=1.
@@ -291,25 +369,4 @@ func (logTail) Write(p []byte) (int, error) {
 		os.Stderr.Write(p)
 	}
 	return len(p), nil
-}
-
-func printRun(ctx context.Context, st *store.Store, res *recon.Result, localRoot, bucket string) error {
-	days, err := st.ReconDays(ctx, res.RunID)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "day\tbilling\tbilling sum\tbank\tbank sum\tmatched\tmismatched\tbilling only\tbank only\tdifference\t")
-	for _, d := range days {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t\n", d.Day, d.BillingCount, d.BillingSum,
-			d.AcquiringCount, d.AcquiringSum, d.Matched, d.Mismatched, d.BillingOnly, d.AcquiringOnly, d.Difference())
-	}
-	fmt.Fprintf(tw, "total\t%d\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t\n", res.BillingRows, res.BillingSum, res.AcquiringRows,
-		res.AcquiringSum, res.Matched, res.Mismatched, res.BillingOnly, res.AcquiringOnly, res.Difference)
-	tw.Flush()
-	fmt.Printf("  run %d (%s, %d ms); reports:\n    %s\n    %s\n", res.RunID, res.Status, res.DurationMillis, res.ReportCSV, res.ReportHTML)
-	if localRoot != "" {
-		fmt.Printf("    open in a browser: file://%s\n", filepath.Join(localRoot, bucket, strings.TrimPrefix(res.ReportHTML, "s3://"+bucket+"/")))
-	}
-	return nil
 }
