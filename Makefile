@@ -6,7 +6,7 @@ VERSITYGW_VERSION := v1.8.0
 export PGPASSWORD ?= postgres
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gis_payments_test?sslmode=disable
 
-.PHONY: help build build-lambda run test test-infra bench db deps node-deps gost-key clean
+.PHONY: help build build-lambda run test test-infra bench db deps node-deps gost-key localstack deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ bench: db deps ## benchmarks: reconciliation, COPY vs INSERT, signing, packing 3
 
 gost-key: ## write a throwaway GOST signing key and certificate to .local/gost/signing.pem
 	$(GO) run ./tools/gostkey -out .local/gost/signing.pem
+
+localstack: ## deploy the stack to LocalStack with cdklocal (needs Docker and a running LocalStack)
+	scripts/localstack.sh
+
+deploy: build-lambda ## deploy to AWS with the CDK CLI (2.x) and your AWS credentials
+	npx --yes aws-cdk@2.1148.1 deploy --all
 
 clean: ## remove build output and local state
 	rm -rf bin .local
