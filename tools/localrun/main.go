@@ -278,6 +278,10 @@ func summary(ctx context.Context, st *store.Store, output []byte, localRoot, buc
 	}
 	fmt.Printf("  run %d ended %s\n  report:  s3://%s/%s\n  results: s3://%s/results/%d.csv\n", runID, run.Status,
 		bucket, run.ReportHTMLKey, bucket, runID)
+	if pkgs, err := st.PackagesOfRun(ctx, runID); err == nil && len(pkgs) > 0 {
+		fmt.Printf("  archive: s3://%s/%s (signed requests and GIS's responses)\n", os.Getenv("ARCHIVE_BUCKET"),
+			pkgs[0].RequestKey[:strings.LastIndex(pkgs[0].RequestKey, "/")+1])
+	}
 	if localRoot != "" {
 		fmt.Printf("  open the report: file://%s\n", filepath.Join(localRoot, bucket, run.ReportHTMLKey))
 	}
