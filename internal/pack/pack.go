@@ -58,6 +58,7 @@ type Result struct {
 	Payments       int     `json:"payments"`
 	HeldBack       int     `json:"held_back"`
 	AlreadyLoaded  int     `json:"already_loaded"`
+	Retried        int     `json:"retried"`
 	Signed         int     `json:"signed_now"`
 	Resumed        bool    `json:"resumed,omitempty"`
 	DurationMillis int64   `json:"duration_ms"`
@@ -94,13 +95,15 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{RunID: req.RunID, PackageIDs: packing.PackageIDs, Packages: len(packing.PackageIDs),
-		Payments: packing.Payments, HeldBack: packing.Held, AlreadyLoaded: packing.AlreadyLoaded, Signed: signed,
+		Payments: packing.Payments, HeldBack: packing.Held, AlreadyLoaded: packing.AlreadyLoaded, Retried: packing.Retried,
+		Signed:  signed,
 		Resumed: packing.Resumed, DurationMillis: s.now().Sub(started).Milliseconds()}
 	if res.PackageIDs == nil {
 		res.PackageIDs = []int64{}
 	}
 	s.Log.Info("packed", "run_id", req.RunID, "org", packing.Org.Code, "packages", res.Packages, "payments", res.Payments,
-		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "signed_now", signed, "resumed", res.Resumed,
+		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "retried", res.Retried, "signed_now", signed,
+		"resumed", res.Resumed,
 		"prepare_ms", prepared.Sub(started).Milliseconds(), "duration_ms", res.DurationMillis)
 	return res, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/pack"
 	"github.com/gispayments/gis-payments/internal/poll"
 	"github.com/gispayments/gis-payments/internal/send"
 	"github.com/gispayments/gis-payments/internal/store/storetest"
@@ -227,5 +228,40 @@ func TestRecordFailure(t *testing.T) {
 	run, _ := e.Store.RunByID(context.Background(), runID)
 	if run.Error != "States.TaskFailed: the sender gave up" {
 		t.Errorf("run error %q", run.Error)
+	}
+}
+
+// Payments left in a retryable error are taken again by the next run of
+// their organisation, and loaded once.
+func TestErrorsAreRetriedByTheNextRun(t *testing.T) {
+	ctx := context.Background()
+	e := testkit.New(t, 0)
+	e.Sim.FailNextMessages(1, "EXP001000", "Произошла ошибка при передаче данных")
+	first, _ := sent(t, e, "uk_rso", 5)
+	e.Clock.Add(3 * time.Minute)
+	if r := pollRun(t, e, first); r.Status != "finished_with_errors" {
+		t.Fatalf("first run: %+v", r)
+	}
+	second := e.Reconciled(t, "org1", 3, 2)
+	res, err := e.Pack.Pack(ctx, pack.Request{RunID: second})
+	if err != nil || res.Retried != 5 || res.Payments != 8 {
+		t.Fatalf("second pack: %+v %v", res, err)
+	}
+	if _, err := e.Send.Send(ctx, send.Request{PackageIDs: res.PackageIDs}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Add(3 * time.Minute)
+	if r := pollRun(t, e, second); r.Status != "finished" {
+		t.Fatalf("second run: %+v", r)
+	}
+	if c := counts(t, e, second); c["imported"] != 8 {
+		t.Errorf("second run's payments %v", c)
+	}
+	third := e.Reconciled(t, "org1", 2, 3)
+	if res, err := e.Pack.Pack(ctx, pack.Request{RunID: third}); err != nil || res.Retried != 0 {
+		t.Errorf("third pack retried %+v %v", res, err)
+	}
+	if e.Sim.Imported() != 8 || e.Sim.Accepted() != 2 {
+		t.Errorf("GIS holds %d payments from %d packages, want 8 from 2", e.Sim.Imported(), e.Sim.Accepted())
 	}
 }

@@ -57,6 +57,7 @@ type Packing struct {
 	Payments      int
 	Held          int
 	AlreadyLoaded int  // payments of this run already queued, sent or loaded by another run
+	Retried       int  // payments left in error by earlier runs, taken again
 	Resumed       bool // the packages existed already (a retry)
 }
 
@@ -107,7 +108,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 			runID, statuses, orgID).Scan(&out.AlreadyLoaded); err != nil {
 			return err
 		}
-		candidates, err := loadCandidates(ctx, tx, runID, orgID, statuses)
+		candidates, retried, err := loadCandidates(ctx, tx, runID, orgID, statuses)
 		if err != nil {
 			return err
 		}
@@ -118,6 +119,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		if err := storeHolds(ctx, tx, holds); err != nil {
 			return err
 		}
+		out.Retried = retried
 		out.Held = len(holds)
 		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, orgID, planned); err != nil {
 			return err
@@ -164,25 +166,42 @@ func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
 	return err
 }
 
-func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) ([]Candidate, error) {
-	rows, err := tx.Query(ctx, `SELECT `+candidateColumns+` FROM recon_row r
-		WHERE r.run_id = $1 AND r.status = ANY($2)
-		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-		                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
-		ORDER BY r.day, r.id`, runID, statuses, orgID)
+// loadCandidates returns the run's payments to load by the policy's
+// statuses, then the organisation's payments left in error by earlier runs
+// (retryable: a transient GIS code or a whole-message failure), which each
+// run takes again unless it holds the same order itself. Orders already
+// queued, sent or loaded are left out.
+func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
+	rows, err := tx.Query(ctx, `
+		SELECT * FROM (
+			SELECT false AS retry, `+candidateColumns+` FROM recon_row r
+			WHERE r.run_id = $1 AND r.status = ANY($2)
+			  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
+			                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
+			UNION ALL
+			SELECT DISTINCT ON (e.order_id) true, `+candidateColumns+` FROM payment e
+			JOIN recon_row r ON r.id = e.recon_row_id
+			WHERE e.organization_id = $3 AND e.status = 'error' AND e.run_id <> $1
+			  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = e.order_id
+			                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
+			  AND NOT EXISTS (SELECT 1 FROM recon_row c WHERE c.run_id = $1 AND c.order_id = e.order_id)
+		) c ORDER BY 1, 2`, runID, statuses, orgID) // own rows first, each in recon order
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
-	var out []Candidate
 	for rows.Next() {
 		var c Candidate
-		if err := scanCandidate(rows, &c); err != nil {
-			return nil, err
+		var retry bool
+		if err := scanCandidate(rows, &c, &retry); err != nil {
+			return nil, 0, err
 		}
-		out = append(out, c)
+		if retry {
+			retried++
+		}
+		own = append(own, c)
 	}
-	return out, rows.Err()
+	return own, retried, rows.Err()
 }
 
 func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
@@ -252,9 +271,10 @@ func checkPaymentRefs(ctx context.Context, tx pgx.Tx, runID int64) error {
 	var broken int
 	err := tx.QueryRow(ctx, `SELECT count(*) FROM payment p
 		LEFT JOIN package k ON k.id = p.package_id AND k.run_id = p.run_id
-		LEFT JOIN recon_row r ON r.id = p.recon_row_id AND r.run_id = p.run_id AND r.order_id = p.order_id
 		LEFT JOIN run u ON u.id = p.run_id AND u.organization_id = p.organization_id
-		WHERE p.run_id = $1 AND (k.id IS NULL OR r.id IS NULL OR u.id IS NULL)`, runID).Scan(&broken)
+		LEFT JOIN recon_row r ON r.id = p.recon_row_id AND r.order_id = p.order_id
+		LEFT JOIN run ru ON ru.id = r.run_id AND ru.organization_id = p.organization_id
+		WHERE p.run_id = $1 AND (k.id IS NULL OR u.id IS NULL OR ru.id IS NULL)`, runID).Scan(&broken)
 	if err == nil && broken > 0 {
 		err = fmt.Errorf("%d payments reference a missing package, recon row or run", broken)
 	}
