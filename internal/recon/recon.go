@@ -353,8 +353,12 @@ func (s *Service) reject(ctx context.Context, log *slog.Logger, run *store.Run, 
 // finish writes the reports if they are missing and builds the result.
 func (s *Service) finish(ctx context.Context, org *store.Organization, run *store.Run, files []*store.SourceFile,
 	started time.Time, already bool) (*Result, error) {
+	days, err := s.Store.ReconDays(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
 	if run.ReportCSVKey == "" || run.ReportHTMLKey == "" {
-		if err := s.writeReports(ctx, org, run, files); err != nil {
+		if err := s.writeReports(ctx, org, run, files, days); err != nil {
 			return nil, err
 		}
 	}
@@ -364,12 +368,7 @@ func (s *Service) finish(ctx context.Context, org *store.Organization, run *stor
 		BillingSum: run.BillingSum.StringFixed(2), AcquiringSum: run.AcquiringSum.StringFixed(2),
 		Difference: run.BillingSum.Sub(run.AcquiringSum).StringFixed(2),
 		ReportCSV:  "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
-		DurationMillis: s.now().Sub(started).Milliseconds()}
-	days, err := s.Store.ReconDays(ctx, run.ID)
-	if err != nil {
-		return nil, err
-	}
-	res.Days = len(days)
+		Days: len(days), DurationMillis: s.now().Sub(started).Milliseconds()}
 	s.Log.Info("reconciled", "run_id", run.ID, "org", org.Code, "already_done", already,
 		"days", res.Days, "billing_rows", res.BillingRows, "acquiring_rows", res.AcquiringRows, "matched", res.Matched,
 		"mismatched", res.Mismatched, "billing_only", res.BillingOnly, "acquiring_only", res.AcquiringOnly,
@@ -379,11 +378,8 @@ func (s *Service) finish(ctx context.Context, org *store.Organization, run *stor
 
 // writeReports renders both reports from the database into temporary files
 // (bounded memory however many discrepancies) and uploads them.
-func (s *Service) writeReports(ctx context.Context, org *store.Organization, run *store.Run, files []*store.SourceFile) error {
-	days, err := s.Store.ReconDays(ctx, run.ID)
-	if err != nil {
-		return err
-	}
+func (s *Service) writeReports(ctx context.Context, org *store.Organization, run *store.Run, files []*store.SourceFile,
+	days []reconcile.Day) error {
 	list := func(fn func(*reconcile.Discrepancy) error) error { return s.Store.EachDiscrepancy(ctx, run.ID, fn) }
 	var names []string
 	for _, f := range files {
