@@ -172,36 +172,42 @@ func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
 // run takes again unless it holds the same order itself. Orders already
 // queued, sent or loaded are left out.
 func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
-	rows, err := tx.Query(ctx, `
-		SELECT * FROM (
-			SELECT false AS retry, `+candidateColumns+` FROM recon_row r
-			WHERE r.run_id = $1 AND r.status = ANY($2)
-			  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-			                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
-			UNION ALL
-			SELECT DISTINCT ON (e.order_id) true, `+candidateColumns+` FROM payment e
-			JOIN recon_row r ON r.id = e.recon_row_id
-			WHERE e.organization_id = $3 AND e.status = 'error' AND e.run_id <> $1
-			  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = e.order_id
-			                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
-			  AND NOT EXISTS (SELECT 1 FROM recon_row c WHERE c.run_id = $1 AND c.order_id = e.order_id)
-		) c ORDER BY 1, 2`, runID, statuses, orgID) // own rows first, each in recon order
+	own, err = queryCandidates(ctx, tx, `SELECT `+candidateColumns+` FROM recon_row r
+		WHERE r.run_id = $1 AND r.status = ANY($2)
+		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
+		                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
+		ORDER BY r.day, r.id`, runID, statuses, orgID)
 	if err != nil {
 		return nil, 0, err
 	}
+	retry, err := queryCandidates(ctx, tx, `SELECT DISTINCT ON (e.order_id) `+candidateColumns+` FROM payment e
+		JOIN recon_row r ON r.id = e.recon_row_id
+		WHERE e.organization_id = $2 AND e.status = 'error' AND e.run_id <> $1
+		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id
+		                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
+		  AND NOT EXISTS (SELECT 1 FROM recon_row c WHERE c.run_id = $1 AND c.order_id = e.order_id)
+		ORDER BY e.order_id, e.id DESC`, runID, orgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(own, retry...), len(retry), nil
+}
+
+func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Candidate, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
+	var out []Candidate
 	for rows.Next() {
 		var c Candidate
-		var retry bool
-		if err := scanCandidate(rows, &c, &retry); err != nil {
-			return nil, 0, err
+		if err := scanCandidate(rows, &c); err != nil {
+			return nil, err
 		}
-		if retry {
-			retried++
-		}
-		own = append(own, c)
+		out = append(out, c)
 	}
-	return own, retried, rows.Err()
+	return out, rows.Err()
 }
 
 func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
@@ -262,6 +268,11 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 		}
 		return nil, 0, err
 	}
+	// The table's statistics do not know about the rows just copied; with
+	// them stale the reference check runs a nested loop for seconds.
+	if _, err := tx.Exec(ctx, `ANALYZE payment`); err != nil {
+		return nil, 0, err
+	}
 	return ids, len(values), checkPaymentRefs(ctx, tx, runID)
 }
 
@@ -269,12 +280,16 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 // speed): one set-based query instead of a trigger per row.
 func checkPaymentRefs(ctx context.Context, tx pgx.Tx, runID int64) error {
 	var broken int
-	err := tx.QueryRow(ctx, `SELECT count(*) FROM payment p
-		LEFT JOIN package k ON k.id = p.package_id AND k.run_id = p.run_id
-		LEFT JOIN run u ON u.id = p.run_id AND u.organization_id = p.organization_id
-		LEFT JOIN recon_row r ON r.id = p.recon_row_id AND r.order_id = p.order_id
-		LEFT JOIN run ru ON ru.id = r.run_id AND ru.organization_id = p.organization_id
-		WHERE p.run_id = $1 AND (k.id IS NULL OR u.id IS NULL OR ru.id IS NULL)`, runID).Scan(&broken)
+	// Every payment of the run must reach its package, its run and a recon
+	// row of its organisation (its own run's, or an earlier run's for a
+	// retried payment) with the same order id.
+	err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM payment WHERE run_id = $1) - count(*)
+		FROM payment p
+		JOIN package k ON k.id = p.package_id AND k.run_id = p.run_id
+		JOIN run u ON u.id = p.run_id AND u.organization_id = p.organization_id
+		JOIN recon_row r ON r.id = p.recon_row_id AND r.order_id = p.order_id
+		JOIN run ru ON ru.id = r.run_id AND ru.organization_id = p.organization_id
+		WHERE p.run_id = $1`, runID).Scan(&broken)
 	if err == nil && broken > 0 {
 		err = fmt.Errorf("%d payments reference a missing package, recon row or run", broken)
 	}
