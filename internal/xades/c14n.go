@@ -1,153 +1,277 @@
 package xades
 
 import (
-	"bytes"
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
-// excC14NFast writes the exclusive canonical form (without comments) of
-// el, with skip left out, straight from the tree. It is the signer's fast
-// path for the big reference: goxmldsig copies a namespace map per element
-// and spent 4 ms on a 250-payment package. It handles what the project's
-// requests contain (prefixed elements and attributes, no default
-// namespace redefinitions, no comments); every signature it makes is
-// checked by the tests with the library-based verifier.
-func excC14NFast(el, skip *etree.Element) []byte {
-	var b bytes.Buffer
-	b.Grow(64 << 10)
-	writeExc(&b, el, skip, map[string]string{})
-	return b.Bytes()
+// inclusiveC14N is Canonical XML 1.0 without comments of el in its
+// document: goxmldsig renders every namespace el has in scope, those its
+// ancestors declare included, as C14N renders an element's namespace axis.
+func inclusiveC14N(el *etree.Element) ([]byte, error) {
+	return dsig.MakeC14N10RecCanonicalizer().Canonicalize(el)
 }
 
-type nsDecl struct{ prefix, uri string }
-
-// writeExc renders el. rendered maps prefixes to the namespace an output
-// ancestor declared them with.
-func writeExc(b *bytes.Buffer, el, skip *etree.Element, rendered map[string]string) {
-	// Namespaces visibly used here: the element's own and its attributes'.
-	var decls []nsDecl
-	need := func(prefix string) {
-		uri := lookup(el, prefix)
-		if prefix == "" && uri == "" {
-			if u, ok := rendered[""]; !ok || u == "" {
-				return // no default namespace to undeclare
-			}
+// exclusiveC14N is Exclusive XML Canonicalization 1.0 without comments of
+// el in its document, leaving out the child skip (the enveloped-signature
+// transform) when it is set. goxmldsig canonicalizes a tree in place and
+// knows only the namespaces declared inside it, so it gets a copy of el
+// that declares everything el has in scope; exclusive C14N then keeps
+// those visibly used. The verifier uses it; the signer, writeExclusive.
+func exclusiveC14N(el, skip *etree.Element) ([]byte, error) {
+	// Not NSBuildParentContext: its context stops NSDetatch at 1000
+	// elements, and a package of 500 payments has 12 000. EmptyNSContext
+	// has no limit.
+	ctx := etreeutils.EmptyNSContext
+	for _, p := range ancestors(el) {
+		var err error
+		if ctx, err = ctx.SubContext(p); err != nil {
+			return nil, err
 		}
-		if u, ok := rendered[prefix]; ok && u == uri {
-			return
-		}
-		for _, d := range decls {
-			if d.prefix == prefix {
-				return
-			}
-		}
-		decls = append(decls, nsDecl{prefix, uri})
 	}
-	need(el.Space)
-	type attr struct{ uri, key, full, value string }
-	var attrs []attr
+	detached, err := etreeutils.NSDetatch(ctx, el)
+	if err != nil {
+		return nil, err
+	}
+	if i := slices.Index(el.Child, etree.Token(skip)); skip != nil && i >= 0 {
+		detached.RemoveChildAt(i)
+	}
+	return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(detached)
+}
+
+// writeExclusive writes what exclusiveC14N returns to dst, straight from
+// the tree, for the signer: goxmldsig copies the tree and a namespace map
+// per element, 33 ms for a package of 500 bank notifications against 1.8 ms
+// here (hashing the result takes 13 ms). It covers what etree can hold
+// (comments are dropped, processing instructions kept) and sorts attributes
+// by namespace URI, then local name (xml-c14n §2.2, Document Order), where goxmldsig sorts
+// prefixed attributes by local name alone; the requests have at most one
+// prefixed attribute per element, where both agree, and the tests compare
+// the two.
+func writeExclusive(dst io.Writer, el *etree.Element) error {
+	w := excWriter{dst: dst, out: make([]byte, 0, 2*flushAt)}
+	for _, p := range ancestors(el) {
+		w.inScope = appendDeclarations(w.inScope, p)
+	}
+	if err := w.element(el); err != nil {
+		return err
+	}
+	return w.flush()
+}
+
+// flushAt bounds the output buffered before it goes to dst.
+const flushAt = 32 << 10
+
+// ancestors lists el's ancestors from the root down.
+func ancestors(el *etree.Element) []*etree.Element {
+	var path []*etree.Element
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		path = append(path, p)
+	}
+	slices.Reverse(path)
+	return path
+}
+
+// binding is a namespace declaration; prefix "" is the default namespace.
+type binding struct{ prefix, uri string }
+
+// excWriter keeps two stacks of declarations, the innermost last: those in
+// scope in the document and those already written by output ancestors.
+type excWriter struct {
+	dst      io.Writer
+	out      []byte
+	inScope  []binding
+	rendered []binding
+}
+
+func appendDeclarations(bs []binding, el *etree.Element) []binding {
+	for _, a := range el.Attr {
+		if a.Space == "xmlns" {
+			bs = append(bs, binding{a.Key, a.Value})
+		} else if a.Space == "" && a.Key == "xmlns" {
+			bs = append(bs, binding{"", a.Value})
+		}
+	}
+	return bs
+}
+
+func (w *excWriter) flush() error {
+	_, err := w.dst.Write(w.out)
+	w.out = w.out[:0]
+	return err
+}
+
+func lookup(bs []binding, prefix string) (string, bool) {
+	for _, b := range slices.Backward(bs) {
+		if b.prefix == prefix {
+			return b.uri, true
+		}
+	}
+	return "", false
+}
+
+// excAttr is an attribute with the namespace URI it sorts by.
+type excAttr struct {
+	uri  string
+	attr etree.Attr
+}
+
+func (w *excWriter) element(el *etree.Element) error {
+	scopeMark, renderedMark := len(w.inScope), len(w.rendered)
+	w.inScope = appendDeclarations(w.inScope, el)
+
+	// xml-exc-c14n §3: a namespace is written where it is visibly used (by
+	// the element's or an attribute's prefix) and no output ancestor
+	// already wrote the same binding.
+	var decls []binding
+	use := func(prefix string) error {
+		if slices.ContainsFunc(decls, func(b binding) bool { return b.prefix == prefix }) {
+			return nil
+		}
+		uri, ok := lookup(w.inScope, prefix)
+		if !ok && prefix != "" {
+			return fmt.Errorf("xades: namespace prefix %q is not declared", prefix)
+		}
+		if written, ok := lookup(w.rendered, prefix); (ok && written == uri) || (!ok && uri == "") {
+			return nil // already in effect; an unset default needs no xmlns=""
+		}
+		decls = append(decls, binding{prefix, uri})
+		return nil
+	}
+	if err := use(el.Space); err != nil {
+		return err
+	}
+	var attrs []excAttr
 	for _, a := range el.Attr {
 		if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
 			continue
 		}
-		uri := ""
-		if a.Space != "" {
-			need(a.Space)
-			uri = lookup(el, a.Space)
+		var uri string
+		switch a.Space {
+		case "":
+		case "xml": // bound by definition, never declared
+			uri = "http://www.w3.org/XML/1998/namespace"
+		default:
+			if err := use(a.Space); err != nil {
+				return err
+			}
+			uri, _ = lookup(w.inScope, a.Space)
 		}
-		attrs = append(attrs, attr{uri, a.Key, a.FullKey(), a.Value})
+		attrs = append(attrs, excAttr{uri, a})
 	}
-	slices.SortFunc(decls, func(x, y nsDecl) int { return strings.Compare(x.prefix, y.prefix) })
-	slices.SortFunc(attrs, func(x, y attr) int {
+	slices.SortFunc(decls, func(x, y binding) int { return strings.Compare(x.prefix, y.prefix) })
+	slices.SortFunc(attrs, func(x, y excAttr) int {
 		if c := strings.Compare(x.uri, y.uri); c != 0 {
 			return c
 		}
-		return strings.Compare(x.key, y.key)
+		return strings.Compare(x.attr.Key, y.attr.Key)
 	})
-	b.WriteByte('<')
-	b.WriteString(el.FullTag())
-	if len(decls) > 0 {
-		rendered = cloneMap(rendered)
-	}
+
+	w.out = append(w.out, '<')
+	w.out = appendName(w.out, el.Space, el.Tag)
 	for _, d := range decls {
 		if d.prefix == "" {
-			b.WriteString(` xmlns="`)
+			w.out = append(w.out, ` xmlns="`...)
 		} else {
-			b.WriteString(" xmlns:")
-			b.WriteString(d.prefix)
-			b.WriteString(`="`)
+			w.out = append(w.out, " xmlns:"...)
+			w.out = append(w.out, d.prefix...)
+			w.out = append(w.out, `="`...)
 		}
-		escape(b, d.uri, true)
-		b.WriteByte('"')
-		rendered[d.prefix] = d.uri
+		w.out = appendEscaped(w.out, d.uri, true)
+		w.out = append(w.out, '"')
 	}
+	w.rendered = append(w.rendered, decls...)
 	for _, a := range attrs {
-		b.WriteByte(' ')
-		b.WriteString(a.full)
-		b.WriteString(`="`)
-		escape(b, a.value, true)
-		b.WriteByte('"')
+		w.out = append(w.out, ' ')
+		w.out = appendName(w.out, a.attr.Space, a.attr.Key)
+		w.out = append(w.out, `="`...)
+		w.out = appendEscaped(w.out, a.attr.Value, true)
+		w.out = append(w.out, '"')
 	}
-	b.WriteByte('>')
+	w.out = append(w.out, '>')
 	for _, t := range el.Child {
 		switch c := t.(type) {
 		case *etree.Element:
-			if c != skip {
-				writeExc(b, c, skip, rendered)
+			if err := w.element(c); err != nil {
+				return err
+			}
+			if len(w.out) >= flushAt {
+				if err := w.flush(); err != nil {
+					return err
+				}
 			}
 		case *etree.CharData:
-			escape(b, c.Data, false)
-		}
-	}
-	b.WriteString("</")
-	b.WriteString(el.FullTag())
-	b.WriteByte('>')
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	c := make(map[string]string, len(m)+2)
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
-// lookup resolves a prefix in el's scope.
-func lookup(el *etree.Element, prefix string) string {
-	key := "xmlns"
-	for e := el; e != nil; e = e.Parent() {
-		for _, a := range e.Attr {
-			if (prefix == "" && a.Space == "" && a.Key == key) || (prefix != "" && a.Space == key && a.Key == prefix) {
-				return a.Value
+			w.out = appendEscaped(w.out, c.Data, false)
+		case *etree.ProcInst:
+			w.out = append(w.out, "<?"...)
+			w.out = append(w.out, c.Target...)
+			if c.Inst != "" {
+				w.out = append(w.out, ' ')
+				w.out = append(w.out, c.Inst...)
 			}
+			w.out = append(w.out, "?>"...)
 		}
 	}
-	return ""
+	w.out = append(w.out, "</"...)
+	w.out = appendName(w.out, el.Space, el.Tag)
+	w.out = append(w.out, '>')
+	w.inScope, w.rendered = w.inScope[:scopeMark], w.rendered[:renderedMark]
+	return nil
 }
 
-// escape writes s as C14N escapes text (attr false) or attribute values.
-func escape(b *bytes.Buffer, s string, attr bool) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '&':
-			b.WriteString("&amp;")
-		case c == '<':
-			b.WriteString("&lt;")
-		case c == '\r':
-			b.WriteString("&#xD;")
-		case c == '>' && !attr:
-			b.WriteString("&gt;")
-		case c == '"' && attr:
-			b.WriteString("&quot;")
-		case c == '\t' && attr:
-			b.WriteString("&#x9;")
-		case c == '\n' && attr:
-			b.WriteString("&#xA;")
-		default:
-			b.WriteByte(c)
-		}
+func appendName(out []byte, prefix, local string) []byte {
+	if prefix != "" {
+		out = append(out, prefix...)
+		out = append(out, ':')
 	}
+	return append(out, local...)
+}
+
+// appendEscaped escapes text (attr false) or an attribute value as
+// xml-c14n §2.3 prescribes.
+func appendEscaped(out []byte, s string, attr bool) []byte {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '\r':
+			esc = "&#xD;"
+		case '>':
+			if attr {
+				continue
+			}
+			esc = "&gt;"
+		case '"':
+			if !attr {
+				continue
+			}
+			esc = "&quot;"
+		case '\t':
+			if !attr {
+				continue
+			}
+			esc = "&#x9;"
+		case '\n':
+			if !attr {
+				continue
+			}
+			esc = "&#xA;"
+		default:
+			continue
+		}
+		out = append(out, s[start:i]...)
+		out = append(out, esc...)
+		start = i + 1
+	}
+	return append(out, s[start:]...)
 }

@@ -8,19 +8,24 @@ import (
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 )
 
-// sign computes a GOST R 34.10-2012 signature (§6.1) of a Streebog digest:
-// e is the number whose little-endian bytes the digest is, C = kP,
+// sign is go-cryptobin's gost.PrivateKey.Sign (GOST R 34.10-2012 §6.1)
+// with a faster k·P. α is the number whose little-endian bytes the digest
+// is (§6.1 step 2; see the package comment), e = α mod q or 1; C = k·P,
 // r = x_C mod q, s = (r·d + k·e) mod q; the result is s || r, 32 bytes
-// each, big-endian. go-cryptobin computes kP in affine coordinates with a
-// modular inversion per step (2 ms a signature); here it is done in
-// Jacobian coordinates with one inversion at the end. Its output is
-// checked in the tests against the standard's example, go-cryptobin's
-// verifier and OpenSSL's.
-func sign(priv *gost.PrivateKey, digest []byte, rand io.Reader) ([]byte, error) {
-	c := priv.Curve
-	size := c.PointSize()
+// each, big-endian, as go-cryptobin's Sign and the XMLDSig SignatureValue
+// lay it out.
+//
+// go-cryptobin computes k·P by affine double-and-add with a modular
+// inversion per step: 1.7 ms, more than the rest of signing a package of
+// 250 supplier notifications. With a table of multiples of P
+// (fixedBase, 8 ms once per key) it is 64 mixed additions: 0.25 ms. Like
+// go-cryptobin's, this arithmetic is not constant-time; the signer runs in
+// a batch job whose timing nobody observes per signature.
+func sign(priv *gost.PrivateKey, base *fixedBase, digest []byte, rand io.Reader) ([]byte, error) {
+	q := priv.Curve.Q
+	size := priv.Curve.PointSize()
 	e := new(big.Int).SetBytes(reverse(digest))
-	e.Mod(e, c.Q)
+	e.Mod(e, q)
 	if e.Sign() == 0 {
 		e.SetInt64(1)
 	}
@@ -30,21 +35,21 @@ func sign(priv *gost.PrivateKey, digest []byte, rand io.Reader) ([]byte, error) 
 			return nil, err
 		}
 		k := new(big.Int).SetBytes(raw)
-		k.Mod(k, c.Q)
+		k.Mod(k, q)
 		if k.Sign() == 0 {
 			continue
 		}
-		x, ok := scalarBaseX(c, k)
+		r, ok := base.mulX(k)
 		if !ok {
 			continue
 		}
-		r := x.Mod(x, c.Q)
+		r.Mod(r, q)
 		if r.Sign() == 0 {
 			continue
 		}
 		s := new(big.Int).Mul(r, priv.D)
 		s.Add(s, k.Mul(k, e))
-		s.Mod(s, c.Q)
+		s.Mod(s, q)
 		if s.Sign() == 0 {
 			continue
 		}
@@ -61,37 +66,71 @@ func reverse(b []byte) []byte {
 	return c
 }
 
-// jacobian is a point (X/Z², Y/Z³); Z = 0 is the point at infinity.
+// fixedBase holds j·16^i·P for every 4-bit window i of a scalar and every
+// nibble value j ≥ 1, in affine coordinates, so that
+// k·P = Σ_i table[i][k_i − 1] without any doubling.
+type fixedBase struct {
+	curve *gost.Curve
+	table [][15]affine
+}
+
+type affine struct{ x, y *big.Int }
+
+// jacobian is the point (X/Z², Y/Z³); Z = 0 is the point at infinity.
 type jacobian struct{ x, y, z *big.Int }
 
-// scalarBaseX returns the affine x of kP by double-and-add from the top bit.
-func scalarBaseX(c *gost.Curve, k *big.Int) (*big.Int, bool) {
-	p := c.P
-	acc := jacobian{new(big.Int), new(big.Int), new(big.Int)} // infinity
-	for i := k.BitLen() - 1; i >= 0; i-- {
-		acc = double(c, acc)
-		if k.Bit(i) == 1 {
-			acc = addAffine(c, acc, c.X, c.Y)
+func infinity() jacobian { return jacobian{new(big.Int), new(big.Int), new(big.Int)} }
+
+// newFixedBase computes the table: 960 points, 8 ms.
+func newFixedBase(c *gost.Curve) *fixedBase {
+	windows := (c.Q.BitLen() + 3) / 4
+	f := &fixedBase{curve: c, table: make([][15]affine, windows)}
+	b := affine{c.X, c.Y} // 16^i·P
+	for i := range f.table {
+		acc := infinity()
+		for j := range 15 {
+			acc = addAffine(c, acc, b)
+			f.table[i][j] = toAffine(c, acc)
+		}
+		b = toAffine(c, addAffine(c, acc, b)) // 15·b + b
+	}
+	return f
+}
+
+// mulX returns the affine x of k·P, or false if k·P is the point at infinity.
+func (f *fixedBase) mulX(k *big.Int) (*big.Int, bool) {
+	acc := infinity()
+	for i, w := range f.table {
+		if j := nibble(k, i); j != 0 {
+			acc = addAffine(f.curve, acc, w[j-1])
 		}
 	}
 	if acc.z.Sign() == 0 {
 		return nil, false
 	}
-	zinv := new(big.Int).ModInverse(acc.z, p)
-	if zinv == nil {
-		return nil, false
-	}
-	z2 := new(big.Int).Mul(zinv, zinv)
-	x := z2.Mul(z2, acc.x)
-	return x.Mod(x, p), true
+	return toAffine(f.curve, acc).x, true
+}
+
+func nibble(k *big.Int, i int) uint {
+	return k.Bit(4*i) | k.Bit(4*i+1)<<1 | k.Bit(4*i+2)<<2 | k.Bit(4*i+3)<<3
+}
+
+func toAffine(c *gost.Curve, p jacobian) affine {
+	zinv := new(big.Int).ModInverse(p.z, c.P)
+	z2 := mod(new(big.Int).Mul(zinv, zinv), c.P)
+	z3 := mod(new(big.Int).Mul(z2, zinv), c.P)
+	x := mod(new(big.Int).Mul(p.x, z2), c.P)
+	y := mod(new(big.Int).Mul(p.y, z3), c.P)
+	return affine{x, y}
 }
 
 func mod(x, p *big.Int) *big.Int { return x.Mod(x, p) }
 
-// double is dbl-2007-bl for y² = x³ + ax + b.
+// double is dbl-2007-bl (Explicit-Formulas Database, short Weierstrass
+// y² = x³ + ax + b in Jacobian coordinates).
 func double(c *gost.Curve, q jacobian) jacobian {
 	if q.z.Sign() == 0 || q.y.Sign() == 0 {
-		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
+		return infinity()
 	}
 	p := c.P
 	xx := mod(new(big.Int).Mul(q.x, q.x), p)
@@ -116,15 +155,15 @@ func double(c *gost.Curve, q jacobian) jacobian {
 	return jacobian{x3, y3, z3}
 }
 
-// addAffine is madd-2007-bl: q + (x2, y2) with the second point affine.
-func addAffine(c *gost.Curve, q jacobian, x2, y2 *big.Int) jacobian {
+// addAffine is madd-2007-bl (EFD): q + a with a affine.
+func addAffine(c *gost.Curve, q jacobian, a affine) jacobian {
 	p := c.P
 	if q.z.Sign() == 0 {
-		return jacobian{new(big.Int).Set(x2), new(big.Int).Set(y2), big.NewInt(1)}
+		return jacobian{new(big.Int).Set(a.x), new(big.Int).Set(a.y), big.NewInt(1)}
 	}
 	z1z1 := mod(new(big.Int).Mul(q.z, q.z), p)
-	u2 := mod(new(big.Int).Mul(x2, z1z1), p)
-	s2 := new(big.Int).Mul(y2, q.z)
+	u2 := mod(new(big.Int).Mul(a.x, z1z1), p)
+	s2 := new(big.Int).Mul(a.y, q.z)
 	s2.Mul(s2, z1z1)
 	mod(s2, p)
 	h := mod(new(big.Int).Sub(u2, q.x), p)
@@ -133,7 +172,7 @@ func addAffine(c *gost.Curve, q jacobian, x2, y2 *big.Int) jacobian {
 		if r.Sign() == 0 {
 			return double(c, q) // the same point
 		}
-		return jacobian{new(big.Int), new(big.Int), new(big.Int)} // opposite points
+		return infinity() // opposite points
 	}
 	hh := mod(new(big.Int).Mul(h, h), p)
 	i := new(big.Int).Lsh(hh, 2)

@@ -2,17 +2,30 @@ package xades
 
 import (
 	"bytes"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/beevik/etree"
+	"github.com/deatil/go-cryptobin/pubkey/gost"
 )
 
-// openssl runs the openssl command with the GOST engine (Debian's
-// libengine-gost-openssl), an implementation independent of ours; the
-// test is skipped where either is missing.
-func openssl(t *testing.T, args ...string) []byte {
-	t.Helper()
+// These tests hold our GOST pieces against OpenSSL's GOST engine (Debian:
+// libengine-gost-openssl), an implementation independent of go-cryptobin
+// and ours. They skip where openssl or the engine is missing.
+
+type openSSL struct {
+	t   *testing.T
+	bin string
+	dir string
+}
+
+func newOpenSSL(t *testing.T) *openSSL {
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl is not installed")
@@ -20,54 +33,143 @@ func openssl(t *testing.T, args ...string) []byte {
 	if out, err := exec.Command(bin, "engine", "gost").CombinedOutput(); err != nil {
 		t.Skipf("openssl has no GOST engine (apt-get install libengine-gost-openssl): %s", out)
 	}
-	out, err := exec.Command(bin, args...).CombinedOutput()
+	return &openSSL{t: t, bin: bin, dir: t.TempDir()}
+}
+
+// run runs openssl with the engine loaded and returns its combined output.
+func (o *openSSL) run(args ...string) (string, error) {
+	args = slices.Insert(args, 1, "-engine", "gost")
+	out, err := exec.Command(o.bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+func (o *openSSL) must(args ...string) string {
+	o.t.Helper()
+	out, err := o.run(args...)
 	if err != nil {
-		t.Fatalf("openssl %v: %v\n%s", args, err, out)
+		o.t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
 }
 
-// OpenSSL's GOST engine computes the same Streebog digests and accepts our
-// SignatureValue over the canonical SignedInfo with the certificate's key.
-func TestOpenSSLAgrees(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
+func (o *openSSL) file(name string, data []byte) string {
+	o.t.Helper()
+	p := filepath.Join(o.dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		o.t.Fatal(err)
 	}
-	k := testKey(t)
-	doc, _ := signedRequest(t, k, 2)
-	req := reparse(t, doc)
-	sig := req.ChildElements()[0]
-	siC14N, err := incC14N(sig.FindElement("./ds:SignedInfo"))
+	return p
+}
+
+func (o *openSSL) read(path string) []byte {
+	o.t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return data
+}
+
+// signedInfo signs testEnvelope with k and returns the document, its
+// SignedInfo and the canonical SignedInfo the SignatureValue covers.
+func signedInfo(t *testing.T, k *Key) (*etree.Document, *etree.Element, []byte) {
+	doc := parse(t, testEnvelope)
+	if err := (&Signer{Key: k}).Sign(request(doc)); err != nil {
+		t.Fatal(err)
+	}
+	si := doc.FindElement("//ds:SignedInfo")
+	c14n, err := inclusiveC14N(si)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := write("signedinfo.xml", siC14N)
+	return doc, si, c14n
+}
 
-	got := openssl(t, "dgst", "-engine", "gost", "-md_gost12_256", "-binary", data)
-	if i := bytes.LastIndex(got, []byte("\n")); i >= 0 && len(got)-i-1 == 32 {
-		got = got[i+1:] // drop the engine's banner line
+func TestOpenSSLStreebog(t *testing.T) {
+	o := newOpenSSL(t)
+	_, _, c14n := signedInfo(t, testKey(t))
+	inputs := map[string][]byte{
+		"empty":                {},
+		"RFC 6986 M1":          reversed(unhex("323130393837363534333231303938373635343332313039383736353433323130393837363534333231303938373635343332313039383736353433323130")),
+		"canonical SignedInfo": c14n,
+		"a megabyte":           bytes.Repeat([]byte("Оплата ЖКУ; "), 1<<20/len("Оплата ЖКУ; ")),
 	}
-	if !bytes.Equal(got[len(got)-32:], digest(siC14N)) {
-		t.Fatalf("openssl Streebog-256 = %x, ours %x", got, digest(siC14N))
+	for name, data := range inputs {
+		in, out := o.file("in", data), filepath.Join(o.dir, "out")
+		o.must("dgst", "-md_gost12_256", "-binary", "-out", out, in)
+		if got := o.read(out); !bytes.Equal(got, digest(data)) {
+			t.Errorf("%s: openssl %x, ours %x", name, got, digest(data))
+		}
+	}
+}
+
+// OpenSSL reads our certificate and PKCS#8 key, and accepts our
+// SignatureValue (s || r) over the canonical SignedInfo.
+func TestOpenSSLVerifiesOurs(t *testing.T) {
+	o := newOpenSSL(t)
+	k := testKey(t)
+	keyPEM, certPEM, err := k.PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := o.file("cert.pem", certPEM)
+	pub := filepath.Join(o.dir, "pub.pem")
+	o.must("x509", "-in", cert, "-pubkey", "-noout", "-out", pub)
+	keyPub := filepath.Join(o.dir, "keypub.pem")
+	o.must("pkey", "-in", o.file("key.pem", keyPEM), "-pubout", "-out", keyPub)
+	if !bytes.Equal(o.read(pub), o.read(keyPub)) {
+		t.Error("openssl derives another public key from our private key than our certificate holds")
+	}
+	if out := o.must("verify", "-CAfile", cert, cert); !strings.Contains(out, "OK") {
+		t.Errorf("openssl does not accept the certificate's self-signature: %s", out)
 	}
 
-	_, certPEM, _ := k.PEM()
-	cert := write("cert.pem", certPEM)
-	pub := write("pub.pem", openssl(t, "x509", "-engine", "gost", "-in", cert, "-pubkey", "-noout"))
-	value, _ := decode(sig.FindElement("./ds:SignatureValue"))
-	sigFile := write("sig.bin", value)
-	out := openssl(t, "dgst", "-engine", "gost", "-md_gost12_256", "-verify", pub, "-signature", sigFile, data)
-	if !bytes.Contains(out, []byte("Verified OK")) {
-		t.Fatalf("openssl did not verify our signature:\n%s", out)
+	doc, _, c14n := signedInfo(t, k)
+	value, _ := decode(doc.FindElement("//ds:SignatureValue"))
+	data := o.file("signedinfo.xml", c14n)
+	tests := []struct {
+		name  string
+		value []byte
+		ok    bool
+	}{
+		{"s || r", value, true},
+		{"r || s", slices.Concat(value[32:], value[:32]), false},
+		{"a bit flipped", append(slices.Clone(value[:63]), value[63]^1), false},
 	}
-	value[0] ^= 1
-	write("sig.bin", value)
-	if out, err := exec.Command("openssl", "dgst", "-engine", "gost", "-md_gost12_256", "-verify", pub, "-signature", sigFile, data).CombinedOutput(); err == nil {
-		t.Fatalf("openssl verified a damaged signature:\n%s", out)
+	for _, tt := range tests {
+		out, err := o.run("dgst", "-md_gost12_256", "-verify", pub, "-signature", o.file("sig.bin", tt.value), data)
+		if ok := err == nil && strings.Contains(out, "Verified OK"); ok != tt.ok {
+			t.Errorf("%s: openssl says %q", tt.name, out)
+		}
+	}
+}
+
+// We read a key and certificate OpenSSL made, and accept a SignatureValue
+// OpenSSL computed.
+func TestWeVerifyOpenSSL(t *testing.T) {
+	o := newOpenSSL(t)
+	keyPath, certPath := filepath.Join(o.dir, "key.pem"), filepath.Join(o.dir, "cert.pem")
+	o.must("genpkey", "-algorithm", "gost2012_256", "-pkeyopt", "paramset:A", "-out", keyPath)
+	o.must("req", "-x509", "-new", "-key", keyPath, "-subj", "/CN=OpenSSL GOST/O=Test/C=RU", "-md_gost12_256", "-days", "1", "-out", certPath)
+	k, err := LoadKeyFiles(keyPath, certPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := o.must("pkey", "-in", keyPath, "-text", "-noout")
+	x := regexp.MustCompile(`X:([0-9A-F]+)`).FindStringSubmatch(text)
+	if want, ok := new(big.Int).SetString(x[1], 16); !ok || want.Cmp(k.priv.X) != 0 {
+		t.Errorf("public key x %X, openssl says %s", k.priv.X, x[1])
+	}
+
+	doc, si, c14n := signedInfo(t, k)
+	sigPath := filepath.Join(o.dir, "sig.bin")
+	o.must("dgst", "-md_gost12_256", "-sign", keyPath, "-out", sigPath, o.file("signedinfo.xml", c14n))
+	value := o.read(sigPath)
+	if ok, _ := gost.Verify(&k.priv.PublicKey, digest(c14n), value); !ok {
+		t.Fatalf("go-cryptobin rejects OpenSSL's signature %x", value)
+	}
+	si.Parent().FindElement("ds:SignatureValue").SetText(b64(value))
+	if _, err := Verify(request(reparse(t, doc))); err != nil {
+		t.Errorf("with OpenSSL's SignatureValue: %v", err)
 	}
 }

@@ -19,6 +19,160 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
+// Verify checks the ds:Signature that is el's first child: the digests of
+// both references (el without the signature; the SignedProperties), the
+// SignatureValue with the certificate in KeyInfo, and that the
+// SigningCertificate's digest and IssuerSerial name that certificate. It
+// accepts SignedInfo canonicalized with inclusive or exclusive C14N, as
+// other signers use either, and returns the certificate. It does not judge
+// the certificate's trust or validity period.
+func Verify(el *etree.Element) (*x509.Certificate, error) {
+	sig := firstChildElement(el)
+	if sig == nil || sig.Tag != "Signature" || sig.NamespaceURI() != NsDS {
+		return nil, invalid("the element's first child is not a ds:Signature")
+	}
+	si := child(sig, NsDS, "SignedInfo")
+	if si == nil {
+		return nil, invalid("no SignedInfo")
+	}
+	canon := algorithm(child(si, NsDS, "CanonicalizationMethod"))
+	if canon != C14N10 && canon != ExcC14N {
+		return nil, invalid("SignedInfo canonicalization %q is not supported", canon)
+	}
+	if m := algorithm(child(si, NsDS, "SignatureMethod")); m != SignatureMethod {
+		return nil, invalid("signature method %q is not GOST R 34.10-2012 256", m)
+	}
+	der, err := decode(child(child(child(sig, NsDS, "KeyInfo"), NsDS, "X509Data"), NsDS, "X509Certificate"))
+	if err != nil {
+		return nil, invalid("KeyInfo certificate: %v", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, invalid("KeyInfo certificate: %v", err)
+	}
+	pub, err := gostKey(cert)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	props, err := checkReferences(el, sig, si)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSigningCertificate(props, cert); err != nil {
+		return nil, err
+	}
+	var c14n []byte
+	if canon == C14N10 {
+		c14n, err = inclusiveC14N(si)
+	} else {
+		c14n, err = exclusiveC14N(si, nil)
+	}
+	if err != nil {
+		return nil, invalid("canonicalize SignedInfo: %v", err)
+	}
+	value, err := decode(child(sig, NsDS, "SignatureValue"))
+	if err != nil || len(value) != 64 {
+		return nil, invalid("SignatureValue is not 64 bytes of base64")
+	}
+	if ok, err := gost.Verify(pub, digest(c14n), value); err != nil || !ok {
+		return nil, invalid("SignatureValue does not match SignedInfo")
+	}
+	return cert, nil
+}
+
+// checkReferences checks the two references' digests and returns the
+// SignedProperties.
+func checkReferences(el, sig, si *etree.Element) (*etree.Element, error) {
+	refs := children(si, NsDS, "Reference")
+	if len(refs) != 2 {
+		return nil, invalid("%d references; XAdES-BES here has 2", len(refs))
+	}
+	var props *etree.Element
+	for _, ref := range refs {
+		if algorithm(child(ref, NsDS, "DigestMethod")) != DigestMethod {
+			return nil, invalid("a reference's digest method is not GOST R 34.11-2012 256")
+		}
+		uri := ref.SelectAttrValue("URI", "")
+		var data []byte
+		var err error
+		if ref.SelectAttrValue("Type", "") == SignedPropsType {
+			if props, err = signedProperties(sig, uri); err != nil {
+				return nil, err
+			}
+			if child(ref, NsDS, "Transforms") != nil {
+				return nil, invalid("the SignedProperties reference has transforms")
+			}
+			// A same-document reference without transforms yields a node-set
+			// (the element, without comments), which becomes octets by
+			// Canonical XML 1.0 (XMLDSig 1.1 §4.4.3.2-3; 1.0 §4.3.3.2-3).
+			data, err = inclusiveC14N(props)
+		} else {
+			if id := el.SelectAttrValue("Id", ""); id == "" || uri != "#"+id {
+				return nil, invalid("reference %q does not name the signed element", uri)
+			}
+			var algs []string
+			for _, t := range children(child(ref, NsDS, "Transforms"), NsDS, "Transform") {
+				algs = append(algs, algorithm(t))
+			}
+			if len(algs) != 2 || algs[0] != Enveloped || algs[1] != ExcC14N {
+				return nil, invalid("the data reference's transforms are %v, not enveloped-signature and exclusive C14N", algs)
+			}
+			data, err = exclusiveC14N(el, sig)
+		}
+		if err != nil {
+			return nil, invalid("canonicalize %s: %v", uri, err)
+		}
+		want, err := decode(child(ref, NsDS, "DigestValue"))
+		if err != nil || !bytes.Equal(want, digest(data)) {
+			return nil, invalid("the digest of %s does not match", uri)
+		}
+	}
+	if props == nil {
+		return nil, invalid("no SignedProperties reference")
+	}
+	return props, nil
+}
+
+// signedProperties finds the xades:SignedProperties uri names in the
+// signature's QualifyingProperties, which must target the signature.
+func signedProperties(sig *etree.Element, uri string) (*etree.Element, error) {
+	for _, obj := range children(sig, NsDS, "Object") {
+		for _, qp := range children(obj, NsXAdES, "QualifyingProperties") {
+			props := child(qp, NsXAdES, "SignedProperties")
+			if props == nil || "#"+props.SelectAttrValue("Id", "") != uri {
+				continue
+			}
+			if target := qp.SelectAttrValue("Target", ""); target != "#"+sig.SelectAttrValue("Id", "\x00") {
+				return nil, invalid("QualifyingProperties target %q, not this signature", target)
+			}
+			return props, nil
+		}
+	}
+	return nil, invalid("SignedProperties %q not found in the signature", uri)
+}
+
+func checkSigningCertificate(props *etree.Element, cert *x509.Certificate) error {
+	c := child(child(child(props, NsXAdES, "SignedSignatureProperties"), NsXAdES, "SigningCertificate"), NsXAdES, "Cert")
+	if c == nil {
+		return invalid("no SigningCertificate")
+	}
+	cd := child(c, NsXAdES, "CertDigest")
+	if algorithm(child(cd, NsDS, "DigestMethod")) != DigestMethod {
+		return invalid("CertDigest's method is not GOST R 34.11-2012 256")
+	}
+	if d, err := decode(child(cd, NsDS, "DigestValue")); err != nil || !bytes.Equal(d, digest(cert.Raw)) {
+		return invalid("SigningCertificate's digest is not the KeyInfo certificate's")
+	}
+	is := child(c, NsXAdES, "IssuerSerial")
+	if serial := child(is, NsDS, "X509SerialNumber"); serial == nil || strings.TrimSpace(serial.Text()) != cert.SerialNumber.String() {
+		return invalid("SigningCertificate's serial number is not the certificate's")
+	}
+	if name := child(is, NsDS, "X509IssuerName"); name == nil || !sameName(name.Text(), cert.Issuer.Names) {
+		return invalid("SigningCertificate's issuer is not the certificate's")
+	}
+	return nil
+}
+
 func child(el *etree.Element, ns, tag string) *etree.Element {
 	if el == nil {
 		return nil
@@ -32,6 +186,9 @@ func child(el *etree.Element, ns, tag string) *etree.Element {
 }
 
 func children(el *etree.Element, ns, tag string) []*etree.Element {
+	if el == nil {
+		return nil
+	}
 	var out []*etree.Element
 	for _, c := range el.ChildElements() {
 		if c.Tag == tag && c.NamespaceURI() == ns {
@@ -48,149 +205,10 @@ func algorithm(el *etree.Element) string {
 	return el.SelectAttrValue("Algorithm", "")
 }
 
+// decode reads base64 content, which may be wrapped over several lines.
 func decode(el *etree.Element) ([]byte, error) {
 	if el == nil {
 		return nil, errors.New("missing")
 	}
 	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(el.Text()), ""))
-}
-
-// Verify checks the signature that is el's first child: both references'
-// digests (el without the signature; the SignedProperties), the
-// SignatureValue with the certificate from KeyInfo, and that the
-// SigningCertificate names that certificate. It returns the certificate.
-func Verify(el *etree.Element) (*x509.Certificate, error) {
-	kids := el.ChildElements()
-	if len(kids) == 0 || kids[0].Tag != "Signature" || kids[0].NamespaceURI() != NsDS {
-		return nil, invalid("the element's first child is not a ds:Signature")
-	}
-	sig := kids[0]
-	si := child(sig, NsDS, "SignedInfo")
-	if si == nil {
-		return nil, invalid("no SignedInfo")
-	}
-	canon := algorithm(child(si, NsDS, "CanonicalizationMethod"))
-	if canon != C14N10 && canon != ExcC14N {
-		return nil, invalid("canonicalization %q is not supported", canon)
-	}
-	if m := algorithm(child(si, NsDS, "SignatureMethod")); m != SignatureMethod {
-		return nil, invalid("signature method %q is not GOST R 34.10-2012 256", m)
-	}
-	der, err := decode(child(child(child(sig, NsDS, "KeyInfo"), NsDS, "X509Data"), NsDS, "X509Certificate"))
-	if err != nil {
-		return nil, invalid("KeyInfo certificate: %v", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, invalid("KeyInfo certificate: %v", err)
-	}
-	pub, ok := cert.PublicKey.(*gost.PublicKey)
-	if !ok {
-		return nil, invalid("the certificate's key is not a GOST key")
-	}
-	props, err := checkReferences(el, sig, si)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSigningCertificate(props, cert); err != nil {
-		return nil, err
-	}
-	var siC14N []byte
-	if canon == C14N10 {
-		siC14N, err = incC14N(si)
-	} else {
-		siC14N, err = excC14N(si, nil)
-	}
-	if err != nil {
-		return nil, invalid("canonicalize SignedInfo: %v", err)
-	}
-	value, err := decode(child(sig, NsDS, "SignatureValue"))
-	if err != nil || len(value) != 64 {
-		return nil, invalid("SignatureValue is not 64 bytes of base64")
-	}
-	if ok, err := gost.Verify(pub, digest(siC14N), value); err != nil || !ok {
-		return nil, invalid("SignatureValue does not match SignedInfo")
-	}
-	return cert, nil
-}
-
-// checkReferences checks the two references and returns the SignedProperties.
-func checkReferences(el, sig, si *etree.Element) (*etree.Element, error) {
-	refs := children(si, NsDS, "Reference")
-	if len(refs) != 2 {
-		return nil, invalid("%d references, XAdES-BES here has 2", len(refs))
-	}
-	var props *etree.Element
-	for _, ref := range refs {
-		if algorithm(child(ref, NsDS, "DigestMethod")) != DigestMethod {
-			return nil, invalid("a reference's digest is not GOST R 34.11-2012 256")
-		}
-		uri := ref.SelectAttrValue("URI", "")
-		var data []byte
-		var err error
-		switch {
-		case ref.SelectAttrValue("Type", "") == SignedPropsType:
-			props = byID(sig, strings.TrimPrefix(uri, "#"))
-			if props == nil || props.Tag != "SignedProperties" || props.NamespaceURI() != NsXAdES {
-				return nil, invalid("SignedProperties %s not found in the signature", uri)
-			}
-			if child(ref, NsDS, "Transforms") != nil {
-				return nil, invalid("the SignedProperties reference has transforms")
-			}
-			data, err = incC14N(props)
-		case uri == "#"+el.SelectAttrValue("Id", "\x00"):
-			var algs []string
-			for _, t := range children(child(ref, NsDS, "Transforms"), NsDS, "Transform") {
-				algs = append(algs, algorithm(t))
-			}
-			if strings.Join(algs, " ") != Enveloped+" "+ExcC14N {
-				return nil, invalid("the data reference's transforms are %v", algs)
-			}
-			data, err = excC14N(el, sig)
-		default:
-			return nil, invalid("reference %q names neither the signed element nor SignedProperties", uri)
-		}
-		if err != nil {
-			return nil, invalid("canonicalize %s: %v", uri, err)
-		}
-		want, err := decode(child(ref, NsDS, "DigestValue"))
-		if err != nil || !bytes.Equal(want, digest(data)) {
-			return nil, invalid("digest of %s does not match", uri)
-		}
-	}
-	if props == nil {
-		return nil, invalid("no SignedProperties reference")
-	}
-	return props, nil
-}
-
-func byID(root *etree.Element, id string) *etree.Element {
-	if root.SelectAttrValue("Id", "") == id {
-		return root
-	}
-	for _, c := range root.ChildElements() {
-		if found := byID(c, id); found != nil {
-			return found
-		}
-	}
-	return nil
-}
-
-func checkSigningCertificate(props *etree.Element, cert *x509.Certificate) error {
-	c := child(child(child(props, NsXAdES, "SignedSignatureProperties"), NsXAdES, "SigningCertificate"), NsXAdES, "Cert")
-	if c == nil {
-		return invalid("no SigningCertificate")
-	}
-	cd := child(c, NsXAdES, "CertDigest")
-	if algorithm(child(cd, NsDS, "DigestMethod")) != DigestMethod {
-		return invalid("CertDigest is not GOST R 34.11-2012 256")
-	}
-	if d, err := decode(child(cd, NsDS, "DigestValue")); err != nil || !bytes.Equal(d, digest(cert.Raw)) {
-		return invalid("SigningCertificate's digest is not the KeyInfo certificate's")
-	}
-	is := child(c, NsXAdES, "IssuerSerial")
-	if serial := child(is, NsDS, "X509SerialNumber"); serial == nil || strings.TrimSpace(serial.Text()) != cert.SerialNumber.String() {
-		return invalid("SigningCertificate's serial number is not the certificate's")
-	}
-	return nil
 }

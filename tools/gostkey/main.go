@@ -1,32 +1,38 @@
-// Command gostkey writes a throwaway GOST R 34.10-2012 (256-bit) key and a
-// self-signed certificate for local runs and tests, as one PEM bundle:
+// Command gostkey writes a throwaway GOST R 34.10-2012 (256-bit) key
+// (PKCS#8) and a self-signed certificate valid for a year, for local runs
+// and tests. GIS accepts only keys certified by an accredited CA; this one
+// is for the simulator.
 //
-//	go run ./tools/gostkey -out .local/gost/signing.pem
-//
-// GIS accepts only keys certified by an accredited CA; this one is for
-// the simulator.
+//	go run ./tools/gostkey -key .local/gost/key.pem -cert .local/gost/cert.pem
+//	go run ./tools/gostkey -out .local/gost/signing.pem   # one bundle, as GIS_SIGNING_KEY reads it
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gispayments/gis-payments/internal/xades"
 )
 
 func main() {
-	out := flag.String("out", ".local/gost/signing.pem", "where to write the key and certificate")
+	keyPath := flag.String("key", "", "where to write the private key (PKCS#8 PEM)")
+	certPath := flag.String("cert", "", "where to write the certificate (PEM)")
+	bundlePath := flag.String("out", "", "where to write the key and the certificate as one PEM bundle")
 	flag.Parse()
-	if err := write(*out); err != nil {
+	if err := run(*keyPath, *certPath, *bundlePath); err != nil {
 		fmt.Fprintln(os.Stderr, "gostkey:", err)
-		os.Exit(1)
+		os.Exit(2)
 	}
-	fmt.Println("wrote", *out)
 }
 
-func write(path string) error {
+func run(keyPath, certPath, bundlePath string) error {
+	if (keyPath == "") != (certPath == "") || (keyPath == "" && bundlePath == "") {
+		return errors.New("give -key and -cert, or -out, or all three")
+	}
 	key, err := xades.GenerateTestKey()
 	if err != nil {
 		return err
@@ -35,8 +41,22 @@ func write(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
+	files := []struct {
+		path string
+		data []byte
+		perm os.FileMode
+	}{{keyPath, keyPEM, 0o600}, {certPath, certPEM, 0o644}, {bundlePath, slices.Concat(keyPEM, certPEM), 0o600}}
+	for _, f := range files {
+		if f.path == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.path, f.data, f.perm); err != nil {
+			return err
+		}
+		fmt.Println("wrote", f.path)
 	}
-	return os.WriteFile(path, append(keyPEM, certPEM...), 0o600)
+	return nil
 }
