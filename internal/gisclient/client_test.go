@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,20 +16,12 @@ import (
 	"github.com/gispayments/gis-payments/internal/gissim"
 	"github.com/gispayments/gis-payments/internal/gisxml"
 	"github.com/gispayments/gis-payments/internal/money"
+	"github.com/gispayments/gis-payments/internal/testkit"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
-// clock is a manual clock: tests move time, nothing sleeps.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *clock) {
-	clk := &clock{t: time.Date(2026, 11, 22, 6, 0, 0, 0, civil.Moscow)}
+func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *testkit.Clock) {
+	clk := testkit.NewClock(time.Date(2026, 11, 22, 6, 0, 0, 0, civil.Moscow))
 	cfg := gissim.Config{Now: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute}
 	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
 		cfg.Validate = v.Element

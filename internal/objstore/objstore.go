@@ -144,6 +144,24 @@ func (s *Store) Put(ctx context.Context, bucket, key, contentType string, body i
 	return nil
 }
 
+// PutRendered writes what render produces to a temporary file (bounded
+// memory however large the output) and uploads it.
+func (s *Store) PutRendered(ctx context.Context, bucket, key, contentType string, render func(io.Writer) error) error {
+	tmp, err := os.CreateTemp("", "upload-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := render(tmp); err != nil {
+		return fmt.Errorf("objstore: render %s: %w", key, err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return s.Put(ctx, bucket, key, contentType, tmp)
+}
+
 func wrap(op, bucket, key string, err error) error {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {

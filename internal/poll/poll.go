@@ -306,37 +306,28 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 	if err != nil || !st.Finished {
 		return err
 	}
-	tmp, err := os.CreateTemp("", "results-*.csv")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	tmp.WriteString("\ufeff")
-	w := csv.NewWriter(tmp)
-	w.Comma = ';'
-	w.Write([]string{"order_id", "bill_number", "supplier_id", "service_id", "account_number", "amount", "status",
-		"gis_guid", "unique_number", "imported_at", "error_code", "error"})
-	err = s.Store.EachPaymentResult(ctx, runID, func(r *store.PaymentResult) error {
-		at := ""
-		if r.ImportedAt != nil {
-			at = r.ImportedAt.In(civil.Moscow).Format(time.RFC3339)
+	key := ResultsKey(runID)
+	err = s.Objects.PutRendered(ctx, s.ResultsBucket, key, "text/csv; charset=utf-8", func(out io.Writer) error {
+		io.WriteString(out, "\ufeff")
+		w := csv.NewWriter(out)
+		w.Comma = ';'
+		w.Write([]string{"order_id", "bill_number", "supplier_id", "service_id", "account_number", "amount", "status",
+			"gis_guid", "unique_number", "imported_at", "error_code", "error"})
+		err := s.Store.EachPaymentResult(ctx, runID, func(r *store.PaymentResult) error {
+			at := ""
+			if r.ImportedAt != nil {
+				at = r.ImportedAt.In(civil.Moscow).Format(time.RFC3339)
+			}
+			return w.Write([]string{r.OrderID, r.BillNumber, r.SupplierID, r.ServiceID, r.AccountNumber, r.Amount, r.Status,
+				r.GUID, r.UniqueNumber, at, r.ErrorCode, r.Error})
+		})
+		if err != nil {
+			return err
 		}
-		return w.Write([]string{r.OrderID, r.BillNumber, r.SupplierID, r.ServiceID, r.AccountNumber, r.Amount, r.Status,
-			r.GUID, r.UniqueNumber, at, r.ErrorCode, r.Error})
+		w.Flush()
+		return w.Error()
 	})
 	if err != nil {
-		return err
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	key := ResultsKey(runID)
-	if err := s.Objects.Put(ctx, s.ResultsBucket, key, "text/csv; charset=utf-8", tmp); err != nil {
 		return err
 	}
 	return s.Store.SetRunResults(ctx, runID, key)

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -376,8 +375,7 @@ func (s *Service) finish(ctx context.Context, org *store.Organization, run *stor
 	return res, nil
 }
 
-// writeReports renders both reports from the database into temporary files
-// (bounded memory however many discrepancies) and uploads them.
+// writeReports renders both reports from the database and uploads them.
 func (s *Service) writeReports(ctx context.Context, org *store.Organization, run *store.Run, files []*store.SourceFile,
 	days []reconcile.Day) error {
 	list := func(fn func(*reconcile.Discrepancy) error) error { return s.Store.EachDiscrepancy(ctx, run.ID, fn) }
@@ -388,33 +386,17 @@ func (s *Service) writeReports(ctx context.Context, org *store.Organization, run
 	meta := report.Meta{RunID: run.ID, OrgCode: org.Code, OrgName: org.Name, Files: names, GeneratedAt: s.now()}
 	prefix := "reports/" + strconv.FormatInt(run.ID, 10) + "/"
 	csvKey, htmlKey := prefix+"discrepancies.csv", prefix+"report.html"
-	if err := s.upload(ctx, csvKey, "text/csv; charset=utf-8", func(w io.Writer) error {
+	if err := s.Objects.PutRendered(ctx, s.ReportBucket, csvKey, "text/csv; charset=utf-8", func(w io.Writer) error {
 		_, err := report.WriteCSV(w, list)
 		return err
 	}); err != nil {
 		return err
 	}
-	if err := s.upload(ctx, htmlKey, "text/html; charset=utf-8", func(w io.Writer) error {
+	if err := s.Objects.PutRendered(ctx, s.ReportBucket, htmlKey, "text/html; charset=utf-8", func(w io.Writer) error {
 		return report.WriteHTML(w, meta, days, list)
 	}); err != nil {
 		return err
 	}
 	run.ReportCSVKey, run.ReportHTMLKey = csvKey, htmlKey
 	return s.Store.SetRunReports(ctx, run.ID, csvKey, htmlKey)
-}
-
-func (s *Service) upload(ctx context.Context, key, contentType string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp("", "report-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if err := write(tmp); err != nil {
-		return fmt.Errorf("render %s: %w", key, err)
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	return s.Objects.Put(ctx, s.ReportBucket, key, contentType, tmp)
 }

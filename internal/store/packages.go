@@ -309,10 +309,12 @@ type Package struct {
 	CreatedAt   time.Time
 }
 
+const packageColumns = `id, run_id, message_guid::text, operation, status, payments, total::text,
+	coalesce(request_key, ''), created_at`
+
 // PackagesOfRun lists a run's packages by id.
 func (s *Store) PackagesOfRun(ctx context.Context, runID int64) ([]Package, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id, run_id, message_guid::text, operation, status, payments, total::text,
-		coalesce(request_key, ''), created_at FROM package WHERE run_id = $1 ORDER BY id`, runID)
+	rows, err := s.Pool.Query(ctx, `SELECT `+packageColumns+` FROM package WHERE run_id = $1 ORDER BY id`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("store: packages of run %d: %w", runID, err)
 	}

@@ -10,8 +10,7 @@ import (
 
 // PackageByID returns a package.
 func (s *Store) PackageByID(ctx context.Context, id int64) (*Package, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id, run_id, message_guid::text, operation, status, payments, total::text,
-		coalesce(request_key, ''), created_at FROM package WHERE id = $1`, id)
+	rows, err := s.Pool.Query(ctx, `SELECT `+packageColumns+` FROM package WHERE id = $1`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store: package %d: %w", id, err)
 	}

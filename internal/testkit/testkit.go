@@ -45,6 +45,9 @@ type Clock struct {
 	t  time.Time
 }
 
+// NewClock returns a clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
 // Now reads the clock.
 func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
@@ -96,7 +99,7 @@ func New(t testing.TB, timeout time.Duration) *Env {
 	s3 := s3test.New(t, Exports, Archive)
 	// The clock starts at the real time so that it agrees with the
 	// database's now() on the moments the database stamps itself.
-	clock := &Clock{t: time.Now()}
+	clock := NewClock(time.Now())
 	cfg := gissim.Config{Now: clock.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute, Verify: Verify}
 	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
 		cfg.Validate = v.Element
