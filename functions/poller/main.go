@@ -1,6 +1,7 @@
 // Command poller asks GIS ZhKKh for the state of sent packages and applies
 // the results: for one run inside the state machine, or for every
-// straggler on its five-minute schedule.
+// straggler on its five-minute schedule, which also posts the signed
+// packages runs left unsent.
 package main
 
 import (
@@ -14,8 +15,9 @@ func main() {
 	a := app.MustOpen("poll", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
 	gis, client := a.MustGIS()
 	svc := &poll.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
-		ResultsBucket: a.Config.ExportsBucket, GIS: client, OperatorSignature: gis.OperatorSignature,
-		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace, Concurrency: gis.Concurrency, Log: a.Log,
+		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
+		OperatorSignature: gis.OperatorSignature, RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
+		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
 		Metrics: logging.MetricsWriter()}
 	lambdaio.Main(svc.Poll)
 }

@@ -11,11 +11,14 @@ import (
 	"net/url"
 	"os"
 
+	"golang.org/x/time/rate"
+
 	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/logging"
 	"github.com/gispayments/gis-payments/internal/objstore"
 	"github.com/gispayments/gis-payments/internal/secrets"
+	"github.com/gispayments/gis-payments/internal/send"
 	"github.com/gispayments/gis-payments/internal/store"
 )
 
@@ -47,6 +50,7 @@ func MustOpen(step string, required ...string) *App {
 	if err != nil {
 		fail("database", err)
 	}
+	st.MaxAttempts = cfg.MaxAttempts
 	if cfg.Migrate {
 		if err := st.Migrate(ctx); err != nil {
 			fail("migrate", err)
@@ -99,4 +103,15 @@ func withSecretPassword(ctx context.Context, dbURL, arn string) (string, error) 
 	}
 	u.User = url.UserPassword(user, creds.Password)
 	return u.String(), nil
+}
+
+// Sender is the sender step as both the sender and the poller's sweep
+// use it.
+func (a *App) Sender(gis config.GIS, client *gisclient.Client) *send.Service {
+	svc := &send.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket, GIS: client,
+		Concurrency: gis.Concurrency, CallTimeout: gis.Client.Timeout, Log: a.Log}
+	if gis.RatePerSecond > 0 {
+		svc.Limiter = rate.NewLimiter(rate.Limit(gis.RatePerSecond), 1)
+	}
+	return svc
 }

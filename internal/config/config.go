@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/gispayments/gis-payments/internal/export"
+	"github.com/gispayments/gis-payments/internal/store"
 )
 
 // Config is what the functions need from the environment.
@@ -21,6 +22,7 @@ type Config struct {
 	StateMachineARN string // STATE_MACHINE_ARN: empty outside AWS
 	SigningKey      string // GIS_SIGNING_KEY: a Secrets Manager ARN, or a PEM file locally
 	SigningCert     string // GIS_SIGNING_CERT: the certificate's PEM file when not bundled with the key
+	MaxAttempts     int    // PAYMENT_MAX_ATTEMPTS: sends of one order before a retryable error is final
 	Limits          export.Limits
 }
 
@@ -46,6 +48,11 @@ func Load(required ...string) (Config, error) {
 	}
 	rows, err := intVar("MAX_EXPORT_ROWS", export.DefaultMaxRows)
 	c.Limits.MaxRows = int(rows)
+	if err != nil {
+		return c, err
+	}
+	attempts, err := intVar("PAYMENT_MAX_ATTEMPTS", store.DefaultMaxAttempts)
+	c.MaxAttempts = int(attempts)
 	return c, err
 }
 
@@ -71,6 +78,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("state_machine", c.StateMachineARN),
 		slog.Int64("max_export_bytes", c.Limits.MaxBytes),
 		slog.Int("max_export_rows", c.Limits.MaxRows),
+		slog.Int("payment_max_attempts", c.MaxAttempts),
 	)
 }
 

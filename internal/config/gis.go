@@ -18,6 +18,7 @@ type GIS struct {
 	PackageSize       int           // GIS_PACKAGE_SIZE: items per package below the schema maximum
 	RunTimeout        time.Duration // RUN_TIMEOUT: a run still waiting after this is timed_out
 	PollGrace         time.Duration // POLL_GRACE: the sweep leaves younger packages to their run
+	DoubtLimit        int           // GIS_DOUBT_LIMIT: doubtful getState answers in a row before a package is unknown
 }
 
 // LoadGIS reads the GIS settings.
@@ -49,6 +50,13 @@ func LoadGIS() (GIS, error) {
 		return g, err
 	}
 	g.PackageSize = int(n)
+	if n, err = intVar("GIS_DOUBT_LIMIT", 12); err != nil {
+		return g, err
+	}
+	g.DoubtLimit = int(n)
+	if g.Client.MaxReply, err = intVar("GIS_MAX_REPLY_BYTES", gisclient.DefaultMaxReply); err != nil {
+		return g, err
+	}
 	if v := os.Getenv("GIS_RATE_PER_SECOND"); v != "" {
 		if g.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil || g.RatePerSecond < 0 {
 			return g, fmt.Errorf("config: GIS_RATE_PER_SECOND=%q is not a non-negative number", v)

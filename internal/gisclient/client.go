@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -80,11 +81,35 @@ func IsTransient(err error) bool {
 	return errors.As(err, &e) && e.Kind != Permanent
 }
 
+// Uncertain reports whether GIS may have received and processed the
+// request although the call failed: its reply was lost, cut off or
+// unreadable, or a gateway in between gave up waiting for it. A refused
+// connection, an HTTP status GIS chose, or a SOAP fault are certain.
+func (e *Error) Uncertain() bool {
+	var op *net.OpError
+	switch {
+	case e.Kind == Malformed:
+		return true
+	case e.HTTPStatus == http.StatusBadGateway || e.HTTPStatus == http.StatusGatewayTimeout:
+		return true
+	case e.HTTPStatus != 0:
+		return false
+	case errors.As(e.Err, &op) && op.Op == "dial":
+		return false // the request never left
+	}
+	return e.Err != nil
+}
+
+// DefaultMaxReply bounds a reply read into memory. A getStateResult for
+// 500 payments is under 1 MiB; parsing a reply costs several times its
+// size, and a function holds GIS_CONCURRENCY of them at once.
+const DefaultMaxReply = 8 << 20
+
 // Config configures a Client.
 type Config struct {
 	Endpoint   string        // e.g. https://api.dom.gosuslugi.ru; Path is appended
 	Timeout    time.Duration // per call; 0: 60 s
-	MaxReply   int64         // bytes; 0: 64 MiB
+	MaxReply   int64         // bytes; 0: DefaultMaxReply
 	CABundle   string        // PEM file of extra trusted CAs (a TLS proxy's)
 	ClientCert string        // PEM certificate for mutual TLS
 	ClientKey  string        // its PEM key
@@ -106,7 +131,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.Timeout = 60 * time.Second
 	}
 	if cfg.MaxReply <= 0 {
-		cfg.MaxReply = 64 << 20
+		cfg.MaxReply = DefaultMaxReply
 	}
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.CABundle != "" {

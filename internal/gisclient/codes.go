@@ -1,23 +1,28 @@
 package gisclient
 
-import "strings"
-
-// Disposition is what to do about a GIS error code.
+// Disposition is what a GIS error code means for the payments it names.
 type Disposition int
 
 const (
-	// Fatal: record the error and stop; a person must act.
-	Fatal Disposition = iota
-	// Retry: try again later; nothing is wrong with the data.
+	// Unknown: a code nobody has classified. Whether GIS holds the
+	// payment, or whether trying again would help, is not known: a person
+	// decides, and nothing is re-sent automatically.
+	Unknown Disposition = iota
+	// Fatal: GIS refused the payment for good; a person must act.
+	Fatal
+	// Retry: GIS did not take the payment for a passing reason; a later
+	// run sends it again, up to the attempt cap.
 	Retry
 	// AlreadyLoaded: GIS has this payment from an earlier import, which
 	// is success for our purposes (the payment is already_imported).
 	AlreadyLoaded
 )
 
-// codes is the one table of GIS error codes with a known meaning. Sources
-// are in ../shared/gis-facts.md §10; SRV012001 comes from the system this
-// project replaces and has no public source. Add codes here, nowhere else.
+// codes is the one table of GIS error codes with a known meaning. The
+// sources are public GIS ZhKKh clients (HCS.FrameWork's SoupFaultPolicy
+// for the EXP/AUT/FMT/FIL codes) and GIS's own replies; SRV012001 comes
+// from the system this project replaces and has no public source. Add
+// codes here, nowhere else.
 var codes = map[string]Disposition{
 	"EXP001000": Retry, // "Произошла ошибка при передаче данных. Попробуйте ... повторно"
 	"EXP002001": Retry,
@@ -35,21 +40,37 @@ var codes = map[string]Disposition{
 	"FMT001301": Fatal,
 	"FMT001307": Fatal,
 	"FMT001310": Fatal,
+	"FIL001001": Fatal,
+	"FIL001002": Fatal,
+	"FIL001004": Fatal,
+	"FIL001005": Fatal,
 	"INT002000": Fatal, // a referenced object is not in the registry
 	"INT002012": Fatal,
 	"INT002013": Fatal,
 	"INT016014": Fatal,
 }
 
-// Classify says what to do about code. Unknown EXP (technical exception)
-// codes are retried; every other unknown code is fatal, so nothing
-// is retried forever on a guess.
-func Classify(code string) Disposition {
-	if d, ok := codes[code]; ok {
-		return d
+// Classify says what code means; a code not in the table is Unknown, so
+// nothing is retried, or given up, on a guess.
+func Classify(code string) Disposition { return codes[code] }
+
+// PaymentStatus is the status a payment takes when GIS answers it with
+// this disposition.
+func (d Disposition) PaymentStatus() string {
+	return [...]string{Unknown: "unknown", Fatal: "rejected", Retry: "error", AlreadyLoaded: "already_imported"}[d]
+}
+
+// MessageStatus is the status the payments of a whole message take when
+// GIS refuses the message with code: "already loaded" names no payment,
+// so it proves nothing; a refusal without a code (an HTTP status) is
+// retryable.
+func MessageStatus(code string) string {
+	switch d := Classify(code); {
+	case code == "":
+		return Retry.PaymentStatus()
+	case d == AlreadyLoaded:
+		return Unknown.PaymentStatus()
+	default:
+		return d.PaymentStatus()
 	}
-	if strings.HasPrefix(code, "EXP") {
-		return Retry
-	}
-	return Fatal
 }

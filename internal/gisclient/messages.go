@@ -6,6 +6,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/gisxml"
 )
 
@@ -108,13 +109,11 @@ func parseFault(f *etree.Element) error {
 			}
 		}
 	}
-	switch {
-	case e.Code != "":
-		if Classify(e.Code) == Retry {
-			e.Kind = Transient
-		}
-	case hasSuffix(e.FaultCode, "Server"):
-		e.Kind = Transient // the server's own trouble, no GIS code: try again
+	switch d := Classify(e.Code); {
+	case d == Retry:
+		e.Kind = Transient
+	case d == Unknown && hasSuffix(e.FaultCode, "Server"):
+		e.Kind = Transient // the server's own trouble with no known code: the same bytes may be posted again
 	}
 	return e
 }
@@ -140,6 +139,15 @@ func ParseAck(data []byte) (string, error) {
 		return "", &Error{Kind: Malformed, Msg: "AckRequest without a MessageGUID"}
 	}
 	return guid, nil
+}
+
+// parseDateTime reads an xs:dateTime; one without a zone offset is GIS's
+// own local time, Moscow.
+func parseDateTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, civil.Moscow)
 }
 
 // ParseState reads a getStateResult.
@@ -172,7 +180,7 @@ func ParseState(data []byte) (*State, error) {
 		r := ItemResult{TransportGUID: childText(ir, gisxml.NsBase, "TransportGUID"), GUID: childText(ir, gisxml.NsBase, "GUID"),
 			UniqueNumber: childText(ir, gisxml.NsBase, "UniqueNumber")}
 		if d := childText(ir, gisxml.NsBase, "UpdateDate"); d != "" {
-			if r.UpdateDate, err = time.Parse(time.RFC3339Nano, d); err != nil {
+			if r.UpdateDate, err = parseDateTime(d); err != nil {
 				return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("bad UpdateDate %q", d)}
 			}
 		}

@@ -34,6 +34,7 @@ const (
 	SOAPFault     // a SOAP fault with FaultCode
 	AcceptAndDrop // process the import, then fail the reply: "GIS accepted, our client timed out"
 	RefuseFormat  // a client fault with a permanent format code (FMT001301)
+	HTTP403       // refused without a SOAP fault, as a gateway or a lapsed access right does
 )
 
 // Config tunes the simulator.
@@ -61,6 +62,8 @@ type Sim struct {
 	imported  map[string]string   // OrderID or TransportGUID → GUID of the imported payment
 	faults    map[string][]Fault  // by SOAP action, consumed in order
 	stuck     bool                // new messages stay in state 2
+	down      bool                // every call answered 503: an outage
+	tamper    func(res *etree.Element)
 	itemError func(item *etree.Element) (code, description string)
 	msgErrors []msgError // whole-message failures for the next messages
 	calls     map[string]int
@@ -109,6 +112,22 @@ func (s *Sim) StickNew(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stuck = on
+}
+
+// SetDown starts (true) or ends an outage: every call is answered HTTP
+// 503 and nothing is processed.
+func (s *Sim) SetDown(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = on
+}
+
+// TamperStates rewrites every processed getStateResult (state 3) with fn
+// before it is sent, to model doubtful answers; nil stops it.
+func (s *Sim) TamperStates(fn func(res *etree.Element)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tamper = fn
 }
 
 // FailItems makes items for which fn returns a code fail with it.
@@ -176,8 +195,14 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if q := s.faults[action]; len(q) > 0 {
 		fault, s.faults[action] = q[0], q[1:]
 	}
+	if s.down {
+		fault = HTTP503
+	}
 	s.mu.Unlock()
 	switch fault {
+	case HTTP403:
+		http.Error(w, "Forbidden", http.StatusForbidden)
+		return
 	case HTTP500:
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
@@ -410,6 +435,9 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 			e.CreateElement("base:ErrorCode").SetText(r.errCode)
 			e.CreateElement("base:Description").SetText(r.errText)
 		}
+	}
+	if state == 3 && s.tamper != nil {
+		s.tamper(res)
 	}
 	out, _ := doc.WriteToBytes()
 	return out, http.StatusOK

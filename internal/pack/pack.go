@@ -60,9 +60,15 @@ type Result struct {
 	AlreadyLoaded  int     `json:"already_loaded"`
 	Retried        int     `json:"retried"`
 	Signed         int     `json:"signed_now"`
+	Adopted        int     `json:"adopted"` // earlier runs' unsigned packages signed now
 	Resumed        bool    `json:"resumed,omitempty"`
 	DurationMillis int64   `json:"duration_ms"`
 }
+
+// strandedAfter is how long a run may stay packing before its unsigned
+// packages count as abandoned: longer than a packer can run (Lambda's
+// 15-minute limit).
+const strandedAfter = 20 * time.Minute
 
 // Operation is the import an organisation of this kind sends.
 func Operation(kind string) gisxml.Operation {
@@ -94,15 +100,26 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Packages an earlier packer of the organisation stored but never
+	// signed (it failed, or was cut off) are signed now with their stored
+	// GUIDs; the sweep sends them.
+	stranded, err := s.Store.StrandedPackages(ctx, packing.Org.ID, req.RunID, strandedAfter)
+	if err != nil {
+		return nil, err
+	}
+	adopted, err := s.signAll(ctx, packing.Org, stranded)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{RunID: req.RunID, PackageIDs: packing.PackageIDs, Packages: len(packing.PackageIDs),
 		Payments: packing.Payments, HeldBack: packing.Held, AlreadyLoaded: packing.AlreadyLoaded, Retried: packing.Retried,
-		Signed:  signed,
+		Signed: signed, Adopted: adopted,
 		Resumed: packing.Resumed, DurationMillis: s.now().Sub(started).Milliseconds()}
 	if res.PackageIDs == nil {
 		res.PackageIDs = []int64{}
 	}
 	s.Log.Info("packed", "run_id", req.RunID, "org", packing.Org.Code, "packages", res.Packages, "payments", res.Payments,
-		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "retried", res.Retried, "signed_now", signed,
+		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "retried", res.Retried, "signed_now", signed, "adopted", adopted,
 		"resumed", res.Resumed,
 		"prepare_ms", prepared.Sub(started).Milliseconds(), "duration_ms", res.DurationMillis)
 	return res, nil

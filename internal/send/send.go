@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
@@ -40,6 +41,7 @@ type Service struct {
 	GIS           GIS
 	Concurrency   int           // packages posted at once per invocation; 0: 4
 	Limiter       *rate.Limiter // requests to GIS per second across the invocation; nil: none
+	CallTimeout   time.Duration // one GIS call at most: none starts with less time left in the invocation
 	Log           *slog.Logger
 }
 
@@ -121,7 +123,7 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 	switch p.Status {
 	case "sent", "processing", "done":
 		return "already", nil
-	case "failed":
+	case "failed", "unknown":
 		return "failed", nil
 	case "built":
 		return "", fault.New(fault.Invalid, fmt.Errorf("send: package %d is not signed yet", id))
@@ -140,12 +142,26 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 			return "", err
 		}
 	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < s.CallTimeout+5*time.Second {
+		return "", fault.New(fault.Transient, fmt.Errorf("send package %d: too little time left in this invocation for a call", id))
+	}
+	if still, err := s.Store.NoteSendAttempt(ctx, id); err != nil || !still {
+		return "already", err
+	}
 	ack, _, err := s.GIS.Send(ctx, gisxml.Operation(p.Operation), envelope)
 	if err != nil {
 		var gerr *gisclient.Error
-		if errors.As(err, &gerr) && gerr.Kind == gisclient.Permanent {
+		if !errors.As(err, &gerr) {
+			return "", fault.New(fault.Transient, fmt.Errorf("send package %d: %w", id, err))
+		}
+		if gerr.Uncertain() {
+			if err := s.Store.NoteUncertainSend(ctx, id); err != nil {
+				return "", err
+			}
+		}
+		if gerr.Kind == gisclient.Permanent {
 			s.Log.Warn("package refused", "package_id", id, "run_id", p.RunID, "code", gerr.Code, "error", gerr.Error())
-			if err := s.Store.FailPackage(ctx, id, gerr.Code, gerr.Error()); err != nil {
+			if err := s.Store.FailPackage(ctx, id, gisclient.MessageStatus(gerr.Code), gerr.Code, gerr.Error()); err != nil {
 				return "", err
 			}
 			return "failed", nil

@@ -152,7 +152,7 @@ func TestPermanentRefusal(t *testing.T) {
 	if err != nil || res.Failed != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if got := statuses(t, e, runID); got != "packages failed, payments error, run finished_with_errors" {
+	if got := statuses(t, e, runID); got != "packages failed, payments rejected, run finished_with_errors" {
 		t.Errorf("%s", got)
 	}
 }

@@ -26,6 +26,9 @@ type Candidate struct {
 	AccountNumber        string
 	Purpose              string
 	Month, Year          int
+	// Attempt is which try at this order the payment will be: 1, or one
+	// more than the payment an earlier run left in error.
+	Attempt int16
 }
 
 // PlannedPackage is a package the packer decided on, GUIDs included.
@@ -60,6 +63,11 @@ type Packing struct {
 	Retried       int  // payments left in error by earlier runs, taken again
 	Resumed       bool // the packages existed already (a retry)
 }
+
+// liveStatuses are the payment statuses that hold an order: queued or
+// sent, loaded, or possibly held by GIS. The partial unique index
+// payment_once keeps one such payment per organisation and order.
+const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown')`
 
 // policyStatuses are the recon statuses each load policy sends.
 var policyStatuses = map[string][]string{
@@ -104,7 +112,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		statuses := policyStatuses[org.LoadPolicy]
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM recon_row r WHERE r.run_id = $1 AND r.status = ANY($2)
 			AND EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-			            AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))`,
+			            AND p.status IN `+liveStatuses+`)`,
 			runID, statuses, orgID).Scan(&out.AlreadyLoaded); err != nil {
 			return err
 		}
@@ -167,24 +175,26 @@ func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
 }
 
 // loadCandidates returns the run's payments to load by the policy's
-// statuses, then the organisation's payments left in error by earlier runs
-// (retryable: a transient GIS code or a whole-message failure), which each
-// run takes again unless it holds the same order itself. Orders already
-// queued, sent or loaded are left out.
+// statuses, then the organisation's orders whose latest payment an earlier
+// run left in error (retryable: a transient GIS code or a whole-message
+// failure), which each run takes again unless it holds the same order
+// itself. Orders live, loaded or possibly held by GIS are left out.
 func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
-	own, err = queryCandidates(ctx, tx, `SELECT `+candidateColumns+` FROM recon_row r
+	own, err = queryCandidates(ctx, tx, `SELECT 1, `+candidateColumns+` FROM recon_row r
 		WHERE r.run_id = $1 AND r.status = ANY($2)
 		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-		                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
+		                  AND p.status IN `+liveStatuses+`)
 		ORDER BY r.day, r.id`, runID, statuses, orgID)
 	if err != nil {
 		return nil, 0, err
 	}
-	retry, err := queryCandidates(ctx, tx, `SELECT DISTINCT ON (e.order_id) `+candidateColumns+` FROM payment e
+	retry, err := queryCandidates(ctx, tx, `SELECT DISTINCT ON (e.order_id) e.attempt + 1, `+candidateColumns+` FROM payment e
 		JOIN recon_row r ON r.id = e.recon_row_id
 		WHERE e.organization_id = $2 AND e.status = 'error' AND e.run_id <> $1
 		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id
-		                  AND p.status IN ('queued', 'sent', 'imported', 'already_imported'))
+		                  AND p.status IN `+liveStatuses+`)
+		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id
+		                  AND p.status IN ('error', 'rejected') AND p.id > e.id)
 		  AND NOT EXISTS (SELECT 1 FROM recon_row c WHERE c.run_id = $1 AND c.order_id = e.order_id)
 		ORDER BY e.order_id, e.id DESC`, runID, orgID)
 	if err != nil {
@@ -202,7 +212,7 @@ func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([
 	var out []Candidate
 	for rows.Next() {
 		var c Candidate
-		if err := scanCandidate(rows, &c); err != nil {
+		if err := scanCandidate(rows, &c, &c.Attempt); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -224,7 +234,7 @@ func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
 	return err
 }
 
-var paymentColumns = []string{"run_id", "organization_id", "recon_row_id", "order_id", "amount", "transport_guid", "package_id", "status"}
+var paymentColumns = []string{"run_id", "organization_id", "recon_row_id", "order_id", "amount", "transport_guid", "package_id", "status", "attempt"}
 
 func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) ([]int64, int, error) {
 	if len(planned) == 0 {
@@ -259,7 +269,7 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 				return nil, 0, err
 			}
 			values = append(values, []any{runID, orgID, pay.Candidate.ReconRowID, pay.Candidate.OrderID,
-				numeric(pay.Candidate.Amount), [16]byte(guid), ids[i], "queued"})
+				numeric(pay.Candidate.Amount), [16]byte(guid), ids[i], "queued", pay.Candidate.Attempt})
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"payment"}, paymentColumns, pgx.CopyFromRows(values)); err != nil {
@@ -359,4 +369,23 @@ func (s *Store) MarkPackageSigned(ctx context.Context, packageID int64, requestK
 		return fmt.Errorf("store: mark package %d signed: %w", packageID, err)
 	}
 	return nil
+}
+
+// StrandedPackages lists the packages of an organisation's other runs
+// that were stored but never signed: their packer failed or was cut off
+// (a run failed, or packing for longer than stale). The next packer of the
+// organisation signs them with their stored GUIDs.
+func (s *Store) StrandedPackages(ctx context.Context, orgID, exceptRun int64, stale time.Duration) ([]Package, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+packageColumns+` FROM package WHERE status = 'built' AND run_id IN (
+			SELECT id FROM run WHERE organization_id = $1 AND id <> $2
+			  AND (status IN ('failed', 'timed_out') OR (status = 'packing' AND updated_at < now() - $3::interval)))
+		ORDER BY id`, orgID, exceptRun, stale.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: stranded packages: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Package])
+	if err != nil {
+		return nil, fmt.Errorf("store: stranded packages: %w", err)
+	}
+	return out, nil
 }

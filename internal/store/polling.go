@@ -72,7 +72,7 @@ func (s *Store) RecordProgress(ctx context.Context, packageID int64, owner strin
 		if state == 2 {
 			status = "processing"
 		}
-		if _, err := tx.Exec(ctx, `UPDATE package SET request_state = $2,
+		if _, err := tx.Exec(ctx, `UPDATE package SET request_state = $2, doubts = 0,
 			status = CASE WHEN status = 'sent' THEN $3 ELSE status END, lease_owner = NULL, lease_until = NULL
 			WHERE id = $1`, packageID, state, status); err != nil {
 			return err
@@ -100,9 +100,11 @@ type Outcome struct {
 }
 
 // ApplyResults applies a processed getStateResult to a package in one
-// transaction: each payment by its TransportGUID, payments GIS did not
-// mention turn error, the package is done with its response archived at
-// responseKey, and the run is settled when nothing else is pending.
+// transaction: each payment by its TransportGUID (a retryable error on the
+// order's last allowed attempt is final), payments GIS did not mention
+// turn unknown (it may hold them), the package is done with its response
+// archived at responseKey, and the run is settled when nothing else is
+// pending.
 func (s *Store) ApplyResults(ctx context.Context, packageID int64, owner, responseKey string, outcomes []Outcome) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		runID, err := holdLease(ctx, tx, packageID, owner)
@@ -111,21 +113,22 @@ func (s *Store) ApplyResults(ctx context.Context, packageID int64, owner, respon
 		}
 		n := len(outcomes)
 		tgs, statuses, guids, numbers, codes, reasons := make([]string, n), make([]string, n), make([]*string, n),
-			make([]*string, n), make([]*string, n), make([]*string, n)
+			make([]*string, n), make([]*string, n), make([]string, n)
 		dates := make([]*time.Time, n)
 		for i, o := range outcomes {
-			tgs[i], statuses[i], dates[i] = o.TransportGUID, o.Status, o.ImportedAt
-			guids[i], numbers[i], codes[i], reasons[i] = nonEmpty(o.GUID), nonEmpty(o.UniqueNumber), nonEmpty(o.Code), nonEmpty(o.Reason)
+			tgs[i], statuses[i], dates[i], reasons[i] = o.TransportGUID, o.Status, o.ImportedAt, o.Reason
+			guids[i], numbers[i], codes[i] = nonEmpty(o.GUID), nonEmpty(o.UniqueNumber), nonEmpty(o.Code)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payment p SET status = u.status, gis_guid = u.guid::uuid, unique_number = u.num,
-				imported_at = u.at, error_code = u.code, error = u.reason
+		if _, err := tx.Exec(ctx, `UPDATE payment p SET `+capped("u.status", "nullif(u.reason, '')", "$9")+`,
+				gis_guid = u.guid::uuid, unique_number = u.num, imported_at = u.at, error_code = u.code
 			FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[])
 				AS u(tg, status, guid, num, at, code, reason)
 			WHERE p.package_id = $1 AND p.transport_guid = u.tg AND p.status = 'sent'`,
-			packageID, tgs, statuses, guids, numbers, dates, codes, reasons); err != nil {
+			packageID, tgs, statuses, guids, numbers, dates, codes, reasons, s.maxAttempts()); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'error', error = 'GIS returned no result for this TransportGUID'
+		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'unknown',
+				error = 'GIS returned no result for this TransportGUID: it may hold the payment'
 			WHERE package_id = $1 AND status = 'sent'`, packageID); err != nil {
 			return err
 		}
@@ -147,28 +150,72 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-// FailClaimed fails a leased package whose message GIS rejected as a whole
-// (ErrorMessage in state 3), archiving the response at responseKey.
-func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey, code, reason string) error {
+// FailClaimed ends a leased package whose message GIS rejected as a whole
+// (ErrorMessage in state 3): its payments take status by GIS's code. The
+// response is archived at responseKey.
+func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey, status, code, reason string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		runID, err := holdLease(ctx, tx, packageID, owner)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE package SET status = 'failed', request_state = 3, response_key = $2,
-			error_code = nullif($3, ''), error = $4, done_at = now(), lease_owner = NULL, lease_until = NULL WHERE id = $1`,
-			packageID, responseKey, code, reason); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE package SET request_state = 3, response_key = $2 WHERE id = $1`,
+			packageID, responseKey); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'error', error_code = nullif($2, ''), error = $3
-			WHERE package_id = $1 AND status = 'sent'`, packageID, code, reason); err != nil {
+		if err := failPackage(ctx, tx, runID, packageID, status, code, reason, s.maxAttempts()); err != nil {
 			return err
 		}
-		if err := startProcessing(ctx, tx, runID); err != nil {
-			return err
-		}
-		return settleRun(ctx, tx, runID)
+		return startProcessing(ctx, tx, runID)
 	})
+}
+
+// RecordDoubt records a getState answer that does not say what GIS holds
+// (the reply was refused, unreadable or inconsistent). The package stays
+// pollable until limit such answers in a row; then it and its unanswered
+// payments turn unknown, never to be re-sent automatically. It reports
+// whether the package gave up.
+func (s *Store) RecordDoubt(ctx context.Context, packageID int64, owner, responseKey, reason string, limit int) (bool, error) {
+	var gaveUp bool
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		runID, err := holdLease(ctx, tx, packageID, owner)
+		if err != nil {
+			return err
+		}
+		var doubts int
+		if err := tx.QueryRow(ctx, `UPDATE package SET doubts = doubts + 1, error = $2,
+				response_key = coalesce(nullif($3, ''), response_key), lease_owner = NULL, lease_until = NULL
+			WHERE id = $1 RETURNING doubts`, packageID, reason, responseKey).Scan(&doubts); err != nil {
+			return err
+		}
+		if doubts < limit {
+			return nil
+		}
+		gaveUp = true
+		reason = fmt.Sprintf("GIS gave no definite answer %d times; the last: %s", doubts, reason)
+		if err := failPackage(ctx, tx, runID, packageID, "unknown", "", reason, s.maxAttempts()); err != nil {
+			return err
+		}
+		return startProcessing(ctx, tx, runID)
+	})
+	return gaveUp, err
+}
+
+// TransportGUIDs returns the TransportGUIDs of a package's payments.
+func (s *Store) TransportGUIDs(ctx context.Context, packageID int64) (map[string]bool, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT transport_guid::text FROM payment WHERE package_id = $1`, packageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: transport GUIDs of package %d: %w", packageID, err)
+	}
+	guids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: transport GUIDs of package %d: %w", packageID, err)
+	}
+	out := make(map[string]bool, len(guids))
+	for _, g := range guids {
+		out[g] = true
+	}
+	return out, nil
 }
 
 // Release gives a lease back without recording anything (a failed call).
@@ -180,20 +227,21 @@ func (s *Store) Release(ctx context.Context, packageID int64, owner string) erro
 
 // RunState is how far a run has got.
 type RunState struct {
-	Status   string
-	Pending  int // packages not done or failed
-	Unsent   int // packages not yet acknowledged
-	SentAt   *time.Time
-	Finished bool
+	Status     string
+	Pending    int // packages not answered (done, failed or unknown)
+	Unsent     int // packages not yet acknowledged
+	SentAt     *time.Time
+	Finished   bool
+	HasResults bool // results/<run>.csv is written
 }
 
 // RunProgress reports a run's state.
 func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error) {
 	var st RunState
-	err := s.Pool.QueryRow(ctx, `SELECT r.status, r.sent_at,
-			(SELECT count(*) FROM package WHERE run_id = r.id AND status NOT IN ('done', 'failed')),
+	err := s.Pool.QueryRow(ctx, `SELECT r.status, r.sent_at, r.results_key IS NOT NULL,
+			(SELECT count(*) FROM package WHERE run_id = r.id AND status NOT IN `+answeredPackage+`),
 			(SELECT count(*) FROM package WHERE run_id = r.id AND status IN ('built', 'signed'))
-		FROM run r WHERE r.id = $1`, runID).Scan(&st.Status, &st.SentAt, &st.Pending, &st.Unsent)
+		FROM run r WHERE r.id = $1`, runID).Scan(&st.Status, &st.SentAt, &st.HasResults, &st.Pending, &st.Unsent)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("store: run %d: %w", runID, ErrNotFound)
 	}
@@ -208,12 +256,15 @@ func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error)
 }
 
 // TimeOutRuns marks timed_out every run still waiting for GIS whose first
-// package was acknowledged before sentBefore (of runID alone when > 0), and
-// returns their ids. Their packages stay pollable: a late result still
-// settles the run.
+// package was acknowledged before sentBefore, or that has had packages to
+// send since then and none acknowledged (GIS down), of runID alone when
+// > 0, and returns their ids. Their packages stay with the sweep: a late
+// send or result still settles the run.
 func (s *Store) TimeOutRuns(ctx context.Context, runID int64, sentBefore time.Time) ([]int64, error) {
 	rows, err := s.Pool.Query(ctx, `UPDATE run SET status = 'timed_out', finished_at = now()
-		WHERE status IN ('sending', 'processing') AND sent_at < $2 AND ($1::bigint = 0 OR id = $1)
+		WHERE ($1::bigint = 0 OR id = $1) AND (status IN ('sending', 'processing') AND sent_at < $2
+			OR status = 'packing' AND sent_at IS NULL AND updated_at < $2
+			   AND EXISTS (SELECT 1 FROM package WHERE run_id = run.id AND status = 'signed'))
 		RETURNING id`, runID, sentBefore)
 	if err != nil {
 		return nil, fmt.Errorf("store: time out runs: %w", err)
@@ -225,12 +276,48 @@ func (s *Store) TimeOutRuns(ctx context.Context, runID int64, sentBefore time.Ti
 	return ids, nil
 }
 
-// StuckRuns counts runs that timed out with packages still unanswered.
+// StuckRuns counts runs that timed out or failed with packages GIS has not
+// answered yet (unsent or unprocessed).
 func (s *Store) StuckRuns(ctx context.Context) (int, error) {
 	var n int
-	err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM run r WHERE r.status = 'timed_out'
-		AND EXISTS (SELECT 1 FROM package WHERE run_id = r.id AND status IN ('sent', 'processing'))`).Scan(&n)
+	err := s.Pool.QueryRow(ctx, `SELECT count(*) FROM run r WHERE r.status IN ('timed_out', 'failed')
+		AND EXISTS (SELECT 1 FROM package WHERE run_id = r.id AND status IN ('built', 'signed', 'sent', 'processing'))`).Scan(&n)
 	return n, err
+}
+
+// UnsentPackages lists up to limit signed packages nobody has tried to
+// post since before (of runID alone when > 0): their run's Map gave up on
+// them, or the run failed or stopped. The sweep posts them again.
+func (s *Store) UnsentPackages(ctx context.Context, runID int64, before time.Time, limit int) ([]int64, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id FROM package
+		WHERE status = 'signed' AND coalesce(last_send_at, updated_at) < $2 AND ($1::bigint = 0 OR run_id = $1)
+		ORDER BY coalesce(last_send_at, updated_at), id LIMIT $3`, runID, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unsent packages: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: unsent packages: %w", err)
+	}
+	return ids, nil
+}
+
+// RunsWithoutResults lists up to limit runs that have ended with payments
+// or held rows but have no results file yet (a run the sender settled, or
+// one the sweep wrote nothing for).
+func (s *Store) RunsWithoutResults(ctx context.Context, limit int) ([]int64, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT id FROM run r WHERE results_key IS NULL
+		AND status IN ('finished', 'finished_with_errors', 'timed_out')
+		AND (EXISTS (SELECT 1 FROM package WHERE run_id = r.id) OR EXISTS (SELECT 1 FROM recon_row WHERE run_id = r.id AND hold_reason IS NOT NULL))
+		ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: runs without results: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: runs without results: %w", err)
+	}
+	return ids, nil
 }
 
 // RecordRunFailure marks a run failed with the reason the state machine caught.

@@ -54,32 +54,85 @@ func (s *Store) MarkSent(ctx context.Context, packageID int64, ackGUID string) (
 	return done, nil
 }
 
-// FailPackage records that GIS refused a package for good: the package
-// fails and its payments turn error (retryable by a later run once the
-// cause is fixed). The run is settled if nothing else is pending.
-func (s *Store) FailPackage(ctx context.Context, packageID int64, code, reason string) error {
+// NoteSendAttempt records that a sender is about to post a signed
+// package (the sweep leaves it alone for a while); false when the package
+// is no longer signed.
+func (s *Store) NoteSendAttempt(ctx context.Context, packageID int64) (bool, error) {
+	tag, err := s.Pool.Exec(ctx, `UPDATE package SET last_send_at = now() WHERE id = $1 AND status = 'signed'`, packageID)
+	if err != nil {
+		return false, fmt.Errorf("store: note send of package %d: %w", packageID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// NoteUncertainSend records a post whose reply was lost or unreadable:
+// GIS may hold the package from it.
+func (s *Store) NoteUncertainSend(ctx context.Context, packageID int64) error {
+	if _, err := s.Pool.Exec(ctx, `UPDATE package SET uncertain_sends = uncertain_sends + 1 WHERE id = $1`, packageID); err != nil {
+		return fmt.Errorf("store: note uncertain send of package %d: %w", packageID, err)
+	}
+	return nil
+}
+
+// FailPackage records that GIS refused a package as a whole, on send or in
+// getState: its payments take status (rejected, error or unknown, by
+// GIS's code). Where GIS may still hold the package from an earlier post
+// whose reply was lost, a retryable refusal proves nothing and the
+// payments turn unknown. The run is settled if nothing else is pending.
+func (s *Store) FailPackage(ctx context.Context, packageID int64, status, code, reason string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var runID int64
-		err := tx.QueryRow(ctx, `UPDATE package SET status = 'failed', error_code = nullif($2, ''), error = $3, done_at = now(),
-			lease_owner = NULL, lease_until = NULL
-			WHERE id = $1 AND status IN ('built', 'signed', 'sent', 'processing') RETURNING run_id`, packageID, code, reason).Scan(&runID)
+		var uncertain int
+		err := tx.QueryRow(ctx, `SELECT run_id, uncertain_sends FROM package
+			WHERE id = $1 AND status IN ('built', 'signed', 'sent', 'processing') FOR UPDATE`, packageID).Scan(&runID, &uncertain)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'error', error_code = nullif($2, ''), error = $3
-			WHERE package_id = $1 AND status IN ('queued', 'sent')`, packageID, code, reason); err != nil {
-			return err
+		if status == "error" && uncertain > 0 {
+			status = "unknown"
+			reason += " (an earlier post of this package lost its reply: GIS may hold it)"
 		}
-		return settleRun(ctx, tx, runID)
+		return failPackage(ctx, tx, runID, packageID, status, code, reason, s.maxAttempts())
 	})
 	if err != nil {
 		return fmt.Errorf("store: fail package %d: %w", packageID, err)
 	}
 	return nil
 }
+
+// failPackage ends a locked package and its unanswered payments with
+// status, then settles the run.
+func failPackage(ctx context.Context, tx pgx.Tx, runID, packageID int64, status, code, reason string, maxAttempts int) error {
+	pkgStatus := "failed"
+	if status == "unknown" {
+		pkgStatus = "unknown"
+	}
+	if _, err := tx.Exec(ctx, `UPDATE package SET status = $2, error_code = nullif($3, ''), error = $4, done_at = now(),
+		lease_owner = NULL, lease_until = NULL WHERE id = $1`, packageID, pkgStatus, code, reason); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE payment SET `+capped("$2::text", "$4::text", "$5")+`, error_code = nullif($3, '')
+		WHERE package_id = $1 AND status IN ('queued', 'sent')`, packageID, status, code, reason, maxAttempts); err != nil {
+		return err
+	}
+	return settleRun(ctx, tx, runID)
+}
+
+// capped is the SET list that gives a payment status and reason, except
+// that a retryable error on the order's last allowed attempt is final:
+// rejected, saying so.
+func capped(status, reason, maxAttempts string) string {
+	final := `(` + status + ` = 'error' AND attempt >= ` + maxAttempts + `)`
+	return `status = CASE WHEN ` + final + ` THEN 'rejected' ELSE ` + status + ` END,
+		error = CASE WHEN ` + final + ` THEN ` + reason + ` || format(' (given up after %s attempts)', attempt) ELSE ` + reason + ` END`
+}
+
+// answeredPackage are the package statuses nothing more will happen to
+// without a person.
+const answeredPackage = `('done', 'failed', 'unknown')`
 
 // settleRun ends a run whose packages are all done or failed: finished when
 // every payment is imported or already imported and none was held back,
@@ -92,7 +145,7 @@ func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 		return err
 	}
 	var pending, bad int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN ('done', 'failed')`,
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN `+answeredPackage,
 		runID).Scan(&pending); err != nil || pending > 0 {
 		return err // counting the run's payments is left to the last package
 	}
@@ -111,10 +164,11 @@ func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 			return err
 		}
 	}
-	// packing: every package refused before any was acknowledged. A
-	// timed-out run whose stragglers came in later is settled too.
+	// packing: every package refused before any was acknowledged. A run
+	// that timed out or failed while its packages were out is settled
+	// when the sweep brings them in.
 	_, err := tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = now()
-		WHERE id = $1 AND status IN ('packing', 'sending', 'processing', 'timed_out')`, runID, final)
+		WHERE id = $1 AND status IN ('packing', 'sending', 'processing', 'timed_out', 'failed')`, runID, final)
 	return err
 }
 

@@ -25,6 +25,19 @@ var migrations embed.FS
 // Store wraps a connection pool.
 type Store struct {
 	Pool *pgxpool.Pool
+	// MaxAttempts is how many times one order is sent after retryable
+	// errors before its error is final (0: DefaultMaxAttempts).
+	MaxAttempts int
+}
+
+// DefaultMaxAttempts caps the tries at one order.
+const DefaultMaxAttempts = 5
+
+func (s *Store) maxAttempts() int {
+	if s.MaxAttempts > 0 {
+		return s.MaxAttempts
+	}
+	return DefaultMaxAttempts
 }
 
 // ErrNotFound is returned when a looked-up row does not exist.

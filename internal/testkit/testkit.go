@@ -120,7 +120,7 @@ func New(t testing.TB, timeout time.Duration) *Env {
 	e.Pack = &pack.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, Signer: &xades.Signer{Key: Key(t)}, Log: log}
 	e.Send = &send.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, GIS: gis, Log: log}
 	e.Poll = &poll.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, ResultsBucket: Exports, GIS: gis,
-		Log: log, Metrics: io.Discard, Now: clock.Now}
+		Sender: e.Send, Log: log, Metrics: io.Discard, Now: clock.Now}
 	return e
 }
 
