@@ -214,3 +214,35 @@ func TestInvalidRequests(t *testing.T) {
 		t.Errorf("%d payments stored for a refused run", payments)
 	}
 }
+
+// A run that failed after its packages were stored but before they were
+// signed leaves them to the organisation's next packer, which signs them
+// with their stored GUIDs; the payments never get a second package.
+func TestNextRunSignsStrandedPackages(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	storetest.Organization(t, e.Store, "org1", "ufkr")
+	failed := e.Reconciled(t, "org1", 700, 3)
+	e.Pack.ArchiveBucket = "no-such-bucket"
+	if _, err := e.Pack.Pack(ctx, pack.Request{RunID: failed}); err == nil {
+		t.Fatal("packing into a missing bucket succeeded")
+	}
+	if err := e.Store.RecordRunFailure(ctx, failed, "States.TaskFailed: the packer gave up"); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, e.Store, failed)
+	e.Pack.ArchiveBucket = testkit.Archive
+	res, err := e.Pack.Pack(ctx, pack.Request{RunID: e.Reconciled(t, "org1", 5, 4)})
+	if err != nil || res.Adopted != 2 || res.Payments != 5 {
+		t.Fatalf("next run: %+v %v", res, err)
+	}
+	if after := snapshot(t, e.Store, failed); after != before {
+		t.Error("signing changed the stranded payments")
+	}
+	pkgs, _ := e.Store.PackagesOfRun(ctx, failed)
+	for _, p := range pkgs {
+		if p.Status != "signed" {
+			t.Errorf("package %d %s", p.ID, p.Status)
+		}
+	}
+}

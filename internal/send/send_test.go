@@ -156,3 +156,57 @@ func TestPermanentRefusal(t *testing.T) {
 		t.Errorf("%s", got)
 	}
 }
+
+// A refusal after a post whose reply was lost proves nothing: GIS may hold
+// the package from that post, so its payments are unknown, not retryable.
+func TestRefusalAfterLostReplyIsUnknown(t *testing.T) {
+	ctx := context.Background()
+	e := testkit.New(t, 0)
+	storetest.Organization(t, e.Store, "uk1", "uk_rso")
+	runID, ids := e.Packed(t, "uk1", 3, 6)
+	e.Sim.Inject(gisxml.SupplierNotifications.SOAPAction(), gissim.AcceptAndDrop, gissim.HTTP403)
+	if _, err := e.Send.Send(ctx, send.Request{PackageID: ids[0]}); fault.KindOf(err) != fault.Transient {
+		t.Fatalf("first attempt: %v", err)
+	}
+	if res, err := e.Send.Send(ctx, send.Request{PackageID: ids[0]}); err != nil || res.Failed != 1 {
+		t.Fatalf("second attempt: %+v %v", res, err)
+	}
+	if got := statuses(t, e, runID); got != "packages unknown, payments unknown, run finished_with_errors" {
+		t.Errorf("%s", got)
+	}
+}
+
+// A refusal without a code after certain posts is retryable by a later run.
+func TestRefusalWithoutCodeIsRetryable(t *testing.T) {
+	ctx := context.Background()
+	e := testkit.New(t, 0)
+	storetest.Organization(t, e.Store, "uk1", "uk_rso")
+	runID, ids := e.Packed(t, "uk1", 3, 7)
+	e.Sim.Inject(gisxml.SupplierNotifications.SOAPAction(), gissim.HTTP503, gissim.HTTP403)
+	e.Send.Send(ctx, send.Request{PackageID: ids[0]})
+	if res, err := e.Send.Send(ctx, send.Request{PackageID: ids[0]}); err != nil || res.Failed != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if got := statuses(t, e, runID); got != "packages failed, payments error, run finished_with_errors" {
+		t.Errorf("%s", got)
+	}
+}
+
+// The sender starts no call it could not finish before its deadline.
+func TestSenderStopsBeforeItsDeadline(t *testing.T) {
+	e := testkit.New(t, 0)
+	storetest.Organization(t, e.Store, "uk1", "uk_rso")
+	runID, ids := e.Packed(t, "uk1", 3, 8)
+	e.Send.CallTimeout = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.Send.Send(ctx, send.Request{PackageIDs: ids}); fault.KindOf(err) != fault.Transient {
+		t.Fatalf("%v", err)
+	}
+	if calls := e.Sim.Calls(gisxml.SupplierNotifications.SOAPAction()); calls != 0 {
+		t.Errorf("%d calls", calls)
+	}
+	if got := statuses(t, e, runID); got != "packages signed, payments queued, run packing" {
+		t.Errorf("%s", got)
+	}
+}
