@@ -7,7 +7,6 @@ package export
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -71,7 +70,8 @@ type Reader struct {
 	format  Format
 	limits  Limits
 	counter *countingReader
-	csv     *csv.Reader
+	csv     *scanner
+	header  []string
 	col     [numFields]int // index in the record, -1 when absent
 	width   int
 	rows    int
@@ -122,11 +122,7 @@ func NewReader(file string, kind Kind, r io.Reader, limits Limits) (*Reader, err
 	}
 	delim := sniffDelimiter(head)
 	rd.format.Delimiter = string(delim)
-	rd.csv = csv.NewReader(src)
-	rd.csv.Comma = delim
-	rd.csv.FieldsPerRecord = -1
-	rd.csv.ReuseRecord = true
-	rd.csv.LazyQuotes = true // bank registries put bare quotes in purposes: Оплата "ЖКУ"
+	rd.csv = newScanner(src, byte(delim))
 	if err := rd.readHeader(); err != nil {
 		return nil, err
 	}
@@ -177,13 +173,15 @@ func (r *Reader) readHeader() error {
 		if errors.Is(err, io.EOF) {
 			return r.fail(0, "", "file is empty: a header row is required")
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return r.fail(1, "", "header: "+pe.Err.Error())
+		var se *syntaxError
+		if errors.As(err, &se) {
+			return r.fail(se.line, "", fmt.Sprintf("header, column %d: %s", se.field+1, se.msg))
 		}
 		return r.fileError(err)
 	}
 	r.width = len(rec)
+	r.csv.width = len(rec)
+	r.header = slices.Clone(rec)
 	for i, name := range rec {
 		f, ok := aliases[normalizeHeader(name)]
 		if !ok {
@@ -236,10 +234,10 @@ func (r *Reader) Next(row *Row) error {
 				r.done = true
 				return io.EOF
 			}
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
+			var se *syntaxError
+			if errors.As(err, &se) {
 				r.rows++
-				e := &Error{File: r.file, Line: pe.StartLine, Msg: "malformed CSV: " + pe.Err.Error()}
+				e := &Error{File: r.file, Line: se.line, Column: r.columnName(se.field), Msg: se.msg}
 				r.errs.Add(e)
 				return e
 			}
@@ -254,7 +252,7 @@ func (r *Reader) Next(row *Row) error {
 			continue // blank line
 		}
 		r.rows++
-		line, _ := r.csv.FieldPos(0)
+		line := r.csv.start
 		if r.rows > r.limits.MaxRows {
 			r.done = true
 			e := &Error{File: r.file, Line: line, Msg: fmt.Sprintf("file too large: over %d rows", r.limits.MaxRows)}
@@ -274,6 +272,20 @@ func (r *Reader) Next(row *Row) error {
 		r.good++
 		return nil
 	}
+}
+
+// columnName names the i-th field of a row for an error: the canonical
+// name of a known column, else the header's text, else its number.
+func (r *Reader) columnName(i int) string {
+	for f, c := range r.col {
+		if c == i {
+			return columnNames[f]
+		}
+	}
+	if i < len(r.header) && strings.TrimSpace(r.header[i]) != "" {
+		return strings.TrimSpace(r.header[i])
+	}
+	return fmt.Sprintf("#%d", i+1)
 }
 
 func (r *Reader) parse(rec []string, line int, row *Row) *Error {

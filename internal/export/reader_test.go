@@ -64,6 +64,14 @@ func TestReadsFormats(t *testing.T) {
 			want: []string{"2026-11-01|Б-1|100.00|0.00"},
 		},
 		{
+			name: "CRLF line ends, quoted values with doubled quotes and delimiters, an empty last value",
+			kind: Acquiring, encoding: "utf-8", delim: ";",
+			data: strings.ReplaceAll(acquiringHeader, "\n", ";payment_purpose\r\n") +
+				"2026-11-21;O1;2026-11-21;\"B;1\";S1;SV1;LS1;1;0;\"Оплата \"\"ЖКУ\"\"\"\r\n" +
+				"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;2;0;\r\n",
+			want: []string{"2026-11-21|B;1|1.00|0.00", "2026-11-21|B2|2.00|0.00"},
+		},
+		{
 			name: "windows-1251",
 			kind: Acquiring, encoding: "windows-1251", delim: ";",
 			data: win1251("Дата;Номер операции;Дата операции;Номер счета;Поставщик;Услуга;Лицевой счет;Сумма;Пени;Назначение платежа\n" +
@@ -149,7 +157,7 @@ func TestBadInput(t *testing.T) {
 		{"bad period", Acquiring, strings.TrimSuffix(acquiringHeader, "\n") + ";period\n2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;13.2026\n", Limits{},
 			`b.csv: line 2, column "period": bad period "13.2026": want MM.YYYY`},
 		{"malformed quotes", Billing, billingHeader + "2026-11-21;\"B1;S1;SV1;LS1;1;0\n", Limits{},
-			`b.csv: line 2: 2 fields, the header has 7 (a field opened with " is never closed)`},
+			`b.csv: line 2, column "bill_number": the quote that opens this value is never closed`},
 		{"invalid utf-8 after a utf-8 start", Billing, billingHeader + strings.Repeat("2026-11-21;B;S1;SV1;LS1;1;0\n", 3000) + "2026-11-21;B1;S1;SV1;LS\xff;1;0\n", Limits{},
 			`b.csv: line 3002, column "#5": not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)`},
 		{"NUL byte", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS\x001;1;0\n", Limits{},
@@ -204,4 +212,48 @@ func win1251(s string) string {
 		panic(err)
 	}
 	return out
+}
+
+// A quote that closes a value must end it, and a quote left open must not
+// take the following rows into one value: the file would reconcile with
+// rows missing. Each case names the line and column at fault.
+func TestQuotes(t *testing.T) {
+	head := strings.TrimSuffix(acquiringHeader, "\n") + ";payment_purpose\n"
+	row := func(order, purpose string) string {
+		return "2026-11-21;" + order + ";2026-11-21;B" + order + ";S1;SV1;LS1;1;0;" + purpose + "\n"
+	}
+	tests := []struct {
+		name string
+		data string
+		rows int    // good rows read
+		want string // the first error; "" for none
+	}{
+		{"a bare quote inside a value is text", head + row("1", `Оплата "ЖКУ" за ноябрь`) + row("2", `x"`), 2, ""},
+		{"a quoted value with doubled quotes", head + row("1", `"Оплата ""ЖКУ"" за ноябрь"`) + row("2", "x"), 2, ""},
+		{"text after the closing quote", head + row("1", `"ЖКУ" за ноябрь`) + row("2", "x") + row("3", "y"), 2,
+			`a.csv: line 2, column "payment_purpose": text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`},
+		{"text after a closing quote mid-row", head + "2026-11-21;O1;2026-11-21;\"B1\"x;S1;SV1;LS1;1;0;p\n" + row("2", "x"), 1,
+			`a.csv: line 2, column "bill_number": text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`},
+		{"a quote never closed", head + row("1", "x") + row("2", `"ЖКУ за ноябрь`) + row("3", "y"), 1,
+			`a.csv: line 3, column "payment_purpose": the quote that opens this value is not closed on its line: the value would run over the rows up to line 4 (close the quote, or double it if it is part of the text)`},
+		{"a quote never closed until a later bare quote", head + row("1", `"ЖКУ за ноябрь`) + row("2", "x") + row("3", `Оплата ЖКУ"`), 1,
+			`a.csv: line 2, column "payment_purpose": the quote that opens this value is not closed on its line: the value would run over the rows up to line 3 (close the quote, or double it if it is part of the text)`},
+		{"a quote never closed in the last row", head + row("1", "x") + row("2", `"ЖКУ за ноябрь`), 1,
+			`a.csv: line 3, column "payment_purpose": the quote that opens this value is never closed`},
+		{"a quoted value over two lines", head + row("1", "\"Оплата ЖКУ\nза ноябрь\"") + row("2", "x"), 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, _, err := readAll(t, "a.csv", Acquiring, tt.data, Limits{})
+			got := ""
+			if list, ok := AsErrors(err); ok {
+				got = list.List[0].Error()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want || len(rows) != tt.rows {
+				t.Errorf("%d rows, error:\n got %s\nwant %s", len(rows), got, tt.want)
+			}
+		})
+	}
 }
