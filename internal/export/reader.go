@@ -19,6 +19,7 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/money"
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // Row is one payment line of an export. Acquiring-only fields stay empty for
@@ -315,8 +316,27 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 		}
 	}
 	for f := field(0); f < numFields; f++ {
-		if i := r.col[f]; i >= 0 && len(rec[i]) > maxValueLen {
+		i := r.col[f]
+		if i < 0 {
+			continue
+		}
+		if utf8.RuneCountInString(rec[i]) > maxValueLen {
 			return bad(f, fmt.Sprintf("value longer than %d characters", maxValueLen))
+		}
+		if f == fPaymentPurpose {
+			continue // free text: cleaned below
+		}
+		// Anything but the purpose identifies something (a payer, an
+		// order) or is a number or a date: changing it quietly could place
+		// a payment elsewhere, so it is an error.
+		if j, c := xmltext.Unsafe(strings.TrimSpace(rec[i])); j >= 0 {
+			switch c {
+			case '\r', '\n':
+				return bad(f, fmt.Sprintf("contains a line break (%U): the value must be on one line", c))
+			case '\t':
+				return bad(f, fmt.Sprintf("contains a tab (%U): the value must be on one line", c))
+			}
+			return bad(f, fmt.Sprintf("contains %U, a character XML does not allow", c))
 		}
 	}
 	*row = Row{Line: line}
@@ -359,7 +379,9 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 	row.PaymentDocumentID = get(fPaymentDocumentID)
 	row.GISServiceID = get(fGISServiceID)
 	row.UnifiedAccountNumber = get(fUnifiedAccountNumber)
-	row.PaymentPurpose = get(fPaymentPurpose)
+	// The purpose is free text for people: line breaks, tabs and control
+	// characters become spaces rather than failing the file.
+	row.PaymentPurpose = strings.TrimSpace(xmltext.Line(get(fPaymentPurpose)))
 	if p := get(fPeriod); p != "" {
 		if row.PeriodMonth, row.PeriodYear, err = parsePeriod(p); err != nil {
 			return bad(fPeriod, fmt.Sprintf("bad period %q: want MM.YYYY", clip(p)))

@@ -257,3 +257,59 @@ func TestQuotes(t *testing.T) {
 		})
 	}
 }
+
+// Text that would not survive in signed XML: line breaks and tabs in a
+// purpose become spaces; in any other column they, and characters XML 1.0
+// does not allow anywhere, are errors naming the line and column. Lengths
+// count characters, not bytes.
+func TestTextValues(t *testing.T) {
+	head := strings.TrimSuffix(acquiringHeader, "\n") + ";payment_purpose\n"
+	row := func(account, purpose string) string {
+		return "2026-11-21;O1;2026-11-21;B1;S1;SV1;" + account + ";1;0;" + purpose + "\n"
+	}
+	long := strings.Repeat("Ж", 600)
+	tests := []struct {
+		name, data string
+		purpose    string // the purpose read, when no error
+		want       string // the first error
+	}{
+		{"CRLF in a quoted purpose", head + row("LS1", "\"Оплата\r\nЖКУ\""), "Оплата ЖКУ", ""},
+		{"LF in a quoted purpose", head + row("LS1", "\"Оплата\nЖКУ\""), "Оплата ЖКУ", ""},
+		{"lone CR in a purpose", head + row("LS1", "Оплата\rЖКУ"), "Оплата ЖКУ", ""},
+		{"TAB in a purpose", head + row("LS1", "Оплата\tЖКУ"), "Оплата ЖКУ", ""},
+		{"control characters in a purpose", head + row("LS1", "Оплата\vЖКУ\x1b[0m\uffff"), "Оплата ЖКУ [0m", ""},
+		{"600 Cyrillic characters of purpose", head + row("LS1", long), long, ""},
+		{"1001 Cyrillic characters of purpose", head + row("LS1", long+strings.Repeat("ж", 401)), "",
+			`a.csv: line 2, column "payment_purpose": value longer than 1000 characters`},
+		{"a line break in an account number", head + row("\"LS\n1\"", "x"), "",
+			`a.csv: line 2, column "account_number": contains a line break (U+000A): the value must be on one line`},
+		{"a lone CR in an account number", head + row("LS\r1", "x"), "",
+			`a.csv: line 2, column "account_number": contains a line break (U+000D): the value must be on one line`},
+		{"a tab in a bill number", strings.Replace(head+row("LS1", "x"), "B1", "B\t1", 1), "",
+			`a.csv: line 2, column "bill_number": contains a tab (U+0009): the value must be on one line`},
+		{"VT in an account number", head + row("LS\v1", "x"), "",
+			`a.csv: line 2, column "account_number": contains U+000B, a character XML does not allow`},
+		{"ESC in an order id", strings.Replace(head+row("LS1", "x"), "O1", "O\x1b1", 1), "",
+			`a.csv: line 2, column "order_id": contains U+001B, a character XML does not allow`},
+		{"U+FFFE in an account number", head + row("LS\ufffe1", "x"), "",
+			`a.csv: line 2, column "account_number": contains U+FFFE, a character XML does not allow`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, _, err := readAll(t, "a.csv", Acquiring, tt.data, Limits{})
+			if tt.want != "" {
+				list, ok := AsErrors(err)
+				if !ok || list.List[0].Error() != tt.want {
+					t.Errorf("error:\n got %v\nwant %s", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1 || rows[0].PaymentPurpose != tt.purpose {
+				t.Errorf("rows %+v, want purpose %q", rows, tt.purpose)
+			}
+		})
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/money"
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // Namespaces and the prefixes this package writes them with.
@@ -105,67 +106,14 @@ func IsGUID(s string) bool { return guidPattern.MatchString(s) }
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
 // Text is the one way text goes into a request: every value Build writes
-// passes through it. The signer canonicalizes the tree (a CR becomes
-// "&#xD;") while the serializer writes CR raw and replaces characters XML
-// 1.0 does not allow, and the receiver's parser turns CR and CRLF into LF,
-// so such text made GIS compute another digest and refuse the whole
-// package. Text maps each line break (CRLF, CR, LF) and TAB to one space,
-// since no GIS field here is multi-line, and every character XML 1.0 does
-// not allow (C0 controls, U+FFFE, U+FFFF, invalid UTF-8) to a space too.
-// Clean text comes back as is, without allocating.
-func Text(s string) string {
-	i := firstUnsafe(s)
-	if i < 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	b = append(b, s[:i]...)
-	for i < len(s) {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '\r' && i+1 < len(s) && s[i+1] == '\n':
-			b = append(b, ' ')
-			size = 2
-		case unsafeRune(r, size):
-			b = append(b, ' ')
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return string(b)
-}
-
-// firstUnsafe is the index of the first byte Text would change, or -1.
-func firstUnsafe(s string) int {
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c < 0x20 {
-				return i
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unsafeRune(r, size) {
-			return i
-		}
-		i += size
-	}
-	return -1
-}
-
-// unsafeRune: below U+0020 (TAB, LF and CR included: they do not survive
-// as themselves), U+FFFE, U+FFFF and bytes that are not UTF-8. Everything
-// else valid UTF-8 can encode is an XML 1.0 Char.
-func unsafeRune(r rune, size int) bool {
-	return r < 0x20 || r == 0xFFFE || r == 0xFFFF || (r == utf8.RuneError && size == 1)
-}
+// passes through it, so no line break, TAB or character XML 1.0 does not
+// allow reaches the signer (see internal/xmltext for why it must not).
+func Text(s string) string { return xmltext.Line(s) }
 
 // plain says why an identifier cannot be sent as is: identifiers are held
 // back rather than cleaned, since a changed one names another payer.
 func plain(name, v string) error {
-	if firstUnsafe(v) >= 0 {
+	if i, _ := xmltext.Unsafe(v); i >= 0 {
 		return fmt.Errorf("%s %q contains a line break, tab, control character or invalid UTF-8", name, v)
 	}
 	return nil
