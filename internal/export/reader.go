@@ -7,7 +7,6 @@ package export
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/money"
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // Row is one payment line of an export. Acquiring-only fields stay empty for
@@ -71,7 +71,8 @@ type Reader struct {
 	format  Format
 	limits  Limits
 	counter *countingReader
-	csv     *csv.Reader
+	csv     *scanner
+	header  []string
 	col     [numFields]int // index in the record, -1 when absent
 	width   int
 	rows    int
@@ -122,11 +123,7 @@ func NewReader(file string, kind Kind, r io.Reader, limits Limits) (*Reader, err
 	}
 	delim := sniffDelimiter(head)
 	rd.format.Delimiter = string(delim)
-	rd.csv = csv.NewReader(src)
-	rd.csv.Comma = delim
-	rd.csv.FieldsPerRecord = -1
-	rd.csv.ReuseRecord = true
-	rd.csv.LazyQuotes = true // bank registries put bare quotes in purposes: Оплата "ЖКУ"
+	rd.csv = newScanner(src, byte(delim))
 	if err := rd.readHeader(); err != nil {
 		return nil, err
 	}
@@ -177,13 +174,15 @@ func (r *Reader) readHeader() error {
 		if errors.Is(err, io.EOF) {
 			return r.fail(0, "", "file is empty: a header row is required")
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return r.fail(1, "", "header: "+pe.Err.Error())
+		var se *syntaxError
+		if errors.As(err, &se) {
+			return r.fail(se.line, "", fmt.Sprintf("header, column %d: %s", se.field+1, se.msg))
 		}
 		return r.fileError(err)
 	}
 	r.width = len(rec)
+	r.csv.width = len(rec)
+	r.header = slices.Clone(rec)
 	for i, name := range rec {
 		f, ok := aliases[normalizeHeader(name)]
 		if !ok {
@@ -236,10 +235,10 @@ func (r *Reader) Next(row *Row) error {
 				r.done = true
 				return io.EOF
 			}
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && !errors.Is(err, ErrTooLarge) {
+			var se *syntaxError
+			if errors.As(err, &se) {
 				r.rows++
-				e := &Error{File: r.file, Line: pe.StartLine, Msg: "malformed CSV: " + pe.Err.Error()}
+				e := &Error{File: r.file, Line: se.line, Column: r.columnName(se.field), Msg: se.msg}
 				r.errs.Add(e)
 				return e
 			}
@@ -254,7 +253,7 @@ func (r *Reader) Next(row *Row) error {
 			continue // blank line
 		}
 		r.rows++
-		line, _ := r.csv.FieldPos(0)
+		line := r.csv.start
 		if r.rows > r.limits.MaxRows {
 			r.done = true
 			e := &Error{File: r.file, Line: line, Msg: fmt.Sprintf("file too large: over %d rows", r.limits.MaxRows)}
@@ -274,6 +273,20 @@ func (r *Reader) Next(row *Row) error {
 		r.good++
 		return nil
 	}
+}
+
+// columnName names the i-th field of a row for an error: the canonical
+// name of a known column, else the header's text, else its number.
+func (r *Reader) columnName(i int) string {
+	for f, c := range r.col {
+		if c == i {
+			return columnNames[f]
+		}
+	}
+	if i < len(r.header) && strings.TrimSpace(r.header[i]) != "" {
+		return strings.TrimSpace(r.header[i])
+	}
+	return fmt.Sprintf("#%d", i+1)
 }
 
 func (r *Reader) parse(rec []string, line int, row *Row) *Error {
@@ -303,8 +316,27 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 		}
 	}
 	for f := field(0); f < numFields; f++ {
-		if i := r.col[f]; i >= 0 && len(rec[i]) > maxValueLen {
+		i := r.col[f]
+		if i < 0 {
+			continue
+		}
+		if utf8.RuneCountInString(rec[i]) > maxValueLen {
 			return bad(f, fmt.Sprintf("value longer than %d characters", maxValueLen))
+		}
+		if f == fPaymentPurpose {
+			continue // free text: cleaned below
+		}
+		// Anything but the purpose identifies something (a payer, an
+		// order) or is a number or a date: changing it quietly could place
+		// a payment elsewhere, so it is an error.
+		if j, c := xmltext.Unsafe(strings.TrimSpace(rec[i])); j >= 0 {
+			switch c {
+			case '\r', '\n':
+				return bad(f, fmt.Sprintf("contains a line break (%U): the value must be on one line", c))
+			case '\t':
+				return bad(f, fmt.Sprintf("contains a tab (%U): the value must be on one line", c))
+			}
+			return bad(f, fmt.Sprintf("contains %U, a character XML does not allow", c))
 		}
 	}
 	*row = Row{Line: line}
@@ -347,7 +379,9 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 	row.PaymentDocumentID = get(fPaymentDocumentID)
 	row.GISServiceID = get(fGISServiceID)
 	row.UnifiedAccountNumber = get(fUnifiedAccountNumber)
-	row.PaymentPurpose = get(fPaymentPurpose)
+	// The purpose is free text for people: line breaks, tabs and control
+	// characters become spaces rather than failing the file.
+	row.PaymentPurpose = strings.TrimSpace(xmltext.Line(get(fPaymentPurpose)))
 	if p := get(fPeriod); p != "" {
 		if row.PeriodMonth, row.PeriodYear, err = parsePeriod(p); err != nil {
 			return bad(fPeriod, fmt.Sprintf("bad period %q: want MM.YYYY", clip(p)))

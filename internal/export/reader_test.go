@@ -64,6 +64,14 @@ func TestReadsFormats(t *testing.T) {
 			want: []string{"2026-11-01|Б-1|100.00|0.00"},
 		},
 		{
+			name: "CRLF line ends, quoted values with doubled quotes and delimiters, an empty last value",
+			kind: Acquiring, encoding: "utf-8", delim: ";",
+			data: strings.ReplaceAll(acquiringHeader, "\n", ";payment_purpose\r\n") +
+				"2026-11-21;O1;2026-11-21;\"B;1\";S1;SV1;LS1;1;0;\"Оплата \"\"ЖКУ\"\"\"\r\n" +
+				"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;2;0;\r\n",
+			want: []string{"2026-11-21|B;1|1.00|0.00", "2026-11-21|B2|2.00|0.00"},
+		},
+		{
 			name: "windows-1251",
 			kind: Acquiring, encoding: "windows-1251", delim: ";",
 			data: win1251("Дата;Номер операции;Дата операции;Номер счета;Поставщик;Услуга;Лицевой счет;Сумма;Пени;Назначение платежа\n" +
@@ -149,7 +157,7 @@ func TestBadInput(t *testing.T) {
 		{"bad period", Acquiring, strings.TrimSuffix(acquiringHeader, "\n") + ";period\n2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;13.2026\n", Limits{},
 			`b.csv: line 2, column "period": bad period "13.2026": want MM.YYYY`},
 		{"malformed quotes", Billing, billingHeader + "2026-11-21;\"B1;S1;SV1;LS1;1;0\n", Limits{},
-			`b.csv: line 2: 2 fields, the header has 7 (a field opened with " is never closed)`},
+			`b.csv: line 2, column "bill_number": the quote that opens this value is never closed`},
 		{"invalid utf-8 after a utf-8 start", Billing, billingHeader + strings.Repeat("2026-11-21;B;S1;SV1;LS1;1;0\n", 3000) + "2026-11-21;B1;S1;SV1;LS\xff;1;0\n", Limits{},
 			`b.csv: line 3002, column "#5": not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)`},
 		{"NUL byte", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS\x001;1;0\n", Limits{},
@@ -204,4 +212,104 @@ func win1251(s string) string {
 		panic(err)
 	}
 	return out
+}
+
+// A quote that closes a value must end it, and a quote left open must not
+// take the following rows into one value: the file would reconcile with
+// rows missing. Each case names the line and column at fault.
+func TestQuotes(t *testing.T) {
+	head := strings.TrimSuffix(acquiringHeader, "\n") + ";payment_purpose\n"
+	row := func(order, purpose string) string {
+		return "2026-11-21;" + order + ";2026-11-21;B" + order + ";S1;SV1;LS1;1;0;" + purpose + "\n"
+	}
+	tests := []struct {
+		name string
+		data string
+		rows int    // good rows read
+		want string // the first error; "" for none
+	}{
+		{"a bare quote inside a value is text", head + row("1", `Оплата "ЖКУ" за ноябрь`) + row("2", `x"`), 2, ""},
+		{"a quoted value with doubled quotes", head + row("1", `"Оплата ""ЖКУ"" за ноябрь"`) + row("2", "x"), 2, ""},
+		{"text after the closing quote", head + row("1", `"ЖКУ" за ноябрь`) + row("2", "x") + row("3", "y"), 2,
+			`a.csv: line 2, column "payment_purpose": text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`},
+		{"text after a closing quote mid-row", head + "2026-11-21;O1;2026-11-21;\"B1\"x;S1;SV1;LS1;1;0;p\n" + row("2", "x"), 1,
+			`a.csv: line 2, column "bill_number": text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`},
+		{"a quote never closed", head + row("1", "x") + row("2", `"ЖКУ за ноябрь`) + row("3", "y"), 1,
+			`a.csv: line 3, column "payment_purpose": the quote that opens this value is not closed on its line: the value would run over the rows up to line 4 (close the quote, or double it if it is part of the text)`},
+		{"a quote never closed until a later bare quote", head + row("1", `"ЖКУ за ноябрь`) + row("2", "x") + row("3", `Оплата ЖКУ"`), 1,
+			`a.csv: line 2, column "payment_purpose": the quote that opens this value is not closed on its line: the value would run over the rows up to line 3 (close the quote, or double it if it is part of the text)`},
+		{"a quote never closed in the last row", head + row("1", "x") + row("2", `"ЖКУ за ноябрь`), 1,
+			`a.csv: line 3, column "payment_purpose": the quote that opens this value is never closed`},
+		{"a quoted value over two lines", head + row("1", "\"Оплата ЖКУ\nза ноябрь\"") + row("2", "x"), 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, _, err := readAll(t, "a.csv", Acquiring, tt.data, Limits{})
+			got := ""
+			if list, ok := AsErrors(err); ok {
+				got = list.List[0].Error()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want || len(rows) != tt.rows {
+				t.Errorf("%d rows, error:\n got %s\nwant %s", len(rows), got, tt.want)
+			}
+		})
+	}
+}
+
+// Text that would not survive in signed XML: line breaks and tabs in a
+// purpose become spaces; in any other column they, and characters XML 1.0
+// does not allow anywhere, are errors naming the line and column. Lengths
+// count characters, not bytes.
+func TestTextValues(t *testing.T) {
+	head := strings.TrimSuffix(acquiringHeader, "\n") + ";payment_purpose\n"
+	row := func(account, purpose string) string {
+		return "2026-11-21;O1;2026-11-21;B1;S1;SV1;" + account + ";1;0;" + purpose + "\n"
+	}
+	long := strings.Repeat("Ж", 600)
+	tests := []struct {
+		name, data string
+		purpose    string // the purpose read, when no error
+		want       string // the first error
+	}{
+		{"CRLF in a quoted purpose", head + row("LS1", "\"Оплата\r\nЖКУ\""), "Оплата ЖКУ", ""},
+		{"LF in a quoted purpose", head + row("LS1", "\"Оплата\nЖКУ\""), "Оплата ЖКУ", ""},
+		{"lone CR in a purpose", head + row("LS1", "Оплата\rЖКУ"), "Оплата ЖКУ", ""},
+		{"TAB in a purpose", head + row("LS1", "Оплата\tЖКУ"), "Оплата ЖКУ", ""},
+		{"control characters in a purpose", head + row("LS1", "Оплата\vЖКУ\x1b[0m\uffff"), "Оплата ЖКУ [0m", ""},
+		{"600 Cyrillic characters of purpose", head + row("LS1", long), long, ""},
+		{"1001 Cyrillic characters of purpose", head + row("LS1", long+strings.Repeat("ж", 401)), "",
+			`a.csv: line 2, column "payment_purpose": value longer than 1000 characters`},
+		{"a line break in an account number", head + row("\"LS\n1\"", "x"), "",
+			`a.csv: line 2, column "account_number": contains a line break (U+000A): the value must be on one line`},
+		{"a lone CR in an account number", head + row("LS\r1", "x"), "",
+			`a.csv: line 2, column "account_number": contains a line break (U+000D): the value must be on one line`},
+		{"a tab in a bill number", strings.Replace(head+row("LS1", "x"), "B1", "B\t1", 1), "",
+			`a.csv: line 2, column "bill_number": contains a tab (U+0009): the value must be on one line`},
+		{"VT in an account number", head + row("LS\v1", "x"), "",
+			`a.csv: line 2, column "account_number": contains U+000B, a character XML does not allow`},
+		{"ESC in an order id", strings.Replace(head+row("LS1", "x"), "O1", "O\x1b1", 1), "",
+			`a.csv: line 2, column "order_id": contains U+001B, a character XML does not allow`},
+		{"U+FFFE in an account number", head + row("LS\ufffe1", "x"), "",
+			`a.csv: line 2, column "account_number": contains U+FFFE, a character XML does not allow`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, _, err := readAll(t, "a.csv", Acquiring, tt.data, Limits{})
+			if tt.want != "" {
+				list, ok := AsErrors(err)
+				if !ok || list.List[0].Error() != tt.want {
+					t.Errorf("error:\n got %v\nwant %s", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1 || rows[0].PaymentPurpose != tt.purpose {
+				t.Errorf("rows %+v, want purpose %q", rows, tt.purpose)
+			}
+		})
+	}
 }

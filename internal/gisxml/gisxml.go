@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/money"
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // Namespaces and the prefixes this package writes them with.
@@ -103,10 +105,30 @@ func IsGUID(s string) bool { return guidPattern.MatchString(s) }
 
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
+// Text is the one way text goes into a request: every value Build writes
+// passes through it, so no line break, TAB or character XML 1.0 does not
+// allow reaches the signer (see internal/xmltext for why it must not).
+func Text(s string) string { return xmltext.Line(s) }
+
+// plain says why an identifier cannot be sent as is: identifiers are held
+// back rather than cleaned, since a changed one names another payer.
+func plain(name, v string) error {
+	if i, _ := xmltext.Unsafe(v); i >= 0 {
+		return fmt.Errorf("%s %q contains a line break, tab, control character or invalid UTF-8", name, v)
+	}
+	return nil
+}
+
 // Check says why n cannot be sent with op, or nil. It mirrors the schema's
 // limits and the identification GIS needs, so a payment is held back with
 // a reason instead of being sent wrong.
 func (op Operation) Check(n *Notification) error {
+	for _, f := range []struct{ name, v string }{{"order_id", n.OrderID}, {"payment_document_id", n.PaymentDocumentID},
+		{"gis_service_id", n.ServiceID}, {"unified_account_number", n.UnifiedAccountNumber}, {"account_number", n.AccountNumber}} {
+		if err := plain(f.name, f.v); err != nil {
+			return err
+		}
+	}
 	switch {
 	case !IsGUID(n.TransportGUID):
 		return fmt.Errorf("TransportGUID %q is not a GUID", n.TransportGUID)
@@ -131,7 +153,7 @@ func (op Operation) Check(n *Notification) error {
 	switch {
 	case runes(n.OrderID) != 32:
 		return fmt.Errorf("order_id %q must be 32 characters for GIS, it has %d", n.OrderID, runes(n.OrderID))
-	case runes(n.Purpose) > 1000:
+	case runes(Text(n.Purpose)) > 1000:
 		return fmt.Errorf("payment_purpose is longer than 1000 characters")
 	case n.UnifiedAccountNumber != "" && runes(n.UnifiedAccountNumber) != 10:
 		return fmt.Errorf("unified_account_number %q must be 10 characters, it has %d", n.UnifiedAccountNumber, runes(n.UnifiedAccountNumber))
@@ -144,16 +166,39 @@ func (op Operation) Check(n *Notification) error {
 }
 
 // CheckRecipient says why r cannot be used in bank notifications, or nil.
+// The names are free text and go through Text; the numbers must be digits
+// (a stray line break would break their schema patterns).
 func CheckRecipient(r *Recipient) error {
 	switch {
-	case len(r.INN) == 10 && len(r.KPP) != 9:
+	case !digits(r.INN, 10) && !digits(r.INN, 12):
+		return fmt.Errorf("organisation INN %q must be 10 or 12 digits", r.INN)
+	case len(r.INN) == 10 && !digits(r.KPP, 9):
 		return fmt.Errorf("organisation INN %s is a legal entity's, so a 9-digit KPP is required", r.INN)
-	case r.BankName == "" || r.PaymentRecipient == "" || len(r.BankBIK) != 9 || len(r.OperatingAccount) != 20:
-		return fmt.Errorf("organisation lacks bank requisites (bank_name, payment_recipient, bank_bik, operating_account): GIS requires RecipientInfo/PaymentInformation")
-	case r.CorrespondentAccount != "" && len(r.CorrespondentAccount) != 20:
+	case len(r.INN) == 12 && r.KPP != "" && !digits(r.KPP, 9):
+		return fmt.Errorf("organisation KPP %q must be 9 digits", r.KPP)
+	case strings.TrimSpace(Text(r.BankName)) == "" || strings.TrimSpace(Text(r.PaymentRecipient)) == "" ||
+		!digits(r.BankBIK, 9) || !digits(r.OperatingAccount, 20):
+		return fmt.Errorf("organisation lacks bank requisites (bank_name, payment_recipient, bank_bik, operating_account as digits): GIS requires RecipientInfo/PaymentInformation")
+	case runes(Text(r.BankName)) > 255:
+		return fmt.Errorf("bank_name is longer than 255 characters")
+	case runes(Text(r.PaymentRecipient)) > 4000:
+		return fmt.Errorf("payment_recipient is longer than 4000 characters")
+	case r.CorrespondentAccount != "" && !digits(r.CorrespondentAccount, 20):
 		return fmt.Errorf("correspondent_account must be 20 digits")
 	}
 	return nil
+}
+
+func digits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Build returns the SOAP envelope for one package and its request element
@@ -195,7 +240,7 @@ func Build(op Operation, h Header, r *Recipient, items []Notification) (*etree.D
 
 func text(parent *etree.Element, tag, value string) *etree.Element {
 	e := parent.CreateElement(tag)
-	e.SetText(value)
+	e.SetText(Text(value))
 	return e
 }
 
@@ -265,6 +310,7 @@ func supplierNotification(req *etree.Element, n *Notification) {
 }
 
 func clipRunes(s string, n int) string {
+	s = Text(s) // clip what will be written
 	if runes(s) <= n {
 		return s
 	}

@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/money"
+	"github.com/gispayments/gis-payments/internal/xades"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
@@ -144,6 +146,8 @@ func TestCheck(t *testing.T) {
 		}, "no payer identification"},
 		{"unified account length", Notifications, func(n *Notification) { n.UnifiedAccountNumber = "123" }, "must be 10 characters"},
 		{"supplier amount too large", SupplierNotifications, func(n *Notification) { n.Amount = 100_000_000_000_00 }, "exceeds 11 integer digits"},
+		{"a purpose of 1000 Cyrillic characters (2000 bytes)", Notifications, func(n *Notification) { n.Purpose = strings.Repeat("Ж", 1000) }, ""},
+		{"a purpose of 1001 characters", Notifications, func(n *Notification) { n.Purpose = strings.Repeat("Ж", 1001) }, "longer than 1000 characters"},
 		{"order id may be short for a supplier", SupplierNotifications, func(n *Notification) { n.OrderID = "1" }, ""},
 	}
 	for _, tt := range tests {
@@ -156,5 +160,105 @@ func TestCheck(t *testing.T) {
 	}
 	if err := CheckRecipient(&Recipient{INN: "7702345678"}); err == nil {
 		t.Error("a recipient without requisites passed")
+	}
+}
+
+// poisons are values that the signer's canonical form and the serialized
+// XML (or the receiver's parser) used to read differently: CR and CRLF,
+// which XML parsers turn into LF; characters XML 1.0 does not allow, which
+// the serializer replaced; invalid UTF-8.
+var poisons = map[string]string{
+	"CRLF":          "до\r\nпосле",
+	"lone CR":       "до\rпосле",
+	"LF":            "до\nпосле",
+	"TAB":           "до\tпосле",
+	"VT":            "до\vпосле",
+	"ESC":           "до\x1bпосле",
+	"NUL":           "до\x00после",
+	"U+FFFE":        "до\ufffeпосле",
+	"U+FFFF":        "до\uffffпосле",
+	"invalid UTF-8": "до\xffпосле",
+}
+
+// Every free-text field takes any poison and the package still verifies
+// after a round trip through bytes, and still validates.
+func TestPoisonedTextSurvivesSigning(t *testing.T) {
+	key, err := xades.GenerateTestKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	payment, xsdErr := xsdcheck.New(xsdcheck.PaymentTypes)
+	fields := map[string]func(*Recipient, *Notification, string){
+		"payment purpose":   func(_ *Recipient, n *Notification, v string) { n.Purpose = v },
+		"organisation name": func(r *Recipient, _ *Notification, v string) { r.Name = v },
+		"bank name":         func(r *Recipient, _ *Notification, v string) { r.BankName = v },
+		"payment recipient": func(r *Recipient, _ *Notification, v string) { r.PaymentRecipient = v },
+	}
+	for field, set := range fields {
+		for poison, value := range poisons {
+			t.Run(field+"/"+poison, func(t *testing.T) {
+				r := *recipient
+				list := items(2)
+				set(&r, &list[0], value)
+				if err := Notifications.Check(&list[0]); err != nil {
+					t.Fatalf("free text held back: %v", err)
+				}
+				if err := CheckRecipient(&r); err != nil {
+					t.Fatalf("recipient refused: %v", err)
+				}
+				doc, req, err := Build(Notifications, header, &r, list)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := (&xades.Signer{Key: key}).Sign(req); err != nil {
+					t.Fatal(err)
+				}
+				data, err := doc.WriteToBytes()
+				if err != nil {
+					t.Fatal(err)
+				}
+				back := etree.NewDocument()
+				if err := back.ReadFromBytes(data); err != nil {
+					t.Fatalf("the package does not parse: %v", err)
+				}
+				got := back.FindElement("//soapenv:Body/*")
+				if _, err := xades.Verify(got); err != nil {
+					t.Errorf("after a round trip: %v", err)
+				}
+				if xsdErr == nil {
+					if err := payment.Element(got); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Identifiers are not cleaned but held back: a changed account number
+// would place the payment elsewhere, and AccountNumber's pattern refuses
+// a line break anyway.
+func TestPoisonedIdentifiersAreHeld(t *testing.T) {
+	fields := map[string]func(*Notification, string){
+		"account_number":         func(n *Notification, v string) { n.AccountNumber = "ЛС" + v },
+		"order_id":               func(n *Notification, v string) { n.OrderID = v + strings.Repeat("0", 32-len([]rune(v))) },
+		"payment_document_id":    func(n *Notification, v string) { n.PaymentDocumentID = v + strings.Repeat("0", 18-len([]rune(v))) },
+		"gis_service_id":         func(n *Notification, v string) { n.ServiceID = v + strings.Repeat("0", 13-len([]rune(v))) },
+		"unified_account_number": func(n *Notification, v string) { n.UnifiedAccountNumber = v + strings.Repeat("0", 10-len([]rune(v))) },
+	}
+	for field, set := range fields {
+		for poison, value := range poisons {
+			n := items(1)[0]
+			set(&n, value)
+			err := Notifications.Check(&n)
+			if err == nil || !strings.Contains(err.Error(), field) {
+				t.Errorf("%s with %s: %v", field, poison, err)
+			}
+		}
+	}
+	r := *recipient
+	r.OperatingAccount = "4070381093800000000\n"
+	if err := CheckRecipient(&r); err == nil {
+		t.Error("an operating account with a line break passed")
 	}
 }

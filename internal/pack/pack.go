@@ -23,6 +23,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/gisxml"
 	"github.com/gispayments/gis-payments/internal/objstore"
 	"github.com/gispayments/gis-payments/internal/store"
+	"github.com/gispayments/gis-payments/internal/xades"
 )
 
 // Signer signs a request element in place (an enveloped signature).
@@ -224,9 +225,29 @@ func (s *Service) signOne(ctx context.Context, org *store.Organization, p store.
 	if _, err := doc.WriteTo(&buf); err != nil {
 		return err
 	}
+	if err := verifyWritten(buf.Bytes()); err != nil {
+		return fmt.Errorf("pack: package %d does not verify as written, not archived: %w", p.ID, err)
+	}
 	key := ArchiveKey(p)
 	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", bytes.NewReader(buf.Bytes())); err != nil {
 		return err
 	}
 	return s.Store.MarkPackageSigned(ctx, p.ID, key)
+}
+
+// verifyWritten parses the bytes to be archived and sent and verifies
+// their signature, as GIS will: the tree that was signed and the bytes
+// written from it can disagree (a CR the parser turns into LF), and GIS
+// refuses the whole package then.
+func verifyWritten(data []byte) error {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return err
+	}
+	body := doc.FindElement("/soapenv:Envelope/soapenv:Body")
+	if body == nil || len(body.ChildElements()) != 1 {
+		return errors.New("no request element in the SOAP body")
+	}
+	_, err := xades.Verify(body.ChildElements()[0])
+	return err
 }

@@ -8,7 +8,6 @@ package poll
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gisxml"
 	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/report"
 	"github.com/gispayments/gis-payments/internal/send"
 	"github.com/gispayments/gis-payments/internal/store"
 )
@@ -445,9 +445,7 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 	}
 	key := ResultsKey(runID)
 	err = s.Objects.PutRendered(ctx, s.ResultsBucket, key, "text/csv; charset=utf-8", func(out io.Writer) error {
-		io.WriteString(out, "\ufeff")
-		w := csv.NewWriter(out)
-		w.Comma = ';'
+		w := report.NewCSVWriter(out)
 		w.Write([]string{"order_id", "bill_number", "supplier_id", "service_id", "account_number", "amount", "status",
 			"gis_guid", "unique_number", "imported_at", "error_code", "error"})
 		err := s.Store.EachPaymentResult(ctx, runID, func(r *store.PaymentResult) error {
@@ -455,8 +453,9 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 			if r.ImportedAt != nil {
 				at = r.ImportedAt.In(civil.Moscow).Format(time.RFC3339)
 			}
-			return w.Write([]string{r.OrderID, r.BillNumber, r.SupplierID, r.ServiceID, r.AccountNumber, r.Amount, r.Status,
-				r.GUID, r.UniqueNumber, at, r.ErrorCode, r.Error})
+			return w.Write([]string{report.Cell(r.OrderID), report.Cell(r.BillNumber), report.Cell(r.SupplierID),
+				report.Cell(r.ServiceID), report.Cell(r.AccountNumber), r.Amount, r.Status, report.Cell(r.GUID),
+				report.Cell(r.UniqueNumber), at, report.Cell(r.ErrorCode), report.Cell(r.Error)})
 		})
 		if err != nil {
 			return err

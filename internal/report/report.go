@@ -34,22 +34,42 @@ var csvHeader = []string{"day", "status", "bill_number", "supplier_id", "service
 	"billing_main", "billing_fine", "billing_total", "acquiring_main", "acquiring_fine", "acquiring_total",
 	"difference", "order_id", "billing_source", "acquiring_source"}
 
+// NewCSVWriter starts a CSV for people on w the way Excel opens it right:
+// the UTF-8 BOM (Excel detects UTF-8 by it), then ';' between cells.
+// Text cells from outside go through Cell.
+func NewCSVWriter(w io.Writer) *csv.Writer {
+	io.WriteString(w, "\ufeff") // an error shows again at the first Write
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	return cw
+}
+
+// Cell neutralizes text that came from outside (exports, GIS) for a
+// spreadsheet, as OWASP's "CSV Injection" advises: a cell that starts with
+// =, +, -, @, TAB or CR is taken for a formula, so it gets a leading '.
+// Numbers we format ourselves (amounts, "-5,00" too) do not go through it:
+// they must stay numbers.
+func Cell(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
 // WriteCSV writes every discrepancy, one line each, and returns how many.
 func WriteCSV(w io.Writer, list Discrepancies) (int, error) {
 	bw := bufio.NewWriter(w)
-	bw.WriteString("\ufeff") // Excel detects UTF-8 by the BOM
-	cw := csv.NewWriter(bw)
-	cw.Comma = ';'
+	cw := NewCSVWriter(bw)
 	if err := cw.Write(csvHeader); err != nil {
 		return 0, err
 	}
 	n := 0
 	err := list(func(d *reconcile.Discrepancy) error {
 		n++
-		return cw.Write([]string{d.Day.String(), string(d.Status), d.BillNumber, d.SupplierID, d.ServiceID,
-			d.AccountNumber, amount(d.BillingMain), amount(d.BillingFine), optTotal(d.BillingMain, d.BillingTotal()),
+		return cw.Write([]string{d.Day.String(), string(d.Status), Cell(d.BillNumber), Cell(d.SupplierID), Cell(d.ServiceID),
+			Cell(d.AccountNumber), amount(d.BillingMain), amount(d.BillingFine), optTotal(d.BillingMain, d.BillingTotal()),
 			amount(d.AcquiringMain), amount(d.AcquiringFine), optTotal(d.AcquiringMain, d.AcquiringTotal()),
-			comma(d.BillingTotal() - d.AcquiringTotal()), d.OrderID, d.BillingRef, d.AcquiringRef})
+			comma(d.BillingTotal() - d.AcquiringTotal()), Cell(d.OrderID), Cell(d.BillingRef), Cell(d.AcquiringRef)})
 	})
 	if err != nil {
 		return n, err

@@ -114,3 +114,38 @@ func TestHTMLCapsRows(t *testing.T) {
 		t.Error("no note on the rows left out")
 	}
 }
+
+// Text from exports that a spreadsheet would take for a formula (OWASP
+// "CSV Injection") is written with a leading quote; amounts we format
+// ourselves, negative ones included, are numbers and stay as they are.
+func TestCSVNeutralizesFormulas(t *testing.T) {
+	d := &reconcile.Discrepancy{Day: civil.FromYMD(2026, 11, 21), Status: reconcile.AcquiringOnly,
+		BillNumber: `=HYPERLINK("http://x","y")`, SupplierID: "+7", ServiceID: "-SV1", AccountNumber: "@SUM(A1)",
+		OrderID: "\tO1", AcquiringRef: "\rref", AcquiringMain: k(500), AcquiringFine: k(0)}
+	var buf bytes.Buffer
+	if _, err := WriteCSV(&buf, list([]*reconcile.Discrepancy{d})); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff")))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"2026-11-21", "acquiring_only", `'=HYPERLINK("http://x","y")`, "'+7", "'-SV1", "'@SUM(A1)",
+		"", "", "", "5,00", "0,00", "5,00", "-5,00", "'\tO1", "", "'\rref"}
+	if got := recs[1]; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("row:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "B1": "B1", "=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@x": "'@x", "\tx": "'\tx", "\rx": "'\rx",
+		"a=b": "a=b", "'x": "'x", "Оплата": "Оплата",
+	} {
+		if got := Cell(in); got != want {
+			t.Errorf("Cell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

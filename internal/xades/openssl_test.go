@@ -2,6 +2,7 @@ package xades
 
 import (
 	"bytes"
+	"encoding/base64"
 	"math/big"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/deatil/go-cryptobin/pubkey/gost"
+
+	"github.com/gispayments/gis-payments/internal/gisxml"
 )
 
 // These tests hold our GOST pieces against OpenSSL's GOST engine (Debian:
@@ -171,5 +174,77 @@ func TestWeVerifyOpenSSL(t *testing.T) {
 	si.Parent().FindElement("ds:SignatureValue").SetText(b64(value))
 	if _, err := Verify(request(reparse(t, doc))); err != nil {
 		t.Errorf("with OpenSSL's SignatureValue: %v", err)
+	}
+}
+
+// A package with line breaks and characters XML 1.0 does not allow in its
+// text, as written, checked by other implementations end to end: libxml2
+// parses and canonicalizes the bytes (xmllint --exc-c14n, --c14n), OpenSSL
+// hashes the request and verifies the SignatureValue over SignedInfo. A CR
+// the signer hashed as "&#xD;" but wrote raw made GIS compute another
+// digest; this is how GIS, not our verifier, reads the package.
+func TestOpenSSLVerifiesPoisonedPackage(t *testing.T) {
+	o := newOpenSSL(t)
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint is not installed")
+	}
+	k := testKey(t)
+	doc, req := gisRequest(t, gisxml.Notifications, 3)
+	poison := "до\r\nпосле\rи\vещё\x1b\uffff\ufffe\xff"
+	for _, tag := range []string{"pb:PaymentPurpose", "pb:Name", "pb:BankName", "pb:PaymentRecipient"} {
+		el := req.FindElement(".//" + tag)
+		// The builder's way in: what a value from the database becomes.
+		el.SetText(gisxml.Text(el.Text() + poison))
+	}
+	if err := (&Signer{Key: k}).Sign(req); err != nil {
+		t.Fatal(err)
+	}
+	data, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	envDecls := regexp.MustCompile(`<soapenv:Envelope([^>]*)>`).FindStringSubmatch(text)[1]
+	// cut returns the element named by tag, standalone, with every namespace
+	// declaration in scope at it copied onto it, and skip cut out of it.
+	cut := func(tag, decls, skip string) string {
+		i, j := strings.Index(text, "<"+tag), strings.Index(text, "</"+tag+">")+len("</"+tag+">")
+		el := text[i:j]
+		if skip != "" {
+			a, b := strings.Index(el, "<"+skip), strings.Index(el, "</"+skip+">")+len("</"+skip+">")
+			el = el[:a] + el[b:]
+		}
+		return "<" + tag + decls + el[len(tag)+1:]
+	}
+	libxml := func(mode, xml string) []byte {
+		out, err := exec.Command(xmllint, mode, o.file("in.xml", []byte(xml))).Output()
+		if err != nil {
+			t.Fatalf("xmllint %s: %v", mode, err)
+		}
+		return out
+	}
+	digestOf := func(b []byte) []byte {
+		out := filepath.Join(o.dir, "digest")
+		o.must("dgst", "-md_gost12_256", "-binary", "-out", out, o.file("c14n", b))
+		return o.read(out)
+	}
+
+	reqTag := "pm:" + string(gisxml.Notifications) + "Request"
+	want, _ := base64.StdEncoding.DecodeString(regexp.MustCompile(`<ds:DigestValue>([^<]*)</ds:DigestValue>`).FindStringSubmatch(text)[1])
+	if got := digestOf(libxml("--exc-c14n", cut(reqTag, envDecls, "ds:Signature"))); !bytes.Equal(got, want) {
+		t.Errorf("libxml2 and OpenSSL digest the request as %x, the signature says %x", got, want)
+	}
+	sigDecl := ` xmlns:ds="` + NsDS + `"`
+	signedInfo := libxml("--c14n", cut("ds:SignedInfo", envDecls+sigDecl, ""))
+	value, _ := decode(doc.FindElement("//ds:SignatureValue"))
+	keyPEM, _, err := k.PEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := filepath.Join(o.dir, "pub.pem")
+	o.must("pkey", "-in", o.file("key.pem", keyPEM), "-pubout", "-out", pub)
+	if out, err := o.run("dgst", "-md_gost12_256", "-verify", pub, "-signature", o.file("sig.bin", value), o.file("si.xml", signedInfo)); err != nil || !strings.Contains(out, "Verified OK") {
+		t.Errorf("openssl on libxml2's SignedInfo: %v %s", err, out)
 	}
 }
