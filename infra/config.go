@@ -16,7 +16,9 @@ type Config struct {
 	GISEndpoint       string   // gisEndpoint: GIS ZhKKh base URL (GIS_ENDPOINT)
 	SendConcurrency   int      // sendConcurrency: MaxConcurrency of the "Send packages" Map
 	PollWaitSeconds   int      // pollWaitSeconds: "Wait for GIS" between polls
-	RunTimeoutMinutes int      // runTimeoutMinutes: the state machine's own time limit
+	RunTimeoutMinutes int      // runTimeoutMinutes: a run waiting for GIS longer is timed_out (RUN_TIMEOUT); the sweep goes on
+	ExecutionHours    int      // executionTimeoutHours: the state machine's own limit, a backstop above every step's retries
+	GISTimeoutSeconds int      // gisTimeoutSeconds: one call to GIS at most (GIS_TIMEOUT); the sender's timeout is set above it
 	Organizations     []string // organizations: codes that get a daily 06:00 run
 	AlarmEmail        string   // alarmEmail: subscribed to the alarm topic when set
 	LogLevel          string   // logLevel: the functions' log level (DEBUG, INFO, WARN, ERROR)
@@ -30,6 +32,8 @@ var Defaults = Config{
 	SendConcurrency:   10,
 	PollWaitSeconds:   60,
 	RunTimeoutMinutes: 60,
+	ExecutionHours:    24,
+	GISTimeoutSeconds: 30,
 	Organizations:     []string{},
 	LogLevel:          "INFO",
 	MigrationsDir:     "../internal/store/migrations",
@@ -57,12 +61,17 @@ func LoadConfig(node constructs.Node) (Config, error) {
 	fail(intValue(ctx("sendConcurrency"), "sendConcurrency", 1, inlineMapLimit, &c.SendConcurrency))
 	fail(intValue(ctx("pollWaitSeconds"), "pollWaitSeconds", 1, 3600, &c.PollWaitSeconds))
 	fail(intValue(ctx("runTimeoutMinutes"), "runTimeoutMinutes", 1, 7*24*60, &c.RunTimeoutMinutes))
+	fail(intValue(ctx("executionTimeoutHours"), "executionTimeoutHours", 1, 30*24, &c.ExecutionHours))
+	fail(intValue(ctx("gisTimeoutSeconds"), "gisTimeoutSeconds", 5, 300, &c.GISTimeoutSeconds))
 	fail(listValue(ctx("organizations"), "organizations", &c.Organizations))
 	c.LogLevel = strings.ToUpper(c.LogLevel)
 	switch c.LogLevel {
 	case "DEBUG", "INFO", "WARN", "ERROR":
 	default:
 		errs = append(errs, fmt.Sprintf("logLevel %q: want DEBUG, INFO, WARN or ERROR", c.LogLevel))
+	}
+	if c.ExecutionHours*60 <= c.RunTimeoutMinutes {
+		errs = append(errs, fmt.Sprintf("executionTimeoutHours %d must leave time beyond runTimeoutMinutes %d", c.ExecutionHours, c.RunTimeoutMinutes))
 	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("context: %s", strings.Join(errs, "; "))

@@ -60,15 +60,22 @@ type deps struct {
 // nothing more. upload-trigger gets the state machine only later (see
 // connectUploadTrigger), so it can be defined before the state machine.
 func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
+	// The sender posts one package per invocation: one GIS call, with a
+	// minute for S3 and the database around it. The poller and its sweep
+	// start no call they could not finish before the deadline, so its
+	// timeout only bounds how much one invocation does.
+	gisCall := awscdk.Duration_Seconds(jsii.Number(float64(d.cfg.GISTimeoutSeconds)))
 	specs := []functionSpec{
 		{uploadTriggerName, "Checks an uploaded export's header, registers it and starts a run", 256, minutes(1)},
 		{reconcilerName, "Reconciles billing against acquiring and writes the discrepancy report", 1024, minutes(5)},
 		{packerName, "Packs a run's payments into GIS packages, signs and archives them", 1024, minutes(5)},
-		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, minutes(1)},
-		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 512, minutes(2)},
+		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, gisCall.Plus(minutes(1))},
+		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 1024, minutes(5)},
 	}
 	fns := map[string]awslambda.Function{}
+	memoryMB := map[string]float64{}
 	for _, spec := range specs {
+		memoryMB[spec.name] = spec.memoryMB
 		fn, err := newGoFunction(scope, d, spec)
 		if err != nil {
 			return nil, err
@@ -87,6 +94,11 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 	archive.GrantPut(f.Poller, jsii.String(archivePrefix+"*"))
 	exports.GrantPut(f.Poller, jsii.String(resultsPrefix+"*"))
 
+	for _, name := range []string{senderName, pollerName} {
+		fns[name].AddEnvironment(jsii.String("GIS_TIMEOUT"), jsii.String(fmt.Sprintf("%ds", d.cfg.GISTimeoutSeconds)), nil)
+		fns[name].AddEnvironment(jsii.String("GIS_MAX_REPLY_BYTES"), jsii.String(fmt.Sprint(maxReplyBytes(memoryMB[name]))), nil)
+	}
+	f.Poller.AddEnvironment(jsii.String("RUN_TIMEOUT"), jsii.String(fmt.Sprintf("%dm", d.cfg.RunTimeoutMinutes)), nil)
 	f.Packer.AddEnvironment(jsii.String("GIS_SIGNING_KEY"), d.signing.SecretArn(), nil)
 	d.signing.GrantRead(f.Packer, nil)
 	return f, nil
@@ -124,6 +136,13 @@ func newGoFunction(scope constructs.Construct, d *deps, spec functionSpec) (awsl
 	d.db.Instance.Secret().GrantRead(fn, nil)
 	d.db.Proxy.Connections().AllowFrom(fn, awsec2.Port_Tcp(jsii.Number(postgresPort)), jsii.String(spec.name+" to the database proxy"))
 	return fn, nil
+}
+
+// maxReplyBytes bounds a GIS reply so that GIS_CONCURRENCY (4) replies,
+// parsed at several times their size, fit in half the function's memory.
+func maxReplyBytes(memoryMB float64) int {
+	const concurrency, parseFactor = 4, 8
+	return int(memoryMB) << 20 / 2 / concurrency / parseFactor
 }
 
 func minutes(n float64) awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(n)) }

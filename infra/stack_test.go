@@ -27,7 +27,7 @@ func TestFunctions(t *testing.T) {
 
 	sizes := map[string][2]float64{ // MB, seconds
 		uploadTriggerName: {256, 60}, reconcilerName: {1024, 300}, packerName: {1024, 300},
-		senderName: {256, 60}, pollerName: {512, 120},
+		senderName: {256, 40 + 60}, pollerName: {1024, 300}, // the sender: one GIS call (gisTimeoutSeconds) and a minute
 	}
 	proxy := s.logicalID(t, "Database", "Proxy")
 	for name, size := range sizes {
@@ -40,6 +40,12 @@ func TestFunctions(t *testing.T) {
 			if env[key] == nil {
 				t.Errorf("%s: %s is not set", name, key)
 			}
+		}
+		if (name == senderName || name == pollerName) && (env["GIS_TIMEOUT"] != "40s" || env["GIS_MAX_REPLY_BYTES"] == nil) {
+			t.Errorf("%s: GIS_TIMEOUT %v, GIS_MAX_REPLY_BYTES %v", name, env["GIS_TIMEOUT"], env["GIS_MAX_REPLY_BYTES"])
+		}
+		if name == pollerName && env["RUN_TIMEOUT"] != "90m" {
+			t.Errorf("poller: RUN_TIMEOUT %v, want runTimeoutMinutes from the context", env["RUN_TIMEOUT"])
 		}
 		if env["DB_EXEC_MODE"] != "exec" || env["GIS_ENDPOINT"] != Defaults.GISEndpoint {
 			t.Errorf("%s: DB_EXEC_MODE %v, GIS_ENDPOINT %v", name, env["DB_EXEC_MODE"], env["GIS_ENDPOINT"])

@@ -23,7 +23,7 @@ import (
 //	sender            in: {"package_id"} (one Map item)
 //	                  out: {"sent", "already_sent", "failed", "packages":[{"package_id","status"}]}; the Map keeps
 //	                  only the number of packages it handled → $.send.packages
-//	poller            in: {"run_id"}                               out: {"run_id", "status", "done", "timed_out", "pending", …} → $.poll
+//	poller            in: {"run_id"}      out: {"run_id", "status", "done", "timed_out", "left_to_sweep", "pending", "unsent", …} → $.poll
 //	                  in: {"run_id", "mark_timed_out": true}       ("Mark run timed out")
 //	                  in: {"run_id", "failed": true, "error", "cause"} ("Record failure")
 //	a caught error    {"Error", "Cause"} → $.failure, shown by "Run failed"
@@ -33,12 +33,22 @@ import (
 
 // retryableErrors are the functions' own TransientError and the Lambda
 // service's throttling and transport failures.
+//
+// A function that timed out, ran out of memory or died is retried too:
+// every step is safe to run again (the reconciler finds its run, the
+// packer finishes what is left with the stored GUIDs, the sender posts the
+// same bytes, the poller holds leases).
 var retryableErrors = []string{
 	"TransientError",
 	"Lambda.ServiceException",
 	"Lambda.AWSLambdaException",
 	"Lambda.SdkClientException",
 	"Lambda.TooManyRequestsException",
+	"Lambda.Unknown",
+	"Lambda.ClientExecutionTimeoutException",
+	"Sandbox.Timedout",
+	"Runtime.ExitError",
+	"Runtime.OutOfMemory",
 }
 
 // newStateMachine chains the steps as design.md describes: reconcile, pack,
@@ -84,11 +94,16 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		ResultSelector: &map[string]any{"packages": sfn.JsonPath_ArrayLength(sfn.JsonPath_ListAt(jsii.String("$")))},
 		ResultPath:     jsii.String("$.send"),
 	})
-	// A Catch inside the iterator could not reach "Record failure": the Map
-	// catches for its items.
-	sendAll.ItemProcessor(invoke(scope, "Send package", f.Sender, &tasks.LambdaInvokeProps{
+	// A package whose sends outlive their retries (GIS down for longer)
+	// stays signed; the run goes on to poll what was sent and leaves the
+	// rest to the sweep, so one failed item does not fail the Map.
+	sendOne := invoke(scope, "Send package", f.Sender, &tasks.LambdaInvokeProps{
 		ResultSelector: pick("sent", "already_sent", "failed"),
-	}), nil)
+	})
+	sendOne.AddCatch(sfn.NewPass(scope, jsii.String("Package left to the sweep"), &sfn.PassProps{
+		Result: sfn.Result_FromObject(&map[string]any{"left_to_sweep": true}),
+	}), &sfn.CatchProps{ResultPath: jsii.String("$.failure")})
+	sendAll.ItemProcessor(sendOne, nil)
 	sendAll.AddCatch(recordFailure, catchToRecord)
 
 	waitForGIS := sfn.NewWait(scope, jsii.String("Wait for GIS"), &sfn.WaitProps{
@@ -96,7 +111,7 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 	})
 	poll := invoke(scope, "Poll package states", f.Poller, &tasks.LambdaInvokeProps{
 		Payload:        sfn.TaskInput_FromObject(&map[string]any{"run_id": runID()}),
-		ResultSelector: pick("run_id", "status", "done", "timed_out", "pending"),
+		ResultSelector: pick("run_id", "status", "done", "timed_out", "left_to_sweep", "pending", "unsent"),
 		ResultPath:     jsii.String("$.poll"),
 	})
 	poll.AddCatch(recordFailure, catchToRecord)
@@ -112,9 +127,17 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		Cause: jsii.String("GIS ZhKKh did not settle every package in time; the poller's schedule still applies late answers"),
 	})
 
+	// Packages GIS would not take even after the retries are all that is
+	// left: the 5-minute sweep posts them when GIS is back and settles the
+	// run; the run's status shows it meanwhile, and StuckRuns once it
+	// times out.
+	leftToSweep := sfn.NewSucceed(scope, jsii.String("Unsent packages left to the sweep"), &sfn.SucceedProps{
+		Comment: jsii.String("GIS refused the remaining packages past every retry; the poller's schedule sends them with the same bytes"),
+	})
 	allDone := sfn.NewChoice(scope, jsii.String("All packages done?"), nil).
 		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.timed_out"), jsii.Bool(true)), markTimedOut.Next(timedOut), nil).
 		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.done"), jsii.Bool(true)), finish, nil).
+		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.left_to_sweep"), jsii.Bool(true)), leftToSweep, nil).
 		Otherwise(waitForGIS)
 	anyPackages := sfn.NewChoice(scope, jsii.String("Any packages?"), nil).
 		When(sfn.Condition_NumberGreaterThan(jsii.String("$.pack.packages"), jsii.Number(0)),
@@ -125,8 +148,11 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		Comment:          jsii.String("gis-payments: reconcile, pack and sign, send to GIS ZhKKh, poll until settled"),
 		DefinitionBody:   sfn.DefinitionBody_FromChainable(reconcile.Next(pack).Next(anyPackages)),
 		StateMachineType: sfn.StateMachineType_STANDARD,
-		Timeout:          awscdk.Duration_Minutes(jsii.Number(float64(cfg.RunTimeoutMinutes))),
-		TracingEnabled:   jsii.Bool(true),
+		// A backstop: the poller times a run out after runTimeoutMinutes;
+		// should this fire anyway, the sweep still sends, polls and
+		// settles what the run left.
+		Timeout:        awscdk.Duration_Hours(jsii.Number(float64(cfg.ExecutionHours))),
+		TracingEnabled: jsii.Bool(true),
 		Logs: &sfn.LogOptions{
 			Destination:          runLogGroup(scope),
 			Level:                sfn.LogLevel_ALL,

@@ -20,11 +20,13 @@ import (
 // testContext differs from the defaults where a test checks that the
 // context reaches the template.
 var testContext = map[string]any{
-	"organizations":     []any{"uk-dom", "fkr-region"},
-	"sendConcurrency":   7,
-	"pollWaitSeconds":   45,
-	"runTimeoutMinutes": 90,
-	"alarmEmail":        "gis-admins@example.org",
+	"organizations":         []any{"uk-dom", "fkr-region"},
+	"sendConcurrency":       7,
+	"pollWaitSeconds":       45,
+	"runTimeoutMinutes":     90,
+	"executionTimeoutHours": 30,
+	"gisTimeoutSeconds":     40,
+	"alarmEmail":            "gis-admins@example.org",
 }
 
 var (
