@@ -71,6 +71,7 @@ type env struct {
 	invokeURL  string
 	definition []byte
 	runner     *sfnlocal.Runner
+	lambdas    *lambdalocal.Server
 	logs       *bytes.Buffer
 }
 
@@ -105,7 +106,7 @@ func setup(t *testing.T) *env {
 	fnEnv := []string{"DATABASE_URL=" + dbURL, "AWS_ENDPOINT_URL=" + s3.URL, "AWS_ACCESS_KEY_ID=test",
 		"AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=ru-central-1", "EXPORTS_BUCKET=" + testkit.Exports,
 		"ARCHIVE_BUCKET=" + testkit.Archive, "GIS_ENDPOINT=" + gis.URL, "GIS_SIGNING_KEY=" + keyFile,
-		"GIS_TIMEOUT=10s", "STATE_MACHINE_ARN="}
+		"GIS_TIMEOUT=10s", "STATE_MACHINE_ARN=", "POLL_GRACE=1ms", "GIS_DOUBT_LIMIT=2"}
 	var fns []lambdalocal.Function
 	for _, fn := range functions {
 		fns = append(fns, lambdalocal.Function{Name: fn, Path: filepath.Join(dir, "assets", fn, "bootstrap"), Env: fnEnv})
@@ -124,7 +125,7 @@ func setup(t *testing.T) *env {
 		}
 	})
 	zero := 0
-	return &env{st: st, s3: s3, sim: sim, invokeURL: "http://" + addr, definition: definition, logs: logs,
+	return &env{st: st, s3: s3, sim: sim, invokeURL: "http://" + addr, definition: definition, logs: logs, lambdas: lambdas,
 		runner: &sfnlocal.Runner{LambdaEndpoint: "http://" + addr, WaitMillis: &zero, RetryMillis: &zero}}
 }
 

@@ -46,10 +46,11 @@ type Server struct {
 
 type function struct {
 	Function
-	queue   chan *invocation // waiting for a process
-	running int              // processes started
-	idle    int              // processes waiting in /next
-	pending map[string]*invocation
+	timeouts int              // invocations still to be answered Sandbox.Timedout
+	queue    chan *invocation // waiting for a process
+	running  int              // processes started
+	idle     int              // processes waiting in /next
+	pending  map[string]*invocation
 }
 
 type invocation struct {
@@ -141,6 +142,11 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, name string) {
 	defer timer.Stop()
 	select {
 	case out := <-inv.result:
+		if s.takeTimeout(f) {
+			// The function did its work; Lambda reports it timed out all
+			// the same, as when the deadline falls after the last write.
+			out = outcome{error: true, body: timedOut(f.Timeout)}
+		}
 		if out.error {
 			w.Header().Set("X-Amz-Function-Error", "Unhandled")
 		}
@@ -148,9 +154,33 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request, name string) {
 		w.Write(out.body)
 	case <-timer.C:
 		w.Header().Set("X-Amz-Function-Error", "Unhandled")
-		fmt.Fprintf(w, `{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after %.2f seconds"}`, f.Timeout.Seconds())
+		w.Write(timedOut(f.Timeout))
 	case <-r.Context().Done():
 	}
+}
+
+// InjectTimeouts makes the next n invocations of a function run to the
+// end and then be answered as timed out (Sandbox.Timedout): the worst
+// moment for a Lambda to die, its work done and its result lost.
+func (s *Server) InjectTimeouts(name string, n int) {
+	f := s.lookup(name)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f.timeouts += n
+}
+
+func (s *Server) takeTimeout(f *function) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.timeouts == 0 {
+		return false
+	}
+	f.timeouts--
+	return true
+}
+
+func timedOut(d time.Duration) []byte {
+	return fmt.Appendf(nil, `{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after %.2f seconds"}`, d.Seconds())
 }
 
 // dispatch queues the invocation and starts a process if none is idle.

@@ -13,7 +13,7 @@ import (
 )
 
 // echoServer builds the test function and serves it.
-func echoServer(t *testing.T, maxProcs int) string {
+func echoServer(t *testing.T, maxProcs int) (*Server, string) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "echo")
 	if out, err := exec.Command("go", "build", "-o", bin, "./testdata/echo").CombinedOutput(); err != nil {
@@ -26,7 +26,7 @@ func echoServer(t *testing.T, maxProcs int) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	return "http://" + addr
+	return s, "http://" + addr
 }
 
 func invoke(t *testing.T, base, fn, payload string) (int, string, string) {
@@ -41,7 +41,7 @@ func invoke(t *testing.T, base, fn, payload string) (int, string, string) {
 }
 
 func TestInvoke(t *testing.T) {
-	base := echoServer(t, 2)
+	_, base := echoServer(t, 2)
 	code, ferr, body := invoke(t, base, "echo", `{"value":"привет"}`)
 	if code != 200 || ferr != "" || !strings.Contains(body, `"value":"привет"`) {
 		t.Fatalf("%d %q %s", code, ferr, body)
@@ -58,7 +58,7 @@ func TestInvoke(t *testing.T) {
 
 // Concurrent invocations run on up to MaxProcesses warm processes.
 func TestConcurrency(t *testing.T) {
-	base := echoServer(t, 3)
+	_, base := echoServer(t, 3)
 	var mu sync.Mutex
 	pids := map[int]bool{}
 	var wg sync.WaitGroup
@@ -82,5 +82,18 @@ func TestConcurrency(t *testing.T) {
 	wg.Wait()
 	if len(pids) < 1 || len(pids) > 3 {
 		t.Errorf("%d processes served the invocations, want 1 to 3", len(pids))
+	}
+}
+
+// An injected timeout answers as Lambda does when a function dies after
+// its work: Sandbox.Timedout, once per injection.
+func TestInjectedTimeout(t *testing.T) {
+	s, base := echoServer(t, 1)
+	s.InjectTimeouts("echo", 1)
+	if _, ferr, body := invoke(t, base, "echo", `{"value":"1"}`); ferr != "Unhandled" || !strings.Contains(body, `"errorType":"Sandbox.Timedout"`) {
+		t.Fatalf("%q %s", ferr, body)
+	}
+	if _, ferr, body := invoke(t, base, "echo", `{"value":"2"}`); ferr != "" || !strings.Contains(body, `"value":"2"`) {
+		t.Fatalf("after the injected timeout: %q %s", ferr, body)
 	}
 }
