@@ -20,6 +20,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/export"
 	"github.com/gispayments/gis-payments/internal/fault"
+	"github.com/gispayments/gis-payments/internal/money"
 	"github.com/gispayments/gis-payments/internal/objstore"
 	"github.com/gispayments/gis-payments/internal/reconcile"
 	"github.com/gispayments/gis-payments/internal/report"
@@ -149,6 +150,14 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		if problems, ok := export.AsErrors(err); ok {
 			return nil, s.reject(ctx, log, run, files, problems)
+		}
+		var tooLarge *TotalTooLarge
+		if errors.As(err, &tooLarge) {
+			if err := s.Store.FailRun(ctx, run.ID, tooLarge.Error()); err != nil {
+				return nil, err
+			}
+			log.Warn("run refused: a total is too large to store", "day", tooLarge.Day)
+			return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile run %d: %w", run.ID, tooLarge))
 		}
 		return nil, err
 	}
@@ -309,6 +318,9 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*store.SourceF
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := storable(sum); err != nil {
+		return nil, nil, err
+	}
 	var stats []store.FileStats
 	all := slices.Concat(billing, acquiring)
 	for i, in := range slices.Concat(bin, ain) {
@@ -319,6 +331,42 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*store.SourceF
 		stats = append(stats, st)
 	}
 	return sum, stats, nil
+}
+
+// TotalTooLarge is a day's (or the run's) sum past what Postgres stores
+// (numeric(15,2)), though each amount fits: the period or the exports must
+// be split. It is the run's fault, not one file's.
+type TotalTooLarge struct {
+	Day  string // YYYY-MM-DD, or "the period" for the run's total
+	Side string // billing or bank
+	Sum  money.Kopecks
+}
+
+func (e *TotalTooLarge) Error() string {
+	return fmt.Sprintf("the %s total of %s is %s, more than a run can hold (%s): reconcile fewer days or split the exports",
+		e.Side, e.Day, e.Sum, money.MaxStored)
+}
+
+// storable checks every sum the run stores before COPY ends, so an
+// overflow is a clear refusal instead of Postgres's numeric field overflow.
+func storable(sum *reconcile.Summary) error {
+	check := func(day string, d *reconcile.Day) error {
+		for _, side := range []struct {
+			name string
+			sum  money.Kopecks
+		}{{"billing", d.BillingSum}, {"bank", d.AcquiringSum}, {"matched", d.MatchedSum}} {
+			if side.sum > money.MaxStored || side.sum < -money.MaxStored {
+				return &TotalTooLarge{Day: day, Side: side.name, Sum: side.sum}
+			}
+		}
+		return nil
+	}
+	for i := range sum.Days {
+		if err := check(sum.Days[i].Day.String(), &sum.Days[i]); err != nil {
+			return err
+		}
+	}
+	return check("the period", &sum.Total)
 }
 
 func (s *Service) limits() export.Limits {
