@@ -90,14 +90,24 @@ type Result struct {
 	DurationMillis int64  `json:"duration_ms"`
 }
 
+// Registrar registers an object under incoming/ as the upload trigger
+// does (header check, once per bucket, key and ETag).
+type Registrar interface {
+	RegisterUpload(ctx context.Context, bucket string, obj objstore.Object) error
+}
+
 // Service runs the step.
 type Service struct {
-	Store        *store.Store
-	Objects      *objstore.Store
-	ReportBucket string
-	Limits       export.Limits
-	Log          *slog.Logger
-	Now          func() time.Time
+	Store   *store.Store
+	Objects *objstore.Store
+	// Uploads, with IncomingBucket, lets a daily run register the exports
+	// whose upload event was lost (nil: it does not look).
+	Uploads        Registrar
+	IncomingBucket string
+	ReportBucket   string
+	Limits         export.Limits
+	Log            *slog.Logger
+	Now            func() time.Time
 }
 
 // Reconcile runs (or finds) the run for req.
@@ -113,6 +123,11 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	from, to, err := req.period(s.now())
 	if err != nil {
 		return nil, fault.New(fault.Invalid, err)
+	}
+	if len(req.Files) == 0 {
+		if err := s.registerMissed(ctx, org); err != nil {
+			return nil, err
+		}
 	}
 	files, err := s.resolve(ctx, org, req, from, to)
 	if err != nil {
@@ -225,6 +240,38 @@ func (s *Service) resolve(ctx context.Context, org *store.Organization, req Requ
 	slices.SortFunc(files, func(a, b *store.SourceFile) int { return int(a.ID - b.ID) })
 	files = slices.CompactFunc(files, func(a, b *store.SourceFile) bool { return a.ID == b.ID })
 	return files, nil
+}
+
+// registerMissed registers the organisation's exports that no upload event
+// registered: S3 invokes the trigger asynchronously, and an event that
+// outlives its retries is parked on a queue, not delivered, so the daily
+// run looks for itself.
+func (s *Service) registerMissed(ctx context.Context, org *store.Organization) error {
+	if s.Uploads == nil || s.IncomingBucket == "" {
+		return nil
+	}
+	for _, kind := range []export.Kind{export.Billing, export.Acquiring} {
+		prefix := "incoming/" + string(kind) + "/" + org.Code + "/"
+		known, err := s.Store.KnownUploads(ctx, s.IncomingBucket, prefix)
+		if err != nil {
+			return err
+		}
+		missed := 0
+		err = s.Objects.List(ctx, s.IncomingBucket, prefix, func(obj objstore.Object) error {
+			if known[obj.Key+"\x00"+obj.ETag] {
+				return nil
+			}
+			missed++
+			return s.Uploads.RegisterUpload(ctx, s.IncomingBucket, obj)
+		})
+		if err != nil {
+			return fmt.Errorf("reconcile: register the %s exports of %s no event registered: %w", kind, org.Code, err)
+		}
+		if missed > 0 {
+			s.Log.Warn("registered uploads whose event was lost", "org", org.Code, "kind", kind, "files", missed)
+		}
+	}
+	return nil
 }
 
 // runKey identifies a run by what it covers, so a retry finds it.
