@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -23,7 +24,8 @@ func fiveMinutes() awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(
 
 // newMonitoring raises alarms to an SNS topic (mailed to cfg.AlarmEmail)
 // and draws the administrators' dashboard.
-func newMonitoring(scope constructs.Construct, cfg Config, sm sfn.StateMachine, f *Functions, db *Database) cw.Dashboard {
+func newMonitoring(scope constructs.Construct, cfg Config, sm sfn.StateMachine, f *Functions, db *Database,
+	uploadFailures awssqs.IQueue) cw.Dashboard {
 	topic := awssns.NewTopic(scope, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("gis-payments alarms"),
 		EnforceSSL:  jsii.Bool(true),
@@ -51,6 +53,8 @@ func newMonitoring(scope constructs.Construct, cfg Config, sm sfn.StateMachine, 
 	}
 	stuck := stuckRuns()
 	alarm("StuckRuns", "The poller's sweep found runs that stopped moving", stuck)
+	alarm("UploadEventsFailed", "upload-trigger gave up on an S3 event: see the UploadFailures queue (the daily run registers the file)",
+		uploadFailures.MetricApproximateNumberOfMessagesVisible(&cw.MetricOptions{Statistic: jsii.String("Maximum"), Period: fiveMinutes()}))
 
 	return newDashboard(scope, sm, fns, stuck, db)
 }

@@ -40,8 +40,9 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	}
 	sm := newStateMachine(stack, f, cfg)
 	connectUploadTrigger(storage.Exports, f.UploadTrigger, sm)
+	uploadFailures := newUploadFailures(stack, f.UploadTrigger)
 	newSchedules(stack, cfg, sm, f.Poller)
-	dashboard := newMonitoring(stack, cfg, sm, f, db)
+	dashboard := newMonitoring(stack, cfg, sm, f, db, uploadFailures)
 	if err := newMigrations(stack, d); err != nil {
 		return nil, err
 	}

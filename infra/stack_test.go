@@ -312,7 +312,8 @@ func TestAlarms(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{"AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors",
-		"AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut", "GisPayments/StuckRuns"}
+		"AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut",
+		"GisPayments/StuckRuns"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("alarms on %v, want %v", got, want)
 	}

@@ -5,12 +5,14 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -103,59 +105,33 @@ func parseKey(key string) (location, error) {
 }
 
 func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*FileResult, error) {
-	bucket := rec.S3.Bucket.Name
 	// Keys arrive URL-encoded, with '+' for spaces (Cyrillic names included).
 	key, err := url.QueryUnescape(rec.S3.Object.Key)
 	if err != nil {
 		return nil, fault.New(fault.Invalid, fmt.Errorf("upload: undecodable key %q: %w", rec.S3.Object.Key, err))
 	}
-	fr := &FileResult{Key: key}
-	log := s.Log.With("bucket", bucket, "key", key)
 	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
-		fr.Status = "ignored"
-		return fr, nil
+		return &FileResult{Key: key, Status: "ignored"}, nil
 	}
-	loc, err := parseKey(key)
-	if err != nil {
-		fr.Status, fr.Errors = "ignored", []*export.Error{{File: key, Msg: err.Error()}}
-		log.Warn("upload ignored", "reason", err.Error())
-		return fr, nil
+	fr, org, reg, err := s.register(ctx, upload{Bucket: rec.S3.Bucket.Name, Key: key, ETag: rec.S3.Object.ETag,
+		VersionID: rec.S3.Object.VersionID, Sequencer: rec.S3.Object.Sequencer, Size: rec.S3.Object.Size})
+	if err != nil || reg == nil || reg.Status != "registered" {
+		return fr, err
 	}
-	fr.Org, fr.Kind = loc.org, loc.kind
-	org, err := s.Store.OrganizationByCode(ctx, loc.org)
-	if errors.Is(err, store.ErrNotFound) {
-		fr.Status, fr.Errors = "ignored", []*export.Error{{File: key, Msg: fmt.Sprintf("unknown organisation %q: ask an administrator to configure it", loc.org)}}
-		log.Warn("upload for an unknown organisation")
-		return fr, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	file := &store.SourceFile{OrganizationID: org.ID, Bucket: bucket, Key: key,
-		ETag: strings.Trim(rec.S3.Object.ETag, `"`), VersionID: rec.S3.Object.VersionID,
-		Sequencer: rec.S3.Object.Sequencer, Kind: loc.kind, Size: rec.S3.Object.Size}
-	format, problems, err := s.checkHeader(ctx, file)
-	if err != nil {
-		return nil, err
-	}
-	file.Encoding, file.Delimiter, file.Errors = format.Encoding, format.Delimiter, problems
-	reg, created, err := s.Store.RegisterFile(ctx, file)
-	if err != nil {
-		return nil, err
-	}
-	fr.FileID, fr.Status, fr.Duplicate, fr.Errors = reg.ID, reg.Status, !created, reg.Errors
-	log = log.With("file_id", reg.ID, "org", org.Code, "kind", loc.kind)
-	log.Info("upload registered", "status", reg.Status, "duplicate", !created, "size", reg.Size, "problems", len(reg.Errors))
-	if reg.Status != "registered" {
-		return fr, nil
-	}
+	log := s.Log.With("bucket", reg.Bucket, "key", key, "file_id", reg.ID, "org", org.Code, "kind", reg.Kind)
 	other := export.Acquiring
-	if loc.kind == export.Acquiring {
+	if reg.Kind == export.Acquiring {
 		other = export.Billing
 	}
-	pair, err := s.Store.PendingFile(ctx, org.ID, other)
+	// An upload pairs only with a file of the other kind whose days overlap
+	// its own; anything else waits for its partner or the daily run.
+	if reg.Days == nil {
+		fr.Waiting = fmt.Sprintf("no dated rows in the first %d KiB: the daily run of %s takes the file", headerBytes>>10, org.Code)
+		return fr, nil
+	}
+	pair, err := s.Store.PendingFile(ctx, org.ID, other, *reg.Days)
 	if errors.Is(err, store.ErrNotFound) {
-		fr.Waiting = fmt.Sprintf("waiting for the %s export of %s", other, org.Code)
+		fr.Waiting = fmt.Sprintf("waiting for the %s export of %s for %s", other, org.Code, reg.Days)
 		return fr, nil
 	}
 	if err != nil {
@@ -182,9 +158,64 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	return fr, nil
 }
 
+// upload is an object under incoming/ as an S3 event or a listing shows it.
+type upload struct {
+	Bucket, Key, ETag, VersionID, Sequencer string
+	Size                                    int64
+}
+
+// RegisterUpload checks and registers a listed object the way its S3 event
+// would have, and starts nothing: the daily run registers with it the
+// uploads whose event was lost.
+func (s *Service) RegisterUpload(ctx context.Context, bucket string, obj objstore.Object) error {
+	_, _, _, err := s.register(ctx, upload{Bucket: bucket, Key: obj.Key, ETag: obj.ETag, Size: obj.Size})
+	return err
+}
+
+// register checks an upload's header and registers it once per (bucket,
+// key, etag); reg is nil when the upload is no export of a known organisation.
+func (s *Service) register(ctx context.Context, u upload) (fr *FileResult, org *store.Organization, reg *store.SourceFile, err error) {
+	fr = &FileResult{Key: u.Key}
+	log := s.Log.With("bucket", u.Bucket, "key", u.Key)
+	loc, err := parseKey(u.Key)
+	if err != nil {
+		fr.Status, fr.Errors = "ignored", []*export.Error{{File: u.Key, Msg: err.Error()}}
+		log.Warn("upload ignored", "reason", err.Error())
+		return fr, nil, nil, nil
+	}
+	fr.Org, fr.Kind = loc.org, loc.kind
+	org, err = s.Store.OrganizationByCode(ctx, loc.org)
+	if errors.Is(err, store.ErrNotFound) {
+		fr.Status, fr.Errors = "ignored", []*export.Error{{File: u.Key, Msg: fmt.Sprintf("unknown organisation %q: ask an administrator to configure it", loc.org)}}
+		log.Warn("upload for an unknown organisation")
+		return fr, nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	file := &store.SourceFile{OrganizationID: org.ID, Bucket: u.Bucket, Key: u.Key,
+		ETag: strings.Trim(u.ETag, `"`), VersionID: u.VersionID,
+		Sequencer: u.Sequencer, Kind: loc.kind, Size: u.Size}
+	format, problems, err := s.checkHeader(ctx, file)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	file.Encoding, file.Delimiter, file.Errors = format.Encoding, format.Delimiter, problems
+	reg, created, err := s.Store.RegisterFile(ctx, file)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fr.FileID, fr.Status, fr.Duplicate, fr.Errors = reg.ID, reg.Status, !created, reg.Errors
+	log.Info("upload registered", "file_id", reg.ID, "org", org.Code, "kind", loc.kind, "status", reg.Status,
+		"duplicate", !created, "size", reg.Size, "problems", len(reg.Errors))
+	return fr, org, reg, nil
+}
+
 // checkHeader reads the first bytes of the upload and validates the header
 // the way the reconciler will; a bad header is a registered failure, not
-// an error of the trigger.
+// an error of the trigger. It also notes the days of the complete rows it
+// read (f.Days, exact if that was the whole file) and when the object was
+// written (f.UploadedAt).
 func (s *Service) checkHeader(ctx context.Context, f *store.SourceFile) (export.Format, []*export.Error, error) {
 	limits := s.Limits
 	if limits.MaxBytes <= 0 {
@@ -201,15 +232,41 @@ func (s *Service) checkHeader(ctx context.Context, f *store.SourceFile) (export.
 	if f.Size == 0 {
 		f.Size = obj.Size
 	}
+	f.UploadedAt = obj.LastModified
 	if obj.Size > limits.MaxBytes {
 		return export.Format{}, []*export.Error{{File: f.Key, Msg: fmt.Sprintf("file too large: %d bytes, the limit is %d", obj.Size, limits.MaxBytes)}}, nil
 	}
-	rd, err := export.NewReader(f.Key, f.Kind, obj.Body, export.Limits{MaxBytes: headerBytes + 1})
+	head, err := io.ReadAll(io.LimitReader(obj.Body, headerBytes))
+	if err != nil {
+		return export.Format{}, nil, fmt.Errorf("upload: read the head of s3://%s/%s: %w", f.Bucket, f.Key, err)
+	}
+	f.DaysWhole = int64(len(head)) >= obj.Size
+	if !f.DaysWhole {
+		// Only complete lines: a row cut at the window's edge could parse
+		// as a wrong date. (A header longer than the window stays whole.)
+		if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
+			head = head[:i+1]
+		}
+	}
+	rd, err := export.NewReader(f.Key, f.Kind, bytes.NewReader(head), export.Limits{MaxBytes: headerBytes + 1})
 	if list, ok := export.AsErrors(err); ok {
 		return export.Format{}, list.List, nil
 	}
 	if err != nil {
 		return export.Format{}, nil, err
+	}
+	// Row problems are the reconciler's to report in full; here they only
+	// leave a row out of the days.
+	var row export.Row
+	for {
+		err := rd.Next(&row)
+		var rowErr *export.Error
+		if err != nil && !errors.As(err, &rowErr) {
+			break
+		}
+	}
+	if from, to, ok := rd.Dates(); ok {
+		f.Days = &store.Days{From: from, To: to}
 	}
 	return rd.Format(), nil, nil
 }

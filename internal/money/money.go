@@ -4,6 +4,7 @@ package money
 
 import (
 	"errors"
+	"math"
 	"strconv"
 
 	"github.com/shopspring/decimal"
@@ -15,6 +16,10 @@ type Kopecks int64
 // MaxRubles bounds parsed amounts well inside int64 and inside the
 // numeric(15,2) columns that store them.
 const MaxRubles = 1_000_000_000_000
+
+// MaxStored is the largest amount a numeric(15,2) column holds
+// (9 999 999 999 999.99): the bound for every stored sum.
+const MaxStored Kopecks = 999_999_999_999_999
 
 var (
 	ErrEmpty     = errors.New("empty amount")
@@ -106,6 +111,19 @@ func Parse(s string) (Kopecks, error) {
 func trimBlank(s string) string {
 	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
 		s = s[1:]
+	}
+	return s
+}
+
+// Plus adds o, saturating at the int64 bounds: a sum of millions of large
+// amounts stays past every limit instead of wrapping around to a plausible one.
+func (k Kopecks) Plus(o Kopecks) Kopecks {
+	s := k + o
+	switch {
+	case o > 0 && s < k:
+		return math.MaxInt64
+	case o < 0 && s > k:
+		return math.MinInt64
 	}
 	return s
 }

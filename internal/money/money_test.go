@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -78,5 +79,21 @@ func TestExactSums(t *testing.T) {
 	c, _ := Parse("0.30")
 	if a+b != c {
 		t.Fatalf("0.10 + 0.20 = %s, want 0.30", a+b)
+	}
+}
+
+func TestPlusSaturates(t *testing.T) {
+	big := Kopecks(math.MaxInt64 - 5)
+	if got := big.Plus(10); got != math.MaxInt64 {
+		t.Errorf("overflow: %d, want the int64 maximum", got)
+	}
+	if got := Kopecks(math.MinInt64 + 5).Plus(-10); got != math.MinInt64 {
+		t.Errorf("underflow: %d, want the int64 minimum", got)
+	}
+	if got := Kopecks(150).Plus(-50); got != 100 {
+		t.Errorf("150 + -50 = %d", got)
+	}
+	if MaxStored.String() != "9999999999999.99" {
+		t.Errorf("MaxStored = %s, want numeric(15,2)'s largest", MaxStored)
 	}
 }

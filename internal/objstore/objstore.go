@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -29,10 +30,12 @@ type Store struct {
 
 // Object is an opened object: its body and what S3 says about it.
 type Object struct {
-	Body      io.ReadCloser
-	Size      int64
-	ETag      string
-	VersionID string
+	Key          string // set by List
+	Body         io.ReadCloser
+	Size         int64
+	ETag         string
+	VersionID    string
+	LastModified time.Time
 }
 
 var (
@@ -118,7 +121,7 @@ func (s *Store) OpenPrefix(ctx context.Context, bucket, key string, n int64) (*O
 		}
 	}
 	return &Object{Body: out.Body, Size: size, ETag: trimETag(aws.ToString(out.ETag)),
-		VersionID: aws.ToString(out.VersionId)}, nil
+		VersionID: aws.ToString(out.VersionId), LastModified: aws.ToTime(out.LastModified)}, nil
 }
 
 // Head returns an object's size and ETag without its body.
@@ -128,7 +131,26 @@ func (s *Store) Head(ctx context.Context, bucket, key string) (*Object, error) {
 		return nil, wrap("head", bucket, key, err)
 	}
 	return &Object{Size: aws.ToInt64(out.ContentLength), ETag: trimETag(aws.ToString(out.ETag)),
-		VersionID: aws.ToString(out.VersionId)}, nil
+		VersionID: aws.ToString(out.VersionId), LastModified: aws.ToTime(out.LastModified)}, nil
+}
+
+// List calls fn for each object under prefix (current versions), page by
+// page, without a body.
+func (s *Store) List(ctx context.Context, bucket, prefix string, fn func(Object) error) error {
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return wrap("list", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			if err := fn(Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ETag: trimETag(aws.ToString(o.ETag)),
+				LastModified: aws.ToTime(o.LastModified)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Put writes an object with the given content type. body must be seekable

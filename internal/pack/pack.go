@@ -97,7 +97,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	signed, err := s.signAll(ctx, packing.Org, pkgs)
+	signed, err := s.signAll(ctx, packing.Org, req.RunID, pkgs)
 	if err != nil {
 		return nil, err
 	}
@@ -177,24 +177,56 @@ func (s *Service) plan(org *store.Organization, candidates []store.Candidate) ([
 	return packages, holds, nil
 }
 
-// signAll builds, signs and archives every package still in status built,
-// a few at a time; it returns how many it signed.
-func (s *Service) signAll(ctx context.Context, org *store.Organization, pkgs []store.Package) (int, error) {
+// signAll builds, signs and archives every package still in status built
+// that this packer can claim, a few at a time; it returns how many it
+// signed. Packages another packer is signing make it a transient error, so
+// the state machine retries once they are signed.
+func (s *Service) signAll(ctx context.Context, org *store.Organization, runID int64, pkgs []store.Package) (int, error) {
+	owner := uuid.NewString()
+	claimed, busy, err := s.Store.ClaimForSigning(ctx, runID, owner, signingLease(ctx))
+	if err != nil {
+		return 0, err
+	}
+	mine := map[int64]bool{}
+	for _, id := range claimed {
+		mine[id] = true
+	}
 	workers := s.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	signed := 0
 	for _, p := range pkgs {
-		if p.Status != "built" {
+		if !mine[p.ID] {
 			continue
 		}
 		signed++
-		g.Go(func() error { return s.signOne(ctx, org, p) })
+		g.Go(func() error { return s.signOne(gctx, org, p) })
 	}
-	return signed, g.Wait()
+	if err := g.Wait(); err != nil {
+		// Let a retry take the unsigned ones at once, not after the lease.
+		if rerr := s.Store.ReleaseSigning(context.WithoutCancel(ctx), claimed, owner); rerr != nil {
+			s.Log.Warn("signing claims not released", "run_id", runID, "error", rerr.Error())
+		}
+		return signed, err
+	}
+	if len(busy) > 0 {
+		return signed, fault.New(fault.Transient, fmt.Errorf("pack: run %d: packages %v are being signed by another packer", runID, busy))
+	}
+	return signed, nil
+}
+
+// signingLease is how long a claim to sign lasts: to the end of this
+// invocation (Lambda's deadline, with a margin for the clocks), so a
+// packer never archives after its claim passed on, and a timed-out one
+// holds nothing back; without a deadline, Lambda's longest invocation.
+func signingLease(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return time.Until(dl) + 10*time.Second
+	}
+	return 15 * time.Minute
 }
 
 // ArchiveKey is where a package's signed request is kept.

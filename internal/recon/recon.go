@@ -20,6 +20,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/civil"
 	"github.com/gispayments/gis-payments/internal/export"
 	"github.com/gispayments/gis-payments/internal/fault"
+	"github.com/gispayments/gis-payments/internal/money"
 	"github.com/gispayments/gis-payments/internal/objstore"
 	"github.com/gispayments/gis-payments/internal/reconcile"
 	"github.com/gispayments/gis-payments/internal/report"
@@ -89,14 +90,24 @@ type Result struct {
 	DurationMillis int64  `json:"duration_ms"`
 }
 
+// Registrar registers an object under incoming/ as the upload trigger
+// does (header check, once per bucket, key and ETag).
+type Registrar interface {
+	RegisterUpload(ctx context.Context, bucket string, obj objstore.Object) error
+}
+
 // Service runs the step.
 type Service struct {
-	Store        *store.Store
-	Objects      *objstore.Store
-	ReportBucket string
-	Limits       export.Limits
-	Log          *slog.Logger
-	Now          func() time.Time
+	Store   *store.Store
+	Objects *objstore.Store
+	// Uploads, with IncomingBucket, lets a daily run register the exports
+	// whose upload event was lost (nil: it does not look).
+	Uploads        Registrar
+	IncomingBucket string
+	ReportBucket   string
+	Limits         export.Limits
+	Log            *slog.Logger
+	Now            func() time.Time
 }
 
 // Reconcile runs (or finds) the run for req.
@@ -112,6 +123,11 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	from, to, err := req.period(s.now())
 	if err != nil {
 		return nil, fault.New(fault.Invalid, err)
+	}
+	if len(req.Files) == 0 {
+		if err := s.registerMissed(ctx, org); err != nil {
+			return nil, err
+		}
 	}
 	files, err := s.resolve(ctx, org, req, from, to)
 	if err != nil {
@@ -149,6 +165,14 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		if problems, ok := export.AsErrors(err); ok {
 			return nil, s.reject(ctx, log, run, files, problems)
+		}
+		var tooLarge *TotalTooLarge
+		if errors.As(err, &tooLarge) {
+			if err := s.Store.FailRun(ctx, run.ID, tooLarge.Error()); err != nil {
+				return nil, err
+			}
+			log.Warn("run refused: a total is too large to store", "day", tooLarge.Day)
+			return nil, fault.New(fault.Invalid, fmt.Errorf("reconcile run %d: %w", run.ID, tooLarge))
 		}
 		return nil, err
 	}
@@ -216,6 +240,38 @@ func (s *Service) resolve(ctx context.Context, org *store.Organization, req Requ
 	slices.SortFunc(files, func(a, b *store.SourceFile) int { return int(a.ID - b.ID) })
 	files = slices.CompactFunc(files, func(a, b *store.SourceFile) bool { return a.ID == b.ID })
 	return files, nil
+}
+
+// registerMissed registers the organisation's exports that no upload event
+// registered: S3 invokes the trigger asynchronously, and an event that
+// outlives its retries is parked on a queue, not delivered, so the daily
+// run looks for itself.
+func (s *Service) registerMissed(ctx context.Context, org *store.Organization) error {
+	if s.Uploads == nil || s.IncomingBucket == "" {
+		return nil
+	}
+	for _, kind := range []export.Kind{export.Billing, export.Acquiring} {
+		prefix := "incoming/" + string(kind) + "/" + org.Code + "/"
+		known, err := s.Store.KnownUploads(ctx, s.IncomingBucket, prefix)
+		if err != nil {
+			return err
+		}
+		missed := 0
+		err = s.Objects.List(ctx, s.IncomingBucket, prefix, func(obj objstore.Object) error {
+			if known[obj.Key+"\x00"+obj.ETag] {
+				return nil
+			}
+			missed++
+			return s.Uploads.RegisterUpload(ctx, s.IncomingBucket, obj)
+		})
+		if err != nil {
+			return fmt.Errorf("reconcile: register the %s exports of %s no event registered: %w", kind, org.Code, err)
+		}
+		if missed > 0 {
+			s.Log.Warn("registered uploads whose event was lost", "org", org.Code, "kind", kind, "files", missed)
+		}
+	}
+	return nil
 }
 
 // runKey identifies a run by what it covers, so a retry finds it.
@@ -309,6 +365,9 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*store.SourceF
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := storable(sum); err != nil {
+		return nil, nil, err
+	}
 	var stats []store.FileStats
 	all := slices.Concat(billing, acquiring)
 	for i, in := range slices.Concat(bin, ain) {
@@ -319,6 +378,42 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*store.SourceF
 		stats = append(stats, st)
 	}
 	return sum, stats, nil
+}
+
+// TotalTooLarge is a day's (or the run's) sum past what Postgres stores
+// (numeric(15,2)), though each amount fits: the period or the exports must
+// be split. It is the run's fault, not one file's.
+type TotalTooLarge struct {
+	Day  string // YYYY-MM-DD, or "the period" for the run's total
+	Side string // billing or bank
+	Sum  money.Kopecks
+}
+
+func (e *TotalTooLarge) Error() string {
+	return fmt.Sprintf("the %s total of %s is %s, more than a run can hold (%s): reconcile fewer days or split the exports",
+		e.Side, e.Day, e.Sum, money.MaxStored)
+}
+
+// storable checks every sum the run stores before COPY ends, so an
+// overflow is a clear refusal instead of Postgres's numeric field overflow.
+func storable(sum *reconcile.Summary) error {
+	check := func(day string, d *reconcile.Day) error {
+		for _, side := range []struct {
+			name string
+			sum  money.Kopecks
+		}{{"billing", d.BillingSum}, {"bank", d.AcquiringSum}, {"matched", d.MatchedSum}} {
+			if side.sum > money.MaxStored || side.sum < -money.MaxStored {
+				return &TotalTooLarge{Day: day, Side: side.name, Sum: side.sum}
+			}
+		}
+		return nil
+	}
+	for i := range sum.Days {
+		if err := check(sum.Days[i].Day.String(), &sum.Days[i]); err != nil {
+			return err
+		}
+	}
+	return check("the period", &sum.Total)
 }
 
 func (s *Service) limits() export.Limits {

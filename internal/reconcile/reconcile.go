@@ -84,10 +84,10 @@ type Summary struct {
 func (d *Day) Add(o *Day) {
 	d.BillingCount += o.BillingCount
 	d.AcquiringCount += o.AcquiringCount
-	d.BillingSum += o.BillingSum
-	d.AcquiringSum += o.AcquiringSum
+	d.BillingSum = d.BillingSum.Plus(o.BillingSum)
+	d.AcquiringSum = d.AcquiringSum.Plus(o.AcquiringSum)
 	d.Matched += o.Matched
-	d.MatchedSum += o.MatchedSum
+	d.MatchedSum = d.MatchedSum.Plus(o.MatchedSum)
 	d.Mismatched += o.Mismatched
 	d.BillingOnly += o.BillingOnly
 	d.AcquiringOnly += o.AcquiringOnly
@@ -323,7 +323,7 @@ func (m *matcher) loadBilling() error {
 			})
 			d := m.day(row.Date)
 			d.BillingCount++
-			d.BillingSum += row.Total()
+			d.BillingSum = d.BillingSum.Plus(row.Total())
 			return nil
 		})
 		if err != nil {
@@ -345,7 +345,7 @@ func (m *matcher) streamAcquiring() error {
 			m.orders[strings.Clone(row.OrderID)] = here // the clone frees the rest of the line
 			d := m.day(row.Date)
 			d.AcquiringCount++
-			d.AcquiringSum += row.Total()
+			d.AcquiringSum = d.AcquiringSum.Plus(row.Total())
 			i := m.lookup(m.hash(row), row)
 			res := Result{Day: row.Date, Acquiring: row, AcquiringSource: src}
 			switch {
@@ -360,7 +360,7 @@ func (m *matcher) streamAcquiring() error {
 				if res.Billing.Total() == row.Total() {
 					res.Status = Matched
 					d.Matched++
-					d.MatchedSum += row.Total()
+					d.MatchedSum = d.MatchedSum.Plus(row.Total())
 				} else {
 					res.Status = Mismatch
 					d.Mismatched++

@@ -2,6 +2,7 @@ package sfnlocal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os/exec"
 	"path/filepath"
@@ -74,5 +75,47 @@ func TestRunThroughLocalLambda(t *testing.T) {
 				t.Fatalf("output %s, err %v", out, err)
 			}
 		})
+	}
+}
+
+// The progress lines of a failed task carry its Error and Cause as text:
+// aws-local-stepfunctions hands a Lambda's error over as an object, which
+// printed as "[object Object]".
+func TestProgressCauseIsText(t *testing.T) {
+	r := runner(t)
+	var progress strings.Builder
+	r.Progress = &progress
+	_, err := r.Run(context.Background(), []byte(definition), map[string]any{"value": "d", "fail": true})
+	if errors.Is(err, ErrNotInstalled) {
+		t.Skip(err)
+	}
+	var f *ExecutionFailed
+	if !errors.As(err, &f) {
+		t.Fatalf("err = %v, want an execution failure", err)
+	}
+	if strings.Contains(progress.String(), "[object Object]") {
+		t.Fatalf("progress prints an object, not text:\n%s", progress.String())
+	}
+	var failed, retried int
+	for _, line := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
+		var ev struct{ Type, State, Error, Cause string }
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("progress line %q: %v", line, err)
+		}
+		switch {
+		case ev.Type == "StateFailed" && ev.State == "Echo":
+			failed++
+			if ev.Error != "TransientError" || !strings.Contains(ev.Cause, "asked to fail") {
+				t.Errorf("failed task: error %q cause %q, want TransientError and the function's message", ev.Error, ev.Cause)
+			}
+		case ev.Type == "StateRetried":
+			retried++
+			if ev.Error != "TransientError" {
+				t.Errorf("retried after %q, want the error retried", ev.Error)
+			}
+		}
+	}
+	if failed != 3 || retried != 2 {
+		t.Errorf("%d failures and %d retries in the progress, want 3 and 2:\n%s", failed, retried, progress.String())
 	}
 }

@@ -361,9 +361,56 @@ func (s *Store) PackageItems(ctx context.Context, packageID int64) ([]PackageIte
 	return out, rows.Err()
 }
 
-// MarkPackageSigned records that a package's signed request is archived.
+// ClaimForSigning leases a run's built packages to one packer (owner), so
+// two packers at once never both sign and archive a package: claimed are
+// the ones owner got, busy the built ones another packer's lease holds.
+// The lease must outlast a packer's invocation, so a holder never writes
+// after its claim has passed to another.
+func (s *Store) ClaimForSigning(ctx context.Context, runID int64, owner string, lease time.Duration) (claimed, busy []int64, err error) {
+	rows, err := s.Pool.Query(ctx, `
+		WITH c AS (
+			UPDATE package SET lease_owner = $2, lease_until = now() + $3::interval
+			WHERE run_id = $1 AND status = 'built' AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+			RETURNING id)
+		SELECT id, true FROM c
+		UNION ALL
+		SELECT id, false FROM package WHERE run_id = $1 AND status = 'built' AND id NOT IN (SELECT id FROM c)
+		ORDER BY 1`, runID, owner, lease.String())
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: claim packages of run %d for signing: %w", runID, err)
+	}
+	var id int64
+	var mine bool
+	_, err = pgx.ForEachRow(rows, []any{&id, &mine}, func() error {
+		if mine {
+			claimed = append(claimed, id)
+		} else {
+			busy = append(busy, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: claim packages of run %d for signing: %w", runID, err)
+	}
+	return claimed, busy, nil
+}
+
+// ReleaseSigning gives back owner's claims on packages it did not sign (a
+// failed signing), so a retry need not wait for the lease to pass.
+func (s *Store) ReleaseSigning(ctx context.Context, ids []int64, owner string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE package SET lease_owner = NULL, lease_until = NULL
+		WHERE id = ANY($1) AND lease_owner = $2 AND status = 'built'`, ids, owner)
+	if err != nil {
+		return fmt.Errorf("store: release signing claims: %w", err)
+	}
+	return nil
+}
+
+// MarkPackageSigned records that a package's signed request is archived,
+// and ends the signing claim.
 func (s *Store) MarkPackageSigned(ctx context.Context, packageID int64, requestKey string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE package SET status = 'signed', request_key = $2 WHERE id = $1 AND status = 'built'`,
+	_, err := s.Pool.Exec(ctx, `UPDATE package SET status = 'signed', request_key = $2, lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND status = 'built'`,
 		packageID, requestKey)
 	if err != nil {
 		return fmt.Errorf("store: mark package %d signed: %w", packageID, err)

@@ -51,7 +51,10 @@ func TestRegisterFile(t *testing.T) {
 	if err != nil || stale.Status != "superseded" {
 		t.Fatalf("late event: %+v %v", stale, err)
 	}
-	if got, _ := s.PendingFile(ctx, org.ID, export.Billing); got.ID != second.ID {
+	if got, _ := s.PendingFile(ctx, org.ID, export.Billing, store.Days{From: 1, To: 1}); got != nil {
+		t.Errorf("pending file of unknown days = %d, want none", got.ID)
+	}
+	if got, _ := s.FileByKey(ctx, org.ID, "b", f.Key, ""); got.ID != second.ID {
 		t.Errorf("pending file = %d, want %d", got.ID, second.ID)
 	}
 	// A file with header problems is registered failed, with its errors.

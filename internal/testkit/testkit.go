@@ -22,6 +22,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/exportgen"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gissim"
+	"github.com/gispayments/gis-payments/internal/ingest"
 	"github.com/gispayments/gis-payments/internal/objstore/s3test"
 	"github.com/gispayments/gis-payments/internal/pack"
 	"github.com/gispayments/gis-payments/internal/poll"
@@ -116,7 +117,8 @@ func New(t testing.TB, timeout time.Duration) *Env {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e := &Env{Store: st, URL: url, S3: s3, Sim: sim, GISURL: srv.URL, Clock: clock, GIS: gis, Log: log}
-	e.Recon = &recon.Service{Store: st, Objects: s3.Store, ReportBucket: Exports, Log: log}
+	e.Recon = &recon.Service{Store: st, Objects: s3.Store, ReportBucket: Exports, Log: log,
+		Uploads: &ingest.Service{Store: st, Objects: s3.Store, Log: log}, IncomingBucket: Exports}
 	e.Pack = &pack.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, Signer: &xades.Signer{Key: Key(t)}, Log: log}
 	e.Send = &send.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, GIS: gis, Log: log}
 	e.Poll = &poll.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, ResultsBucket: Exports, GIS: gis,

@@ -9,12 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 	"github.com/deatil/go-cryptobin/x509"
+
+	"github.com/gispayments/gis-payments/internal/signkey"
 )
 
 // oidGost2012PublicKey256 is id-tc26-gost3410-12-256 (RFC 9215): the
@@ -47,13 +48,14 @@ type FileKeySource struct{ KeyPath, CertPath string }
 // Key reads and parses the files.
 func (f FileKeySource) Key(context.Context) (*Key, error) { return LoadKeyFiles(f.KeyPath, f.CertPath) }
 
-// LoadKeyFiles reads a PKCS#8 key and a certificate from PEM files.
+// LoadKeyFiles reads a PKCS#8 key and a certificate from PEM files (or
+// takes either as PEM text); an error never shows what it was given.
 func LoadKeyFiles(keyPath, certPath string) (*Key, error) {
-	keyPEM, err := os.ReadFile(keyPath)
+	keyPEM, err := signkey.ReadPEM("the key", keyPath)
 	if err != nil {
 		return nil, fmt.Errorf("xades: %w", err)
 	}
-	certPEM, err := os.ReadFile(certPath)
+	certPEM, err := signkey.ReadPEM("the certificate", certPath)
 	if err != nil {
 		return nil, fmt.Errorf("xades: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,14 @@ func TestKeyFiles(t *testing.T) {
 	}
 	if _, err := LoadKeyFiles(keyPath, filepath.Join(dir, "missing.pem")); err == nil {
 		t.Error("a missing certificate file was accepted")
+	}
+	// The PEM text in place of a path is the key, and is never echoed.
+	if _, err := LoadKeyFiles(string(keyPEM), certPath); err != nil {
+		t.Errorf("the key's PEM text in place of its path: %v", err)
+	}
+	body := strings.Split(string(keyPEM), "\n")[1]
+	if _, err := LoadKeyFiles(body, certPath); err == nil || strings.Contains(err.Error(), body[:16]) {
+		t.Errorf("key material in place of a path: %v", err)
 	}
 }
 

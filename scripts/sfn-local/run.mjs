@@ -42,13 +42,26 @@ if (retryMs !== undefined) {
 
 const machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: false } });
 const execution = machine.run(input, { overrides });
+// A failed Lambda task's Cause arrives as the function's error object
+// ({errorType, errorMessage}), not as text: print its message.
+const text = (cause) => {
+  if (typeof cause === 'string') return cause;
+  if (cause && typeof cause === 'object' && typeof cause.errorMessage === 'string') return cause.errorMessage;
+  return JSON.stringify(cause);
+};
+// StateRetried events carry no error: name the one of the failure retried.
+const lastError = new Map();
 const progress = (async () => {
   for await (const event of execution.eventLogs) {
     const line = { type: event.type };
     if (event.state) line.state = event.state.name;
     if (event.index !== undefined) line.index = event.index;
-    if (event.Error ?? event.error) line.error = event.Error ?? event.error;
-    if (event.Cause ?? event.cause) line.cause = String(event.Cause ?? event.cause);
+    const error = event.Error ?? event.error;
+    if (error) line.error = error;
+    const cause = event.Cause ?? event.cause;
+    if (cause !== undefined && cause !== null && cause !== '') line.cause = text(cause);
+    if (event.type === 'StateFailed' && line.state) lastError.set(line.state, line.error);
+    if (event.type === 'StateRetried' && !line.error && lastError.has(line.state)) line.error = lastError.get(line.state);
     process.stderr.write(JSON.stringify(line) + '\n');
   }
 })();
