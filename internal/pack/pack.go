@@ -97,18 +97,14 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	signed, err := s.signAll(ctx, packing.Org, req.RunID, pkgs)
+	signed, busy, err := s.signAll(ctx, packing.Org, req.RunID, pkgs)
 	if err != nil {
 		return nil, err
 	}
-	// Packages an earlier packer of the organisation stored but never
-	// signed (it failed, or was cut off) are signed now with their stored
-	// GUIDs; the sweep sends them.
-	stranded, err := s.Store.StrandedPackages(ctx, packing.Org.ID, req.RunID, strandedAfter)
-	if err != nil {
-		return nil, err
+	if len(busy) > 0 {
+		return nil, fault.New(fault.Transient, fmt.Errorf("pack: run %d: packages %v are being signed by another packer", req.RunID, busy))
 	}
-	adopted, err := s.signAll(ctx, packing.Org, stranded)
+	adopted, err := s.adoptStranded(ctx, packing.Org, req.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -181,11 +177,35 @@ func (s *Service) plan(org *store.Organization, candidates []store.Candidate) ([
 // that this packer can claim, a few at a time; it returns how many it
 // signed. Packages another packer is signing make it a transient error, so
 // the state machine retries once they are signed.
-func (s *Service) signAll(ctx context.Context, org *store.Organization, runID int64, pkgs []store.Package) (int, error) {
+// adoptStranded signs the packages an earlier packer of the organisation
+// stored but never signed (it failed, or was cut off), with their stored
+// GUIDs; the sweep sends them. Packages another packer is signing are its
+// own business.
+func (s *Service) adoptStranded(ctx context.Context, org *store.Organization, runID int64) (int, error) {
+	stranded, err := s.Store.StrandedPackages(ctx, org.ID, runID, strandedAfter)
+	if err != nil {
+		return 0, err
+	}
+	byRun := map[int64][]store.Package{}
+	for _, p := range stranded {
+		byRun[p.RunID] = append(byRun[p.RunID], p)
+	}
+	adopted := 0
+	for run, pkgs := range byRun {
+		n, _, err := s.signAll(ctx, org, run, pkgs)
+		adopted += n
+		if err != nil {
+			return adopted, err
+		}
+	}
+	return adopted, nil
+}
+
+func (s *Service) signAll(ctx context.Context, org *store.Organization, runID int64, pkgs []store.Package) (signed int, busy []int64, err error) {
 	owner := uuid.NewString()
 	claimed, busy, err := s.Store.ClaimForSigning(ctx, runID, owner, signingLease(ctx))
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	mine := map[int64]bool{}
 	for _, id := range claimed {
@@ -197,7 +217,6 @@ func (s *Service) signAll(ctx context.Context, org *store.Organization, runID in
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
-	signed := 0
 	for _, p := range pkgs {
 		if !mine[p.ID] {
 			continue
@@ -210,12 +229,9 @@ func (s *Service) signAll(ctx context.Context, org *store.Organization, runID in
 		if rerr := s.Store.ReleaseSigning(context.WithoutCancel(ctx), claimed, owner); rerr != nil {
 			s.Log.Warn("signing claims not released", "run_id", runID, "error", rerr.Error())
 		}
-		return signed, err
+		return signed, busy, err
 	}
-	if len(busy) > 0 {
-		return signed, fault.New(fault.Transient, fmt.Errorf("pack: run %d: packages %v are being signed by another packer", runID, busy))
-	}
-	return signed, nil
+	return signed, busy, nil
 }
 
 // signingLease is how long a claim to sign lasts: to the end of this
