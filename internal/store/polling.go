@@ -261,19 +261,12 @@ func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error)
 // > 0, and returns their ids. Their packages stay with the sweep: a late
 // send or result still settles the run.
 func (s *Store) TimeOutRuns(ctx context.Context, runID int64, sentBefore time.Time) ([]int64, error) {
-	rows, err := s.Pool.Query(ctx, `UPDATE run SET status = 'timed_out', finished_at = now()
+	return queryIDs(ctx, s.Pool, "time out runs", `UPDATE run SET status = 'timed_out', finished_at = now()
 		WHERE ($1::bigint = 0 OR id = $1) AND (status IN ('sending', 'processing') AND sent_at < $2
 			OR status = 'packing' AND sent_at IS NULL AND updated_at < $2
 			   AND EXISTS (SELECT 1 FROM package WHERE run_id = run.id AND status = 'signed'))
-		RETURNING id`, runID, sentBefore)
-	if err != nil {
-		return nil, fmt.Errorf("store: time out runs: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("store: time out runs: %w", err)
-	}
-	return ids, nil
+		RETURNING id`,
+		runID, sentBefore)
 }
 
 // StuckRuns counts runs that timed out or failed with packages GIS has not
@@ -289,35 +282,21 @@ func (s *Store) StuckRuns(ctx context.Context) (int, error) {
 // post since before (of runID alone when > 0): their run's Map gave up on
 // them, or the run failed or stopped. The sweep posts them again.
 func (s *Store) UnsentPackages(ctx context.Context, runID int64, before time.Time, limit int) ([]int64, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id FROM package
+	return queryIDs(ctx, s.Pool, "unsent packages", `SELECT id FROM package
 		WHERE status = 'signed' AND coalesce(last_send_at, updated_at) < $2 AND ($1::bigint = 0 OR run_id = $1)
-		ORDER BY coalesce(last_send_at, updated_at), id LIMIT $3`, runID, before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: unsent packages: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("store: unsent packages: %w", err)
-	}
-	return ids, nil
+		ORDER BY coalesce(last_send_at, updated_at), id LIMIT $3`,
+		runID, before, limit)
 }
 
 // RunsWithoutResults lists up to limit runs that have ended with payments
 // or held rows but have no results file yet (a run the sender settled, or
 // one the sweep wrote nothing for).
 func (s *Store) RunsWithoutResults(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id FROM run r WHERE results_key IS NULL
+	return queryIDs(ctx, s.Pool, "runs without results", `SELECT id FROM run r WHERE results_key IS NULL
 		AND status IN ('finished', 'finished_with_errors', 'timed_out')
 		AND (EXISTS (SELECT 1 FROM package WHERE run_id = r.id) OR EXISTS (SELECT 1 FROM recon_row WHERE run_id = r.id AND hold_reason IS NOT NULL))
-		ORDER BY id LIMIT $1`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: runs without results: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("store: runs without results: %w", err)
-	}
-	return ids, nil
+		ORDER BY id LIMIT $1`,
+		limit)
 }
 
 // RecordRunFailure marks a run failed with the reason the state machine caught.
@@ -373,4 +352,17 @@ func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*Pay
 func (s *Store) SetRunResults(ctx context.Context, runID int64, key string) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE run SET results_key = $2 WHERE id = $1`, runID, key)
 	return err
+}
+
+// queryIDs runs a query that returns one bigint column.
+func queryIDs(ctx context.Context, q querier, what, sql string, args ...any) ([]int64, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return ids, nil
 }
