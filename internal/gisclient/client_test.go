@@ -1,10 +1,13 @@
 package gisclient_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,5 +177,62 @@ func TestPermanentRefusals(t *testing.T) {
 	if _, _, err := c.GetState(context.Background(), gisxml.Header{Date: time.Now(), MessageGUID: uuid.NewString(),
 		OrgPPAGUID: uuid.NewString()}, uuid.NewString()); gisclient.IsTransient(err) {
 		t.Errorf("unknown message: %v", err)
+	}
+}
+
+// A reply larger than the cap is cut off after the cap, not read whole,
+// and is an unreadable reply (for getState: doubtful).
+func TestReplyOverTheCap(t *testing.T) {
+	var written int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for range 3200 { // 200 MiB, unless the client hangs up
+			n, err := w.Write(chunk)
+			atomic.AddInt64(&written, int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c, err := gisclient.New(gisclient.Config{Endpoint: srv.URL, Timeout: 5 * time.Second, MaxReply: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.GetState(context.Background(), header, uuid.NewString())
+	var e *gisclient.Error
+	if !errors.As(err, &e) || e.Kind != gisclient.Malformed || !e.Uncertain() {
+		t.Fatalf("%v", err)
+	}
+	srv.CloseClientConnections()
+	if n := atomic.LoadInt64(&written); n > 100<<20 {
+		t.Errorf("the server wrote %d bytes before the client stopped reading", n)
+	}
+}
+
+// Which failures leave GIS's side unknown: a lost or unreadable reply, a
+// gateway that gave up; not a refused connection or GIS's own answer.
+func TestUncertain(t *testing.T) {
+	sim, c, _ := setup(t, 300*time.Millisecond)
+	data, _ := request(t, strings.Repeat("u", 32))
+	for _, tt := range []struct {
+		fault     gissim.Fault
+		uncertain bool
+	}{
+		{gissim.Slow, true}, {gissim.MalformedXML, true}, {gissim.AcceptAndDrop, true},
+		{gissim.HTTP503, false}, {gissim.HTTP403, false}, {gissim.SOAPFault, false}, {gissim.RefuseFormat, false},
+	} {
+		sim.Inject(gisxml.Notifications.SOAPAction(), tt.fault)
+		_, _, err := c.Send(context.Background(), gisxml.Notifications, data)
+		var e *gisclient.Error
+		if !errors.As(err, &e) || e.Uncertain() != tt.uncertain {
+			t.Errorf("fault %d: %v, uncertain want %v", tt.fault, err, tt.uncertain)
+		}
+	}
+	refused, _ := gisclient.New(gisclient.Config{Endpoint: "http://127.0.0.1:1", Timeout: time.Second})
+	_, _, err := refused.Send(context.Background(), gisxml.Notifications, data)
+	var e *gisclient.Error
+	if !errors.As(err, &e) || e.Uncertain() {
+		t.Errorf("refused connection: %v is uncertain", err)
 	}
 }
