@@ -43,6 +43,9 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	uploadFailures := newUploadFailures(stack, f.UploadTrigger)
 	newSchedules(stack, cfg, sm, f.Poller)
 	dashboard := newMonitoring(stack, cfg, sm, f, db, uploadFailures)
+	if _, err := newGateway(stack, d, f); err != nil { // after the alarm topic: its alarms go there
+		return nil, err
+	}
 	if err := newMigrations(stack, d); err != nil {
 		return nil, err
 	}
