@@ -11,6 +11,8 @@
 #   GATEWAY_TARGET        host:port of GIS (default api.dom.gosuslugi.ru:443)
 #   GATEWAY_CHECK_HOST    the name GIS's certificate must carry, also sent as SNI (default: the target's host)
 #   GATEWAY_ACCEPT        where the functions connect (default 0.0.0.0:8080)
+#   GATEWAY_CIPHERS       TLS 1.2 suites offered (default GOST2012-KUZNYECHIK-KUZNYECHIKOMAC:GOST2012-MAGMA-MAGMAOMAC;
+#                         older peers of GIS used IANA-GOST2012-GOST8912-GOST8912)
 #   GATEWAY_LOG_LEVEL     stunnel's debug level (default info: one line per connection with its cipher suite)
 #   GATEWAY_CONF_DIR      openssl.cnf and stunnel.conf.tmpl (default /etc/gateway)
 #   GATEWAY_SECRETS_DIR   where the PEM files go (default /dev/shm/gateway: memory, never the
@@ -22,6 +24,7 @@ target="${GATEWAY_TARGET:-api.dom.gosuslugi.ru:443}"
 check_host="${GATEWAY_CHECK_HOST:-${target%:*}}"
 accept="${GATEWAY_ACCEPT:-0.0.0.0:8080}"
 level="${GATEWAY_LOG_LEVEL:-info}"
+ciphers="${GATEWAY_CIPHERS:-GOST2012-KUZNYECHIK-KUZNYECHIKOMAC:GOST2012-MAGMA-MAGMAOMAC}"
 dir="${GATEWAY_SECRETS_DIR:-/dev/shm/gateway}"
 conf="${GATEWAY_CONF_DIR:-/etc/gateway}"
 
@@ -48,7 +51,7 @@ unset GATEWAY_CLIENT_CERT GATEWAY_CLIENT_KEY GATEWAY_CA_CHAIN
 
 # The values are ours or the task definition's, not the network's; still,
 # refuse anything that could break out of a stunnel.conf line.
-for value in "$target" "$check_host" "$accept" "$level"; do
+for value in "$target" "$check_host" "$accept" "$level" "$ciphers"; do
   case "$value" in
     *[!A-Za-z0-9.:_-]*|"") echo "gateway: bad setting \"$value\"" >&2; exit 78 ;;
   esac
@@ -56,8 +59,8 @@ done
 
 sed -e "s|@ACCEPT@|$accept|" -e "s|@TARGET@|$target|" -e "s|@CHECK_HOST@|$check_host|g" \
     -e "s|@CLIENT_CERT@|$dir/client.pem|" -e "s|@CLIENT_KEY@|$dir/client.key|" -e "s|@CA_FILE@|$dir/ca.pem|" \
-    -e "s|@LOG_LEVEL@|$level|" "$conf/stunnel.conf.tmpl" >"$dir/stunnel.conf"
+    -e "s|@LOG_LEVEL@|$level|" -e "s|@CIPHERS@|$ciphers|" "$conf/stunnel.conf.tmpl" >"$dir/stunnel.conf"
 
 export OPENSSL_CONF="$conf/openssl.cnf"
-echo "gateway: $accept -> $target (TLS 1.2, GOST 2012 suites, certificate checked for $check_host)" >&2
+echo "gateway: $accept -> $target (TLS 1.2, $ciphers, certificate checked for $check_host)" >&2
 exec stunnel4 "$dir/stunnel.conf"

@@ -42,11 +42,13 @@ type GatewayConfig struct {
 	Target    string // gatewayTarget: host:port of GIS the gateway connects to
 	CheckHost string // gatewayCheckHost: the name GIS's certificate must carry (default: the target's host)
 	Tasks     int    // gatewayTasks: gateway tasks to run (0 until the secret holds the certificate)
+	Ciphers   string // gatewayCiphers: the TLS 1.2 suites the gateway offers GIS
 	Dir       string // gatewayDir: the image's build context, relative to infra/
 }
 
 // GatewayDefaults are the values used when a context key is absent.
-var GatewayDefaults = GatewayConfig{Use: true, Target: "api.dom.gosuslugi.ru:443", Tasks: 2, Dir: "../gateway"}
+var GatewayDefaults = GatewayConfig{Use: true, Target: "api.dom.gosuslugi.ru:443", Tasks: 2, Dir: "../gateway",
+	Ciphers: "GOST2012-KUZNYECHIK-KUZNYECHIKOMAC:GOST2012-MAGMA-MAGMAOMAC"}
 
 // LoadGatewayConfig reads the gateway's context keys over GatewayDefaults.
 func LoadGatewayConfig(ctx func(key string) any) (GatewayConfig, error) {
@@ -61,6 +63,7 @@ func LoadGatewayConfig(ctx func(key string) any) (GatewayConfig, error) {
 	fail(stringValue(ctx("gatewayTarget"), "gatewayTarget", &c.Target))
 	fail(stringValue(ctx("gatewayCheckHost"), "gatewayCheckHost", &c.CheckHost))
 	fail(stringValue(ctx("gatewayDir"), "gatewayDir", &c.Dir))
+	fail(stringValue(ctx("gatewayCiphers"), "gatewayCiphers", &c.Ciphers))
 	fail(intValue(ctx("gatewayTasks"), "gatewayTasks", 0, 10, &c.Tasks))
 	host, port, ok := strings.Cut(c.Target, ":")
 	if n, err := strconv.Atoi(port); !ok || host == "" || err != nil || n < 1 || n > 65535 {
@@ -69,7 +72,7 @@ func LoadGatewayConfig(ctx func(key string) any) (GatewayConfig, error) {
 	if c.CheckHost == "" {
 		c.CheckHost = host
 	}
-	for _, v := range []string{c.Target, c.CheckHost} { // they end up on stunnel.conf lines
+	for _, v := range []string{c.Target, c.CheckHost, c.Ciphers} { // they end up on stunnel.conf lines
 		if strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-") != "" {
 			errs = append(errs, fmt.Sprintf("gateway host %q: only letters, digits, '.', '-' and ':'", v))
 		}
@@ -165,6 +168,7 @@ func newGateway(stack awscdk.Stack, d *deps, f *Functions) (*Gateway, error) {
 			"GATEWAY_CHECK_HOST": jsii.String(cfg.CheckHost),
 			"GATEWAY_ACCEPT":     jsii.String(fmt.Sprintf("0.0.0.0:%d", gatewayPort)),
 			"GATEWAY_LOG_LEVEL":  jsii.String("info"),
+			"GATEWAY_CIPHERS":    jsii.String(cfg.Ciphers),
 		},
 		Secrets: &map[string]awsecs.Secret{
 			"GATEWAY_CLIENT_CERT": fromSecret("certificate"),

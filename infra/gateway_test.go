@@ -44,7 +44,8 @@ func TestGatewayService(t *testing.T) {
 		env[e.(map[string]any)["Name"].(string)] = e.(map[string]any)["Value"]
 	}
 	wantEnv := map[string]any{"GATEWAY_TARGET": "api.dom.gosuslugi.ru:443", "GATEWAY_CHECK_HOST": "api.dom.gosuslugi.ru",
-		"GATEWAY_ACCEPT": "0.0.0.0:8080", "GATEWAY_LOG_LEVEL": "info"}
+		"GATEWAY_ACCEPT": "0.0.0.0:8080", "GATEWAY_LOG_LEVEL": "info",
+		"GATEWAY_CIPHERS": "GOST2012-KUZNYECHIK-KUZNYECHIKOMAC:GOST2012-MAGMA-MAGMAOMAC"}
 	if !reflect.DeepEqual(env, wantEnv) {
 		t.Errorf("environment %v, want %v", env, wantEnv)
 	}

@@ -145,6 +145,27 @@ func TestGOSTSuites(t *testing.T) {
 	if got, _ := gosttls.ProbeCipher(ctx, r.openssl, r.server.Addr, "ECDHE-RSA-AES128-GCM-SHA256", r.client, r.ca.Cert); got != "(NONE)" {
 		t.Errorf("a non-GOST suite was negotiated: %q", got)
 	}
+
+	// GATEWAY_CIPHERS (context key gatewayCiphers) chooses what the gateway offers.
+	gw, err := gosttls.StartGateway(ctx, gosttls.GatewayOptions{GatewayDir: gatewayDir, SecretsDir: t.TempDir(),
+		Accept: "127.0.0.1:0", Target: r.server.Addr, CheckHost: "localhost", Client: r.client, CAChain: r.ca.Cert,
+		Ciphers: "GOST2012-MAGMA-MAGMAOMAC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	gis, err := gisclient.New(gisclient.Config{Endpoint: "http://" + gw.Addr, Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gis.GetState(ctx, gisxml.Header{Date: time.Now(), MessageGUID: "7d5c6a14-0d7c-4f0b-8e4e-3f1f2a9b0c12",
+		OrgPPAGUID: "6f1b0c5e-3a4d-4c1e-9a7b-2d8e4f6a1b3c"}, "2a0e1a4b-5b1c-4d5e-8f90-123456789abd")
+	if line, err := gw.WaitLog(ctx, "ciphersuite:"); err != nil || !strings.Contains(line, "GOST2012-MAGMA-MAGMAOMAC") {
+		t.Errorf("offering MAGMA only, the gateway negotiated %q (%v)", line, err)
+	}
+	if r.e.Sim.Calls("urn:getState") != 1 {
+		t.Errorf("the getState call did not reach the simulator")
+	}
 }
 
 // TestWrongClientCertificateIsRefused: the server refuses a client

@@ -206,6 +206,7 @@ type GatewayOptions struct {
 	CheckHost  string // GATEWAY_CHECK_HOST: the name the server's certificate must carry
 	Client     Pair   // its client certificate, passed as PEM text
 	CAChain    string // PEM file of the CA that issued the server's certificate
+	Ciphers    string // GATEWAY_CIPHERS; empty: the entrypoint's default, Suites
 }
 
 // StartGateway runs gateway/entrypoint.sh with the certificate, key and CA
@@ -222,6 +223,9 @@ func StartGateway(ctx context.Context, o GatewayOptions) (*Tunnel, error) {
 	}
 	env = append(env, "GATEWAY_CONF_DIR="+o.GatewayDir, "GATEWAY_SECRETS_DIR="+o.SecretsDir,
 		"GATEWAY_ACCEPT="+o.Accept, "GATEWAY_TARGET="+o.Target, "GATEWAY_CHECK_HOST="+o.CheckHost)
+	if o.Ciphers != "" {
+		env = append(env, "GATEWAY_CIPHERS="+o.Ciphers)
+	}
 	cmd := exec.Command("sh", filepath.Join(o.GatewayDir, "entrypoint.sh"))
 	cmd.Env = env
 	return start(ctx, cmd)
