@@ -92,4 +92,3 @@ func TestImportContainer(t *testing.T) {
 		t.Error("import-pfx without a file succeeded")
 	}
 }
-
