@@ -43,6 +43,9 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	uploadFailures := newUploadFailures(stack, f.UploadTrigger)
 	newSchedules(stack, cfg, sm, f.Poller)
 	dashboard := newMonitoring(stack, cfg, sm, f, db, uploadFailures)
+	if err := newSigningKeys(stack, f.Packer); err != nil {
+		return nil, err
+	}
 	if err := newMigrations(stack, d); err != nil {
 		return nil, err
 	}
