@@ -46,6 +46,9 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	if _, err := newGateway(stack, d, f); err != nil { // after the alarm topic: its alarms go there
 		return nil, err
 	}
+	if err := newSigningKeys(stack, f.Packer); err != nil {
+		return nil, err
+	}
 	if err := newMigrations(stack, d); err != nil {
 		return nil, err
 	}

@@ -4,14 +4,11 @@
 package main
 
 import (
-	"context"
-
 	"github.com/gispayments/gis-payments/internal/app"
 	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/lambdaio"
+	"github.com/gispayments/gis-payments/internal/logging"
 	"github.com/gispayments/gis-payments/internal/pack"
-	"github.com/gispayments/gis-payments/internal/signkey"
-	"github.com/gispayments/gis-payments/internal/xades"
 )
 
 func main() {
@@ -20,15 +17,10 @@ func main() {
 	if err != nil {
 		app.Fail(a.Log, "config", err)
 	}
-	bundle, err := signkey.Load(context.Background(), a.Config.SigningKey, a.Config.SigningCert)
-	if err != nil {
-		app.Fail(a.Log, "signing key", err)
-	}
-	key, err := xades.ParseKey(bundle.KeyPEM, bundle.CertPEM)
-	if err != nil {
-		app.Fail(a.Log, "signing key", err)
-	}
+	// Keys are loaded per invocation and organisation: an organisation's
+	// own (organization.signing_key) or the operator's (GIS_SIGNING_KEY).
+	keys := &pack.Keys{Operator: a.Config.SigningKey, OperatorCert: a.Config.SigningCert, Metrics: logging.MetricsWriter()}
 	svc := &pack.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
-		Signer: &xades.Signer{Key: key}, PackageSize: gis.PackageSize, OperatorSignature: gis.OperatorSignature, Log: a.Log}
+		Keys: keys, PackageSize: gis.PackageSize, Log: a.Log}
 	lambdaio.Main(svc.Pack)
 }

@@ -16,7 +16,7 @@ func main() {
 	gis, client := a.MustGIS()
 	svc := &poll.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
-		OperatorSignature: gis.OperatorSignature, RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
+		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
 		Metrics: logging.MetricsWriter()}
 	lambdaio.Main(svc.Poll)

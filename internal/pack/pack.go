@@ -44,6 +44,11 @@ type Service struct {
 	Workers           int // parallel builders; 0: GOMAXPROCS
 	Log               *slog.Logger
 	Now               func() time.Time
+
+	// Keys chooses the signer per organisation (its own key, or the
+	// operator's with IsOperatorSignature); nil: Signer and
+	// OperatorSignature for every organisation.
+	Keys *Keys
 }
 
 // Request is the step's event.
@@ -82,6 +87,7 @@ func Operation(kind string) gisxml.Operation {
 // Pack packs, signs and archives a run's payments.
 func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	started := s.now()
+	ctx = withKeyCache(ctx)
 	if req.RunID <= 0 {
 		return nil, fault.New(fault.Invalid, errors.New("pack: the event has no run_id"))
 	}
@@ -108,6 +114,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.reportKey(ctx, packing.Org)
 	res := &Result{RunID: req.RunID, PackageIDs: packing.PackageIDs, Packages: len(packing.PackageIDs),
 		Payments: packing.Payments, HeldBack: packing.Held, AlreadyLoaded: packing.AlreadyLoaded, Retried: packing.Retried,
 		Signed: signed, Adopted: adopted,
@@ -260,14 +267,18 @@ func (s *Service) signOne(ctx context.Context, org *store.Organization, p store.
 	for i := range items {
 		notes[i] = notification(&items[i].Candidate, items[i].TransportGUID)
 	}
+	signer, operator, err := s.signerFor(ctx, org)
+	if err != nil {
+		return err
+	}
 	hdr := gisxml.Header{Date: s.now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
-		OperatorSignature: s.OperatorSignature}
+		OperatorSignature: operator}
 	doc, req, err := gisxml.Build(gisxml.Operation(p.Operation), hdr, recipient(org), notes)
 	if err != nil {
 		return fmt.Errorf("pack: package %d: %w", p.ID, err)
 	}
-	if err := s.Signer.Sign(req); err != nil {
-		return fmt.Errorf("pack: sign package %d: %w", p.ID, err)
+	if err := signer.Sign(req); err != nil {
+		return signError(fmt.Errorf("pack: sign package %d: %w", p.ID, err))
 	}
 	var buf bytes.Buffer
 	if _, err := doc.WriteTo(&buf); err != nil {

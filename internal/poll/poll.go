@@ -314,8 +314,12 @@ type errDoubtful struct{ reason string }
 func (e *errDoubtful) Error() string { return e.reason }
 
 // pollOne asks GIS about one package; true when a final result was applied.
+// IsOperatorSignature follows the package's organisation (NULL
+// signing_key: the operator signs for it), as the packer signed; the
+// Service's OperatorSignature is no longer read.
 func (s *Service) pollOne(ctx context.Context, owner string, c store.Claimed) (bool, error) {
-	h := gisxml.Header{Date: s.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID, OperatorSignature: s.OperatorSignature}
+	h := gisxml.Header{Date: s.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
+		OperatorSignature: c.OperatorSigns} // as the organisation's packages were signed
 	st, reply, err := s.GIS.GetState(ctx, h, c.AckGUID)
 	var doubt *errDoubtful
 	var gerr *gisclient.Error

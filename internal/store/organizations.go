@@ -23,16 +23,19 @@ type Organization struct {
 	OperatingAccount     string `json:"operating_account,omitempty"`
 	CorrespondentAccount string `json:"correspondent_account,omitempty"`
 	PaymentRecipient     string `json:"payment_recipient,omitempty"`
+	// SigningKey names the organisation's own signing key (a Secrets
+	// Manager ARN or a PEM file); empty: the operator signs for it.
+	SigningKey string `json:"signing_key,omitempty"`
 }
 
 const orgColumns = `id, code, name, inn, coalesce(kpp, ''), org_ppa_guid::text, kind, load_policy,
 	coalesce(bank_name, ''), coalesce(bank_bik, ''), coalesce(operating_account, ''),
-	coalesce(correspondent_account, ''), coalesce(payment_recipient, '')`
+	coalesce(correspondent_account, ''), coalesce(payment_recipient, ''), coalesce(signing_key, '')`
 
 func scanOrg(row pgx.Row) (*Organization, error) {
 	var o Organization
 	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.INN, &o.KPP, &o.OrgPPAGUID, &o.Kind, &o.LoadPolicy,
-		&o.BankName, &o.BankBIK, &o.OperatingAccount, &o.CorrespondentAccount, &o.PaymentRecipient)
+		&o.BankName, &o.BankBIK, &o.OperatingAccount, &o.CorrespondentAccount, &o.PaymentRecipient, &o.SigningKey)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -46,17 +49,17 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *Organization) (*Organ
 	}
 	row := s.Pool.QueryRow(ctx, `
 		INSERT INTO organization (code, name, inn, kpp, org_ppa_guid, kind, load_policy, bank_name, bank_bik,
-			operating_account, correspondent_account, payment_recipient)
+			operating_account, correspondent_account, payment_recipient, signing_key)
 		VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''),
-			nullif($11, ''), nullif($12, ''))
+			nullif($11, ''), nullif($12, ''), nullif($13, ''))
 		ON CONFLICT (code) DO UPDATE SET name = excluded.name, inn = excluded.inn, kpp = excluded.kpp,
 			org_ppa_guid = excluded.org_ppa_guid, kind = excluded.kind, load_policy = excluded.load_policy,
 			bank_name = excluded.bank_name, bank_bik = excluded.bank_bik,
 			operating_account = excluded.operating_account, correspondent_account = excluded.correspondent_account,
-			payment_recipient = excluded.payment_recipient, updated_at = now()
+			payment_recipient = excluded.payment_recipient, signing_key = excluded.signing_key, updated_at = now()
 		RETURNING `+orgColumns,
 		o.Code, o.Name, o.INN, o.KPP, o.OrgPPAGUID, o.Kind, o.LoadPolicy, o.BankName, o.BankBIK,
-		o.OperatingAccount, o.CorrespondentAccount, o.PaymentRecipient)
+		o.OperatingAccount, o.CorrespondentAccount, o.PaymentRecipient, o.SigningKey)
 	out, err := scanOrg(row)
 	if err != nil {
 		return nil, fmt.Errorf("store: upsert organization %s: %w", o.Code, err)

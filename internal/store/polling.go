@@ -18,6 +18,9 @@ type Claimed struct {
 	RequestKey string
 	Polls      int
 	OrgCode    string
+	// OperatorSigns: the organisation names no signing key of its own, so
+	// the operator signs for it (RequestHeader/IsOperatorSignature).
+	OperatorSigns bool
 }
 
 // ClaimPackages leases up to limit packages that wait for GIS (sent or
@@ -35,7 +38,8 @@ func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, se
 			ORDER BY polled_at NULLS FIRST, id
 			LIMIT $5
 			FOR UPDATE SKIP LOCKED)
-		RETURNING k.id, k.run_id, k.ack_message_guid::text, o.org_ppa_guid::text, coalesce(k.request_key, ''), k.polls, o.code`,
+		RETURNING k.id, k.run_id, k.ack_message_guid::text, o.org_ppa_guid::text, coalesce(k.request_key, ''), k.polls, o.code,
+			o.signing_key IS NULL`,
 		owner, lease.String(), runID, sentBefore, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim packages: %w", err)

@@ -85,6 +85,13 @@ func (s *Signer) Sign(el *etree.Element) error {
 	if s.Now != nil {
 		now = s.Now
 	}
+	if err := s.Key.CheckValidity(now()); err != nil {
+		return err // a long-lived Lambda may cross the certificate's expiry
+	}
+	issuerName, err := IssuerName(s.Key.cert.RawIssuer)
+	if err != nil {
+		return err
+	}
 	// Before the signature is inserted, el is what the enveloped-signature
 	// transform will leave of it.
 	h := streebog.New()
@@ -132,7 +139,7 @@ func (s *Signer) Sign(el *etree.Element) error {
 	certDigest.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
 	certDigest.CreateElement("ds:DigestValue").SetText(b64(digest(cert.Raw)))
 	issuerSerial := certRef.CreateElement("xades:IssuerSerial")
-	issuerSerial.CreateElement("ds:X509IssuerName").SetText(cert.Issuer.String())
+	issuerSerial.CreateElement("ds:X509IssuerName").SetText(issuerName)
 	issuerSerial.CreateElement("ds:X509SerialNumber").SetText(cert.SerialNumber.String())
 
 	// SignedProperties and SignedInfo are canonicalized in the document,

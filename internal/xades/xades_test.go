@@ -129,7 +129,9 @@ func TestSignVerify(t *testing.T) {
 func TestSignatureShape(t *testing.T) {
 	doc := parse(t, testEnvelope)
 	k := testKey(t)
-	now := func() time.Time { return time.Date(2026, 11, 21, 7, 4, 5, 0, time.UTC) }
+	// A fixed moment inside the test certificate's validity (the signer refuses others).
+	at := k.Certificate().NotBefore.Add(time.Hour + 5*time.Millisecond)
+	now := func() time.Time { return at }
 	if err := (&Signer{Key: k, Now: now}).Sign(request(doc)); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +180,7 @@ func TestSignatureShape(t *testing.T) {
 		"  xades:QualifyingProperties Target=#ID",
 		"   xades:SignedProperties Id=ID-signedprops",
 		"    xades:SignedSignatureProperties",
-		"     xades:SigningTime 2026-11-21T10:04:05.000+03:00",
+		"     xades:SigningTime " + at.In(civil.Moscow).Format("2006-01-02T15:04:05.000-07:00"),
 		"     xades:SigningCertificate",
 		"      xades:Cert",
 		"       xades:CertDigest",

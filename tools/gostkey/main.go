@@ -5,6 +5,14 @@
 //
 //	go run ./tools/gostkey -key .local/gost/key.pem -cert .local/gost/cert.pem
 //	go run ./tools/gostkey -out .local/gost/signing.pem   # one bundle, as GIS_SIGNING_KEY reads it
+//
+// It also imports the keys organisations hold and checks a bundle
+// (commands.go):
+//
+//	gostkey gen -out bundle.pem                       # the same as above
+//	gostkey import-pfx FILE.pfx --out bundle.pem      # password: GOSTKEY_PASSWORD, else stdin
+//	gostkey import-container DIR [--cert FILE.cer] --out bundle.pem   # PIN likewise
+//	gostkey check bundle.pem
 package main
 
 import (
@@ -19,6 +27,11 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if cmd, ok := commands[os.Args[1]]; ok {
+			os.Exit(cmd(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+		}
+	}
 	keyPath := flag.String("key", "", "where to write the private key (PKCS#8 PEM)")
 	certPath := flag.String("cert", "", "where to write the certificate (PEM)")
 	bundlePath := flag.String("out", "", "where to write the key and the certificate as one PEM bundle")
