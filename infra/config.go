@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -142,4 +144,25 @@ func listValue(v any, key string, dst *[]string) error {
 	}
 	*dst = out
 	return nil
+}
+
+// cdkJSON is the CDK CLI's project file at the repository root: the app
+// command and the context, the feature flags included.
+const cdkJSON = "../cdk.json"
+
+// FileContext is the "context" of cdk.json. The app starts from it, so that
+// `go run .` and the tests synthesize with the same feature flags as `cdk
+// deploy` (the CLI's own context, CDK_CONTEXT_JSON, still takes precedence).
+func FileContext(path string) (map[string]any, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return file.Context, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -74,7 +75,12 @@ func synthesize() (*synthesized, error) {
 			return nil, err
 		}
 	}
-	ctx := map[string]any{"lambdaAssets": assets}
+	// cdk.json's context, feature flags included, as `cdk deploy` sees it.
+	ctx, err := FileContext(cdkJSON)
+	if err != nil {
+		return nil, err
+	}
+	ctx["lambdaAssets"] = assets
 	for k, v := range testContext {
 		ctx[k] = v
 	}
@@ -87,6 +93,9 @@ func synthesize() (*synthesized, error) {
 	if err != nil {
 		return nil, err
 	}
+	// cdk-nag's AWS Solutions rules, as an aspect: synthesis records each
+	// finding as an annotation on its construct (see nag_test.go).
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	template := assertions.Template_FromStack(stack, nil)
 	raw, err := json.Marshal(template.ToJSON())
 	if err != nil {
