@@ -78,8 +78,6 @@ func suppressNagFindings(stack awscdk.Stack, cfg Config) {
 		"accredited CA to the organisation and put in by hand; no function can generate a new one. Renewal is a procedure, not a rotation.")
 	suppress([]string{"UploadFailures"}, "AwsSolutions-SQS3", "This queue is itself the failure destination of "+
 		"upload-trigger's asynchronous invocations; an operator reads and replays it, nothing consumes it automatically.")
-	suppress([]string{"AccessLogs"}, "AwsSolutions-S1", "The server access log bucket of the other two; logging it into "+
-		"itself would loop.")
 	suppress([]string{"Database"}, "AwsSolutions-RDS11", "The default port 5432: the database is in isolated subnets and its "+
 		"security group admits only the proxy and the rotation functions; a different port hides nothing from them.")
 	if !cfg.MultiAZ {
