@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,20 +26,30 @@ type Config struct {
 	AlarmEmail        string   // alarmEmail: subscribed to the alarm topic when set
 	LogLevel          string   // logLevel: the functions' log level (DEBUG, INFO, WARN, ERROR)
 	MigrationsDir     string   // the goose migrations, hashed so a change reruns the migration step
+
+	// Switches with a price (infra/README.md, Costs).
+	MultiAZ             bool              // multiAz: a standby database in the second AZ
+	RDSProxy            bool              // rdsProxy: the functions connect through RDS Proxy
+	InterfaceEndpoints  bool              // interfaceEndpoints: Secrets Manager and Step Functions endpoints instead of the NAT gateway
+	ExternalDatabaseURL string            // externalDatabaseUrl: no RDS at all; every function gets this DATABASE_URL (LocalStack community)
+	UploaderPrincipals  map[string]string // uploaderPrincipals: organisation → the ARN that may assume its uploader role (default: this account)
 }
 
 // Defaults are the values used when a context key is absent.
 var Defaults = Config{
-	LambdaAssets:      "../bin/lambda",
-	GISEndpoint:       "https://api.dom.gosuslugi.ru",
-	SendConcurrency:   10,
-	PollWaitSeconds:   60,
-	RunTimeoutMinutes: 60,
-	ExecutionHours:    24,
-	GISTimeoutSeconds: 30,
-	Organizations:     []string{},
-	LogLevel:          "INFO",
-	MigrationsDir:     "../internal/store/migrations",
+	LambdaAssets:       "../bin/lambda",
+	GISEndpoint:        "https://api.dom.gosuslugi.ru",
+	SendConcurrency:    10,
+	PollWaitSeconds:    60,
+	RunTimeoutMinutes:  60,
+	ExecutionHours:     24,
+	GISTimeoutSeconds:  30,
+	Organizations:      []string{},
+	LogLevel:           "INFO",
+	MigrationsDir:      "../internal/store/migrations",
+	RDSProxy:           true,
+	InterfaceEndpoints: true,
+	UploaderPrincipals: map[string]string{},
 }
 
 // inlineMapLimit is the most iterations an inline Map runs at once,
@@ -64,6 +77,19 @@ func LoadConfig(node constructs.Node) (Config, error) {
 	fail(intValue(ctx("executionTimeoutHours"), "executionTimeoutHours", 1, 30*24, &c.ExecutionHours))
 	fail(intValue(ctx("gisTimeoutSeconds"), "gisTimeoutSeconds", 5, 300, &c.GISTimeoutSeconds))
 	fail(listValue(ctx("organizations"), "organizations", &c.Organizations))
+	fail(boolValue(ctx("multiAz"), "multiAz", &c.MultiAZ))
+	fail(boolValue(ctx("rdsProxy"), "rdsProxy", &c.RDSProxy))
+	fail(boolValue(ctx("interfaceEndpoints"), "interfaceEndpoints", &c.InterfaceEndpoints))
+	fail(stringValue(ctx("externalDatabaseUrl"), "externalDatabaseUrl", &c.ExternalDatabaseURL))
+	fail(mapValue(ctx("uploaderPrincipals"), "uploaderPrincipals", &c.UploaderPrincipals))
+	for org := range c.UploaderPrincipals {
+		if !slices.Contains(c.Organizations, org) {
+			errs = append(errs, fmt.Sprintf("uploaderPrincipals: %q is not in organizations", org))
+		}
+	}
+	if u := c.ExternalDatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		errs = append(errs, "externalDatabaseUrl: want a postgres:// URL")
+	}
 	c.LogLevel = strings.ToUpper(c.LogLevel)
 	switch c.LogLevel {
 	case "DEBUG", "INFO", "WARN", "ERROR":
@@ -115,6 +141,56 @@ func intValue(v any, key string, lo, hi int, dst *int) error {
 	return nil
 }
 
+// boolValue takes a JSON boolean or "true"/"false".
+func boolValue(v any, key string, dst *bool) error {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		*dst = v
+		return nil
+	case string:
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			*dst = b
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: want true or false, got %v", key, v)
+}
+
+// mapValue takes a JSON object of strings or "key=value,key=value".
+func mapValue(v any, key string, dst *map[string]string) error {
+	out := map[string]string{}
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		for _, pair := range strings.Split(v, ",") {
+			if pair = strings.TrimSpace(pair); pair == "" {
+				continue
+			}
+			k, val, ok := strings.Cut(pair, "=")
+			if !ok {
+				return fmt.Errorf("%s: %q is not key=value", key, pair)
+			}
+			out[strings.TrimSpace(k)] = strings.TrimSpace(val)
+		}
+	case map[string]any:
+		for k, item := range v {
+			s, ok := item.(string)
+			if !ok {
+				return fmt.Errorf("%s: %s: %v is not a string", key, k, item)
+			}
+			out[k] = s
+		}
+	default:
+		return fmt.Errorf("%s: want an object of strings, got %v", key, v)
+	}
+	*dst = out
+	return nil
+}
+
 // listValue takes a JSON list of strings or a comma-separated string.
 func listValue(v any, key string, dst *[]string) error {
 	var items []string
@@ -142,4 +218,25 @@ func listValue(v any, key string, dst *[]string) error {
 	}
 	*dst = out
 	return nil
+}
+
+// cdkJSON is the CDK CLI's project file at the repository root: the app
+// command and the context, the feature flags included.
+const cdkJSON = "../cdk.json"
+
+// FileContext is the "context" of cdk.json. The app starts from it, so that
+// `go run .` and the tests synthesize with the same feature flags as `cdk
+// deploy` (the CLI's own context, CDK_CONTEXT_JSON, still takes precedence).
+func FileContext(path string) (map[string]any, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return file.Context, nil
 }

@@ -106,7 +106,7 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 
 // newGoFunction defines a Go function built by `make build-lambda`, in the
 // VPC's private subnets, traced, logging JSON to its own log group, able to
-// reach the database through the proxy with the database secret.
+// reach the database (through the proxy) as the application's role.
 func newGoFunction(scope constructs.Construct, d *deps, spec functionSpec) (awslambda.Function, error) {
 	code, err := assetCode(d.cfg.LambdaAssets, spec.name)
 	if err != nil {
@@ -128,13 +128,15 @@ func newGoFunction(scope constructs.Construct, d *deps, spec functionSpec) (awsl
 		LogGroup:              logs,
 		LoggingFormat:         awslambda.LoggingFormat_JSON,
 		ApplicationLogLevelV2: awslambda.ApplicationLogLevel(d.cfg.LogLevel),
-		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+		SystemLogLevelV2:      awslambda.SystemLogLevel_INFO,
 		Vpc:                   d.vpc,
 		VpcSubnets:            &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
 		Environment:           &d.commonEnv,
 	})
-	d.db.Instance.Secret().GrantRead(fn, nil)
-	d.db.Proxy.Connections().AllowFrom(fn, awsec2.Port_Tcp(jsii.Number(postgresPort)), jsii.String(spec.name+" to the database proxy"))
+	if d.db.AppSecret != nil {
+		d.db.AppSecret.GrantRead(fn, nil)
+	}
+	d.db.allowFrom(fn, spec.name+" to the database")
 	return fn, nil
 }
 
@@ -163,14 +165,17 @@ func assetCode(root, name string) (awslambda.Code, error) {
 // encryption, the stack's own KMS key ("aws:kms" without a key id would
 // pick the AWS managed aws/s3 key).
 func commonEnvironment(cfg Config, storage *Storage, db *Database) map[string]*string {
-	return map[string]*string{
-		"DATABASE_URL":        jsii.String(postgresURL(*db.Proxy.Endpoint())),
-		"DATABASE_SECRET_ARN": db.Instance.Secret().SecretArn(),
-		"DB_EXEC_MODE":        jsii.String("exec"), // pgx's statement cache would pin proxy connections
-		"EXPORTS_BUCKET":      storage.Exports.BucketName(),
-		"ARCHIVE_BUCKET":      storage.Archive.BucketName(),
-		"GIS_ENDPOINT":        jsii.String(cfg.GISEndpoint),
-		"LOG_LEVEL":           jsii.String(cfg.LogLevel), // for runs outside Lambda; inside, ApplicationLogLevel sets the level
-		"S3_SSE":              jsii.String(""),
+	env := map[string]*string{
+		"DATABASE_URL":   db.url(dbUser),
+		"DB_EXEC_MODE":   jsii.String("exec"), // pgx's statement cache would pin proxy connections
+		"EXPORTS_BUCKET": storage.Exports.BucketName(),
+		"ARCHIVE_BUCKET": storage.Archive.BucketName(),
+		"GIS_ENDPOINT":   jsii.String(cfg.GISEndpoint),
+		"LOG_LEVEL":      jsii.String(cfg.LogLevel), // for runs outside Lambda; inside, ApplicationLogLevel sets the level
+		"S3_SSE":         jsii.String(""),
 	}
+	if db.AppSecret != nil {
+		env["DATABASE_SECRET_ARN"] = db.AppSecret.SecretArn()
+	}
+	return env
 }

@@ -83,22 +83,6 @@ func LoadGatewayConfig(ctx func(key string) any) (GatewayConfig, error) {
 	return c, nil
 }
 
-func boolValue(v any, key string, dst *bool) error {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case bool:
-		*dst = v
-		return nil
-	case string:
-		if b, err := strconv.ParseBool(v); err == nil {
-			*dst = b
-			return nil
-		}
-	}
-	return fmt.Errorf("%s: want true or false, got %v", key, v)
-}
-
 // Gateway is what the stack made of it.
 type Gateway struct {
 	Secret       awssecretsmanager.Secret
@@ -187,7 +171,8 @@ func newGateway(stack awscdk.Stack, d *deps, f *Functions) (*Gateway, error) {
 	})
 	gatewaySG.AddEgressRule(awsec2.Peer_AnyIpv4(), awsec2.Port_Tcp(jsii.Number(443)),
 		jsii.String("GIS ZhKKh over GOST TLS; ECR, Secrets Manager, CloudWatch Logs"), nil)
-	cluster := awsecs.NewCluster(stack, jsii.String("GatewayCluster"), &awsecs.ClusterProps{Vpc: d.vpc})
+	cluster := awsecs.NewCluster(stack, jsii.String("GatewayCluster"), &awsecs.ClusterProps{Vpc: d.vpc,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED})
 	service := awsecs.NewFargateService(stack, jsii.String("Gateway"), &awsecs.FargateServiceProps{
 		Cluster:                cluster,
 		TaskDefinition:         task,

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -79,7 +78,7 @@ func TestGatewayService(t *testing.T) {
 
 	// The image asset: gateway/ with its Dockerfile, for `cdk deploy` to build.
 	var manifests []string
-	filepath.Walk(filepath.Join(workDir, "cdk.out"), func(path string, _ os.FileInfo, _ error) error {
+	filepath.Walk(workDir, func(path string, _ os.FileInfo, _ error) error {
 		if strings.HasSuffix(path, ".assets.json") {
 			manifests = append(manifests, path)
 		}
@@ -256,19 +255,11 @@ func TestGatewayAlarms(t *testing.T) {
 // TestGatewayOff: useGateway=false leaves the gateway out and every
 // function on gisEndpoint.
 func TestGatewayOff(t *testing.T) {
-	synth(t) // writes the dummy function assets
-	ctx := map[string]any{"lambdaAssets": filepath.Join(workDir, "lambda"), "useGateway": "false",
-		"gisEndpoint": "http://127.0.0.1:8080"}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(workDir, "cdk.out.nogateway"))})
-	cfg, err := LoadConfig(app.Node())
+	s, err := synthesizeWith(map[string]any{"useGateway": "false", "gisEndpoint": "http://127.0.0.1:8080"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stack, err := NewGisPaymentsStack(app, stackName, &GisPaymentsStackProps{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	template := assertions.Template_FromStack(stack, nil)
+	template := s.template
 	for _, typ := range []string{"AWS::ECS::Service", "AWS::ElasticLoadBalancingV2::LoadBalancer"} {
 		check(t, "no "+typ, func() { template.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
 	}

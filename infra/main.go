@@ -38,7 +38,11 @@ func main() {
 }
 
 func run(aslOut string) error {
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir())})
+	ctx, err := FileContext(cdkJSON)
+	if err != nil {
+		return err
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir()), Context: &ctx})
 	cfg, err := LoadConfig(app.Node())
 	if err != nil {
 		return err

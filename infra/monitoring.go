@@ -6,7 +6,6 @@ import (
 	cwactions "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	subs "github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -30,9 +29,7 @@ func newMonitoring(scope constructs.Construct, cfg Config, sm sfn.StateMachine, 
 		DisplayName: jsii.String("gis-payments alarms"),
 		EnforceSSL:  jsii.Bool(true),
 	})
-	if cfg.AlarmEmail != "" {
-		topic.AddSubscription(subs.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
-	}
+	subscribeAlarmEmail(scope, topic, cfg.AlarmEmail)
 	alarm := func(id, description string, metric cw.IMetric) {
 		a := cw.NewAlarm(scope, jsii.String(id), &cw.AlarmProps{
 			Metric:             metric,
@@ -59,6 +56,30 @@ func newMonitoring(scope constructs.Construct, cfg Config, sm sfn.StateMachine, 
 	return newDashboard(scope, sm, fns, stuck, db)
 }
 
+// subscribeAlarmEmail mails the topic to the address given at deploy time:
+// the CloudFormation parameter AlarmEmail (`cdk deploy --parameters
+// AlarmEmail=ops@example.org`), whose default is the alarmEmail context.
+// Left empty, there is no subscription. SNS mails a confirmation link
+// first: nothing arrives until someone clicks it.
+func subscribeAlarmEmail(scope constructs.Construct, topic awssns.ITopic, def string) {
+	email := awscdk.NewCfnParameter(scope, jsii.String("AlarmEmail"), &awscdk.CfnParameterProps{
+		Type:                  jsii.String("String"),
+		Default:               jsii.String(def),
+		AllowedPattern:        jsii.String(`^$|^[^@\s]+@[^@\s]+\.[^@\s]+$`),
+		ConstraintDescription: jsii.String("an e-mail address, or empty for none"),
+		Description:           jsii.String("Where the alarms are mailed (SNS asks the address to confirm); empty: nobody"),
+	})
+	hasEmail := awscdk.NewCfnCondition(scope, jsii.String("HasAlarmEmail"), &awscdk.CfnConditionProps{
+		Expression: awscdk.Fn_ConditionNot(awscdk.Fn_ConditionEquals(email.ValueAsString(), jsii.String(""))),
+	})
+	sub := awssns.NewSubscription(scope, jsii.String("AlarmMail"), &awssns.SubscriptionProps{
+		Topic:    topic,
+		Protocol: awssns.SubscriptionProtocol_EMAIL,
+		Endpoint: email.ValueAsString(),
+	})
+	sub.Node().DefaultChild().(awscdk.CfnResource).CfnOptions().SetCondition(hasEmail)
+}
+
 func newDashboard(scope constructs.Construct, sm sfn.StateMachine, fns []awslambda.Function, stuck cw.IMetric, db *Database) cw.Dashboard {
 	perFunction := func(metric func(awslambda.Function) cw.Metric) *[]cw.IMetric {
 		out := make([]cw.IMetric, len(fns))
@@ -71,11 +92,14 @@ func newDashboard(scope constructs.Construct, sm sfn.StateMachine, fns []awslamb
 		return cw.NewGraphWidget(&cw.GraphWidgetProps{Title: jsii.String(title), Left: metrics, Width: jsii.Number(8)})
 	}
 	dashboard := cw.NewDashboard(scope, jsii.String("Dashboard"), &cw.DashboardProps{DefaultInterval: awscdk.Duration_Days(jsii.Number(7))})
-	dashboard.AddWidgets(
+	top := []cw.IWidget{
 		graph("Runs", &[]cw.IMetric{sm.MetricStarted(sum()), sm.MetricSucceeded(sum()), sm.MetricFailed(sum()), sm.MetricTimedOut(sum())}),
 		graph("Stuck runs", &[]cw.IMetric{stuck}),
-		graph("Database", &[]cw.IMetric{db.Instance.MetricCPUUtilization(nil), db.Instance.MetricDatabaseConnections(nil)}),
-	)
+	}
+	if db.Instance != nil { // not with an external database
+		top = append(top, graph("Database", &[]cw.IMetric{db.Instance.MetricCPUUtilization(nil), db.Instance.MetricDatabaseConnections(nil)}))
+	}
+	dashboard.AddWidgets(top...)
 	dashboard.AddWidgets(
 		graph("Function errors", perFunction(func(fn awslambda.Function) cw.Metric { return fn.MetricErrors(sum()) })),
 		graph("Function duration (p95)", perFunction(func(fn awslambda.Function) cw.Metric {

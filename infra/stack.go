@@ -25,8 +25,8 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	cfg := props.Config
 
 	storage := newStorage(stack)
-	vpc := newNetwork(stack)
-	db := newDatabase(stack, vpc)
+	vpc := newNetwork(stack, cfg)
+	db := newDatabase(stack, vpc, cfg)
 	signing := awssecretsmanager.NewSecret(stack, jsii.String("SigningKey"), &awssecretsmanager.SecretProps{
 		Description:   jsii.String("GIS ZhKKh signing key and certificate as one PEM bundle: put the real value after the first deploy"),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
@@ -49,9 +49,19 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	if err := newSigningKeys(stack, f.Packer); err != nil {
 		return nil, err
 	}
-	if err := newMigrations(stack, d); err != nil {
+	migrations, err := newMigrations(stack, d)
+	if err != nil {
 		return nil, err
 	}
+	// No function is updated before the schema it expects is in place.
+	// (The function resource only: its security group must come first, as
+	// the database admits it.)
+	for _, fn := range f.InOrder() {
+		fn.Node().DefaultChild().Node().AddDependency(migrations)
+	}
+	newUploaders(stack, cfg, storage)
+	logEveryFunction(stack)
+	suppressNagFindings(stack, cfg)
 
 	output(stack, "ExportsBucketName", storage.Exports.BucketName())
 	output(stack, "ArchiveBucketName", storage.Archive.BucketName())

@@ -155,9 +155,14 @@ func TestSigningKeyOnlyForPacker(t *testing.T) {
 
 func TestBuckets(t *testing.T) {
 	s := synth(t)
-	check(t, "two buckets", func() { s.template.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(2)) })
-	check(t, "buckets are versioned, KMS-encrypted with the stack's key, private", func() {
-		s.template.AllResourcesProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+	check(t, "two data buckets and their access log bucket", func() {
+		s.template.ResourceCountIs(jsii.String("AWS::S3::Bucket"), jsii.Number(3))
+	})
+	logs := s.logicalID(t, "AccessLogs")
+	check(t, "the data buckets are versioned, KMS-encrypted with the stack's key, private, and log their requests", func() {
+		s.template.ResourcePropertiesCountIs(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"LoggingConfiguration": map[string]any{"DestinationBucketName": map[string]any{"Ref": logs},
+				"LogFilePrefix": assertions.Match_StringLikeRegexp(jsii.String("^(exports|archive)/$"))},
 			"VersioningConfiguration": map[string]any{"Status": "Enabled"},
 			"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{map[string]any{
 				"BucketKeyEnabled": true,
@@ -169,19 +174,19 @@ func TestBuckets(t *testing.T) {
 			"PublicAccessBlockConfiguration": map[string]any{
 				"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
 			},
-		})
+		}, jsii.Number(2))
 	})
 	check(t, "buckets are retained", func() {
 		s.template.AllResources(jsii.String("AWS::S3::Bucket"), map[string]any{"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
 	})
-	check(t, "both bucket policies deny plain HTTP", func() {
+	check(t, "every bucket policy denies plain HTTP", func() {
 		s.template.ResourcePropertiesCountIs(jsii.String("AWS::S3::BucketPolicy"), map[string]any{
 			"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
 				"Effect":    "Deny",
 				"Action":    "s3:*",
 				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
 			})})},
-		}, jsii.Number(2))
+		}, jsii.Number(3))
 	})
 	check(t, "the key rotates and is retained", func() {
 		s.template.HasResource(jsii.String("AWS::KMS::Key"), map[string]any{
@@ -324,9 +329,16 @@ func TestAlarms(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("alarms on %v, want %v", got, want)
 	}
-	check(t, "alarms are mailed", func() {
-		s.template.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{
-			"Protocol": "email", "Endpoint": testContext["alarmEmail"], "TopicArn": map[string]any{"Ref": topic},
+	check(t, "alarms are mailed to the AlarmEmail parameter, whose default is the alarmEmail context", func() {
+		s.template.HasParameter(jsii.String("AlarmEmail"), map[string]any{"Type": "String", "Default": testContext["alarmEmail"]})
+		s.template.HasResource(jsii.String("AWS::SNS::Subscription"), map[string]any{
+			"Condition": "HasAlarmEmail",
+			"Properties": map[string]any{
+				"Protocol": "email", "Endpoint": map[string]any{"Ref": "AlarmEmail"}, "TopicArn": map[string]any{"Ref": topic},
+			},
+		})
+		s.template.HasCondition(jsii.String("HasAlarmEmail"), map[string]any{
+			"Fn::Not": []any{map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "AlarmEmail"}, ""}}},
 		})
 	})
 	body := asJSON(s.json.Resources[s.logicalID(t, "Dashboard")].Properties["DashboardBody"])

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // Synthesis takes seconds (every CDK call goes through a Node process), so
@@ -27,6 +28,7 @@ var testContext = map[string]any{
 	"executionTimeoutHours": 30,
 	"gisTimeoutSeconds":     40,
 	"alarmEmail":            "gis-admins@example.org",
+	"uploaderPrincipals":    map[string]any{"uk-dom": "arn:aws:iam::111122223333:role/uk-dom-billing-upload"},
 }
 
 var (
@@ -64,7 +66,11 @@ func synth(t *testing.T) *synthesized {
 	return synthed
 }
 
-func synthesize() (*synthesized, error) {
+func synthesize() (*synthesized, error) { return synthesizeWith(nil, true) }
+
+// synthesizeWith synthesizes a stack of its own with extra context over
+// testContext (for the switches), with cdk-nag's checks when nag is set.
+func synthesizeWith(extra map[string]any, nag bool) (*synthesized, error) {
 	assets := filepath.Join(workDir, "lambda")
 	for _, name := range []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName, migrateName} {
 		if err := os.MkdirAll(filepath.Join(assets, name), 0o755); err != nil {
@@ -74,11 +80,23 @@ func synthesize() (*synthesized, error) {
 			return nil, err
 		}
 	}
-	ctx := map[string]any{"lambdaAssets": assets}
+	// cdk.json's context, feature flags included, as `cdk deploy` sees it.
+	ctx, err := FileContext(cdkJSON)
+	if err != nil {
+		return nil, err
+	}
+	ctx["lambdaAssets"] = assets
 	for k, v := range testContext {
 		ctx[k] = v
 	}
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(filepath.Join(workDir, "cdk.out"))})
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	outdir, err := os.MkdirTemp(workDir, "cdk.out")
+	if err != nil {
+		return nil, err
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)})
 	cfg, err := LoadConfig(app.Node())
 	if err != nil {
 		return nil, err
@@ -86,6 +104,11 @@ func synthesize() (*synthesized, error) {
 	stack, err := NewGisPaymentsStack(app, stackName, &GisPaymentsStackProps{Config: cfg})
 	if err != nil {
 		return nil, err
+	}
+	// cdk-nag's AWS Solutions rules, as an aspect: synthesis records each
+	// finding as an annotation on its construct (see nag_test.go).
+	if nag {
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	}
 	template := assertions.Template_FromStack(stack, nil)
 	raw, err := json.Marshal(template.ToJSON())
@@ -132,8 +155,22 @@ type cfnTemplate struct {
 
 type cfnResource struct {
 	Type           string         `json:"Type"`
+	DependsOn      any            `json:"DependsOn"`
 	Properties     map[string]any `json:"Properties"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
+}
+
+// ofTypeOne is the only resource of typ.
+func (c cfnTemplate) ofTypeOne(t *testing.T, typ string) cfnResource {
+	t.Helper()
+	all := c.ofType(typ)
+	if len(all) != 1 {
+		t.Fatalf("%d resources of type %s, want one", len(all), typ)
+	}
+	for _, r := range all {
+		return r
+	}
+	return cfnResource{}
 }
 
 func (c cfnTemplate) ofType(typ string) map[string]cfnResource {
@@ -177,6 +214,19 @@ func (c cfnTemplate) statementsOfRole(roleID string) []statement {
 		for _, r := range st.Roles {
 			if r == roleID {
 				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// policyOfRole is the policy documents attached to roleID.
+func (c cfnTemplate) policyOfRole(roleID string) []any {
+	var out []any
+	for _, policy := range c.ofType("AWS::IAM::Policy") {
+		for _, r := range policy.Properties["Roles"].([]any) {
+			if refID(r) == roleID {
+				out = append(out, policy.Properties["PolicyDocument"])
 			}
 		}
 	}
