@@ -36,7 +36,7 @@ var Defaults = Config{
 	GISTimeoutSeconds: 30,
 	Organizations:     []string{},
 	LogLevel:          "INFO",
-	MigrationsDir:     "../internal/store/migrations",
+	MigrationsDir:     "../internal/postgres/migrations",
 }
 
 // inlineMapLimit is the most iterations an inline Map runs at once,

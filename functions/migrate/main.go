@@ -6,8 +6,8 @@ package main
 import (
 	"context"
 
-	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 // event is what the Provider framework sends the onEvent handler.
@@ -25,8 +25,8 @@ type response struct {
 const resourceID = "gis-payments-database-migrations"
 
 func main() {
-	a := app.MustOpen("migrate")
-	lambdaio.Main(func(ctx context.Context, e event) (response, error) {
+	a := wiring.MustOpen("migrate")
+	lambdaedge.Main(func(ctx context.Context, e event) (response, error) {
 		if e.RequestType == "Delete" {
 			return response{PhysicalResourceID: resourceID}, nil
 		}

@@ -6,29 +6,29 @@ package main
 import (
 	"context"
 
-	"github.com/gispayments/gis-payments/internal/app"
 	"github.com/gispayments/gis-payments/internal/config"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
-	"github.com/gispayments/gis-payments/internal/pack"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/signkey"
+	"github.com/gispayments/gis-payments/internal/wiring"
 	"github.com/gispayments/gis-payments/internal/xades"
 )
 
 func main() {
-	a := app.MustOpen("pack", "ARCHIVE_BUCKET", "GIS_SIGNING_KEY")
+	a := wiring.MustOpen("pack", "ARCHIVE_BUCKET", "GIS_SIGNING_KEY")
 	gis, err := config.LoadGIS()
 	if err != nil {
-		app.Fail(a.Log, "config", err)
+		wiring.Fail(a.Log, "config", err)
 	}
 	bundle, err := signkey.Load(context.Background(), a.Config.SigningKey, a.Config.SigningCert)
 	if err != nil {
-		app.Fail(a.Log, "signing key", err)
+		wiring.Fail(a.Log, "signing key", err)
 	}
 	key, err := xades.ParseKey(bundle.KeyPEM, bundle.CertPEM)
 	if err != nil {
-		app.Fail(a.Log, "signing key", err)
+		wiring.Fail(a.Log, "signing key", err)
 	}
-	svc := &pack.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
+	svc := &packer.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		Signer: &xades.Signer{Key: key}, PackageSize: gis.PackageSize, OperatorSignature: gis.OperatorSignature, Log: a.Log}
-	lambdaio.Main(svc.Pack)
+	lambdaedge.Main(svc.Pack)
 }

@@ -11,15 +11,15 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/money"
 )
 
 // Spec describes what to generate.
 type Spec struct {
-	Rows        int        // billing rows; acquiring has about as many
-	Days        int        // spread over this many days ending at Last
-	Last        civil.Date // the last day
+	Rows        int           // billing rows; acquiring has about as many
+	Days        int           // spread over this many days ending at Last
+	Last        calendar.Date // the last day
 	Seed        uint64
 	Mismatch    float64 // share of keys whose sums differ
 	OneSided    float64 // share of keys present on one side only (half each way)
@@ -110,7 +110,7 @@ func Write(spec Spec, billing, acquiring io.Writer) (Counts, error) {
 	return c, aw.Flush()
 }
 
-func ddmmyyyy(d civil.Date) string { return d.Time().Format("02.01.2006") }
+func ddmmyyyy(d calendar.Date) string { return d.Time().Format("02.01.2006") }
 
 // appendComma writes an amount the way Russian exports do: decimal comma.
 func appendComma(b []byte, k money.Kopecks) []byte {

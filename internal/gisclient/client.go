@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
 // Path is the service's path on the GIS endpoint.
@@ -163,7 +163,7 @@ func New(cfg Config) (*Client, error) {
 }
 
 // Send posts a signed import and returns GIS's MessageGUID from the Ack.
-func (c *Client) Send(ctx context.Context, op gisxml.Operation, envelope []byte) (string, []byte, error) {
+func (c *Client) Send(ctx context.Context, op gismessage.Operation, envelope []byte) (string, []byte, error) {
 	reply, err := c.post(ctx, op.SOAPAction(), envelope)
 	if err != nil {
 		return "", reply, err
@@ -173,7 +173,7 @@ func (c *Client) Send(ctx context.Context, op gisxml.Operation, envelope []byte)
 }
 
 // GetState asks for the state of an acknowledged message.
-func (c *Client) GetState(ctx context.Context, h gisxml.Header, ackGUID string) (*State, []byte, error) {
+func (c *Client) GetState(ctx context.Context, h gismessage.Header, ackGUID string) (*State, []byte, error) {
 	req, err := GetStateRequest(h, ackGUID)
 	if err != nil {
 		return nil, nil, err

@@ -38,7 +38,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/streebog"
 )
 
@@ -126,7 +126,7 @@ func (s *Signer) Sign(el *etree.Element) error {
 	props := qp.CreateElement("xades:SignedProperties")
 	props.CreateAttr("Id", sigID+"-signedprops")
 	ssp := props.CreateElement("xades:SignedSignatureProperties")
-	ssp.CreateElement("xades:SigningTime").SetText(now().In(civil.Moscow).Format("2006-01-02T15:04:05.000-07:00"))
+	ssp.CreateElement("xades:SigningTime").SetText(now().In(calendar.Moscow).Format("2006-01-02T15:04:05.000-07:00"))
 	certRef := ssp.CreateElement("xades:SigningCertificate").CreateElement("xades:Cert")
 	certDigest := certRef.CreateElement("xades:CertDigest")
 	certDigest.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
