@@ -6,7 +6,6 @@ package main
 
 import (
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
-	"github.com/gispayments/gis-payments/internal/logging"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
@@ -18,6 +17,6 @@ func main() {
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
 		OperatorSignature: gis.OperatorSignature, RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
-		Metrics: logging.MetricsWriter()}
+		Metrics: wiring.MetricsWriter()}
 	lambdaedge.Main(svc.Poll)
 }

@@ -10,20 +10,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
-	"github.com/gispayments/gis-payments/internal/sfnstart"
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
 	a := wiring.MustOpen("upload")
-	var starter uploadtrigger.Starter = sfnstart.None{}
+	var starter uploadtrigger.Starter = uploadtrigger.NoStarter{}
 	if arn := a.Config.StateMachineARN; arn != "" {
 		awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 		if err != nil {
 			wiring.Fail(a.Log, "aws config", err)
 		}
-		starter = &sfnstart.Starter{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: arn}
+		starter = &uploadtrigger.StepFunctions{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: arn}
 	} else {
 		a.Log.Info("STATE_MACHINE_ARN is not set: runs are reported in the result, not started")
 	}

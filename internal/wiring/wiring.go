@@ -15,11 +15,10 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/gisclient"
-	"github.com/gispayments/gis-payments/internal/logging"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/s3store"
-	"github.com/gispayments/gis-payments/internal/secrets"
 	"github.com/gispayments/gis-payments/internal/sender"
+	"github.com/gispayments/gis-payments/internal/signkey"
 )
 
 // App is a function's shared dependencies.
@@ -33,7 +32,7 @@ type App struct {
 // MustOpen opens everything or exits: a function that cannot start should
 // fail its init, visibly, rather than every invocation.
 func MustOpen(step string, required ...string) *App {
-	log := logging.New(step)
+	log := NewLogger(step)
 	ctx := context.Background()
 	cfg, err := config.Load(append([]string{"DATABASE_URL"}, required...)...)
 	fail := func(what string, err error) { Fail(log, what, err) }
@@ -85,7 +84,7 @@ func (a *App) MustGIS() (config.GIS, *gisclient.Client) {
 // withSecretPassword puts the password of an RDS-generated secret (JSON
 // with "username" and "password") into the database URL.
 func withSecretPassword(ctx context.Context, dbURL, arn string) (string, error) {
-	raw, err := secrets.String(ctx, arn)
+	raw, err := signkey.SecretString(ctx, arn)
 	if err != nil {
 		return "", err
 	}

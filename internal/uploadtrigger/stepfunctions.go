@@ -1,5 +1,6 @@
-// Package sfnstart starts Step Functions executions idempotently.
-package sfnstart
+package uploadtrigger
+
+// StepFunctions starts Step Functions executions idempotently.
 
 import (
 	"context"
@@ -11,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
 
-// Starter starts executions of one state machine.
-type Starter struct {
+// StepFunctions starts executions of one state machine.
+type StepFunctions struct {
 	Client          *sfn.Client
 	StateMachineARN string
 }
@@ -21,7 +22,7 @@ type Starter struct {
 // days: the same name with the same input while running returns the running
 // execution (started=true: it runs), and otherwise ExecutionAlreadyExists,
 // which means the run was asked for before: success with started=false.
-func (s *Starter) Start(ctx context.Context, name string, input []byte) (bool, error) {
+func (s *StepFunctions) Start(ctx context.Context, name string, input []byte) (bool, error) {
 	_, err := s.Client.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(s.StateMachineARN),
 		Name:            aws.String(name),
@@ -37,9 +38,9 @@ func (s *Starter) Start(ctx context.Context, name string, input []byte) (bool, e
 	return true, nil
 }
 
-// None is the starter used where no state machine is configured (a local
+// NoStarter is the starter used where no state machine is configured (a local
 // run driven step by step): it starts nothing and says so, and the caller
 // reports the execution it would have started.
-type None struct{}
+type NoStarter struct{}
 
-func (None) Start(context.Context, string, []byte) (bool, error) { return false, nil }
+func (NoStarter) Start(context.Context, string, []byte) (bool, error) { return false, nil }

@@ -1,5 +1,6 @@
-// Package secrets reads AWS Secrets Manager secrets.
-package secrets
+package signkey
+
+// SecretString reads AWS Secrets Manager secrets.
 
 import (
 	"context"
@@ -11,7 +12,7 @@ import (
 )
 
 // String returns a secret's SecretString.
-func String(ctx context.Context, arn string) (string, error) {
+func SecretString(ctx context.Context, arn string) (string, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return "", err

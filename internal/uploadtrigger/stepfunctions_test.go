@@ -1,4 +1,4 @@
-package sfnstart
+package uploadtrigger
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func fakeSFN(t *testing.T) (*sfn.Client, map[string]string) {
 
 func TestStartIsIdempotent(t *testing.T) {
 	client, started := fakeSFN(t)
-	s := &Starter{Client: client, StateMachineARN: "arn:aws:states:eu-central-1:123456789012:stateMachine:sm"}
+	s := &StepFunctions{Client: client, StateMachineARN: "arn:aws:states:eu-central-1:123456789012:stateMachine:sm"}
 	ok, err := s.Start(context.Background(), "uk1-acquiring-abc", []byte(`{"org":"uk1"}`))
 	if err != nil || !ok {
 		t.Fatalf("first start: %v %v", ok, err)

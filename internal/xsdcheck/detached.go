@@ -1,6 +1,7 @@
-// Package xmlns helps move an element out of its document without losing
+package xsdcheck
+
+// Detached helps move an element out of its document without losing
 // the namespace declarations it inherits.
-package xmlns
 
 import "github.com/beevik/etree"
 

@@ -1,7 +1,8 @@
-// Package logging builds the JSON logger every function uses: Lambda's own
+package wiring
+
+// NewLogger builds the JSON logger every function uses: Lambda's own
 // handler (with the request id) inside Lambda, plain JSON on stderr
 // outside, so stdout stays free for the result. LOG_LEVEL sets the level.
-package logging
 
 import (
 	"io"
@@ -12,8 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
-// New returns a logger tagged with the step name.
-func New(step string) *slog.Logger {
+// NewLogger returns a logger tagged with the step name.
+func NewLogger(step string) *slog.Logger {
 	var h slog.Handler
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 		h = lambdacontext.NewLogHandler()

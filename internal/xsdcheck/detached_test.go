@@ -1,4 +1,4 @@
-package xmlns
+package xsdcheck
 
 import (
 	"testing"
