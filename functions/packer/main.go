@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	a := wiring.MustOpen("pack", "ARCHIVE_BUCKET", "GIS_SIGNING_KEY")
+	a := wiring.MustOpen("packer", "ARCHIVE_BUCKET", "GIS_SIGNING_KEY")
 	gis, err := config.LoadGIS()
 	if err != nil {
 		wiring.Fail(a.Log, "config", err)

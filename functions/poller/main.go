@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	a := wiring.MustOpen("poll", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
+	a := wiring.MustOpen("poller", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
 	gis, client := a.MustGIS()
 	svc := &poller.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),

@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	a := wiring.MustOpen("reconcile", "EXPORTS_BUCKET")
+	a := wiring.MustOpen("reconciler", "EXPORTS_BUCKET")
 	// The daily run registers uploads whose event was lost the way the
 	// upload trigger does (it starts nothing; the run reconciles them).
 	uploads := &uploadtrigger.Service{Store: a.Store, Objects: a.Objects, Limits: a.Config.Limits, Log: a.Log}

@@ -7,7 +7,7 @@ import (
 )
 
 func main() {
-	a := wiring.MustOpen("send", "ARCHIVE_BUCKET", "GIS_ENDPOINT")
+	a := wiring.MustOpen("sender", "ARCHIVE_BUCKET", "GIS_ENDPOINT")
 	gis, client := a.MustGIS()
 	lambdaedge.Main(a.Sender(gis, client).Send)
 }

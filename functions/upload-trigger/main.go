@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	a := wiring.MustOpen("upload")
+	a := wiring.MustOpen("upload-trigger")
 	var starter uploadtrigger.Starter = uploadtrigger.NoStarter{}
 	if arn := a.Config.StateMachineARN; arn != "" {
 		awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
