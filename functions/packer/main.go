@@ -30,5 +30,5 @@ func main() {
 	}
 	svc := &packer.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		Signer: &xades.Signer{Key: key}, PackageSize: gis.PackageSize, OperatorSignature: gis.OperatorSignature, Log: a.Log}
-	lambdaedge.Main(svc.Pack)
+	lambdaedge.Main("packer", svc.Pack)
 }

@@ -18,5 +18,5 @@ func main() {
 		OperatorSignature: gis.OperatorSignature, RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
 		Metrics: wiring.MetricsWriter()}
-	lambdaedge.Main(svc.Poll)
+	lambdaedge.Main("poller", svc.Poll)
 }

@@ -17,5 +17,5 @@ func main() {
 	uploads := &uploadtrigger.Service{Store: a.Store, Objects: a.Objects, Limits: a.Config.Limits, Log: a.Log}
 	svc := &reconciler.Service{Store: a.Store, Objects: a.Objects, Uploads: uploads, IncomingBucket: a.Config.ExportsBucket,
 		ReportBucket: a.Config.ExportsBucket, Limits: a.Config.Limits, Log: a.Log}
-	lambdaedge.Main(svc.Reconcile)
+	lambdaedge.Main("reconciler", svc.Reconcile)
 }

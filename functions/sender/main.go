@@ -9,5 +9,5 @@ import (
 func main() {
 	a := wiring.MustOpen("sender", "ARCHIVE_BUCKET", "GIS_ENDPOINT")
 	gis, client := a.MustGIS()
-	lambdaedge.Main(a.Sender(gis, client).Send)
+	lambdaedge.Main("sender", a.Sender(gis, client).Send)
 }

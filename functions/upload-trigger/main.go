@@ -27,5 +27,5 @@ func main() {
 		a.Log.Info("STATE_MACHINE_ARN is not set: runs are reported in the result, not started")
 	}
 	svc := &uploadtrigger.Service{Store: a.Store, Objects: a.Objects, Starter: starter, Limits: a.Config.Limits, Log: a.Log}
-	lambdaedge.Main(svc.Handle)
+	lambdaedge.Main("upload-trigger", svc.Handle)
 }

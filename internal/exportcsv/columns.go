@@ -1,13 +1,17 @@
 package exportcsv
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gispayments/gis-payments/internal/contract"
+)
 
 // Kind is the kind of an export file, named after the folder it is uploaded to.
-type Kind string
+type Kind = contract.FileKind
 
 const (
-	Billing   Kind = "billing"
-	Acquiring Kind = "acquiring"
+	Billing   = contract.Billing
+	Acquiring = contract.Acquiring
 )
 
 // ParseKind accepts the folder names under incoming/.

@@ -3,31 +3,13 @@ package exportcsv
 import (
 	"errors"
 	"fmt"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"strings"
 )
 
-// Error is one problem in an export, located as precisely as it can be:
-// Line 0 means the file as a whole, an empty Column the whole line.
-type Error struct {
-	File   string `json:"file"`
-	Line   int    `json:"line,omitempty"`
-	Column string `json:"column,omitempty"`
-	Msg    string `json:"message"`
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ": line %d", e.Line)
-	}
-	if e.Column != "" {
-		fmt.Fprintf(&b, ", column %q", e.Column)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// Error is one problem in an export, located as precisely as it can be;
+// upload-trigger reports it, so it is the contract's.
+type Error = contract.FileError
 
 // MaxErrors caps how many problems are kept per file: enough to fix a file
 // in one go, bounded so a wholly wrong file cannot flood the database.

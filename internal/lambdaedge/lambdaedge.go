@@ -1,4 +1,4 @@
-// Package lambdaio runs a function's handler the same way inside and
+// Package lambdaedge runs a function's handler the same way inside and
 // outside AWS Lambda. Inside (AWS_LAMBDA_RUNTIME_API set) it is
 // lambda.Start. Outside it reads one event from a file argument or stdin,
 // invokes the handler through lambda.NewHandler(...).Invoke, prints the
@@ -18,26 +18,52 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/steperr"
 )
 
 // Edge wraps a handler so that its errors reach Lambda as a named type:
-// the fault kind (InvalidInput, TransientError, InternalError). Lambda
+// the error's kind (InvalidInput, TransientError, InternalError). Lambda
 // would otherwise name a wrapped error after its Go type ("wrapError"),
-// which Step Functions' Retry and Catch cannot match.
-func Edge[In, Out any](h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
-	return func(ctx context.Context, in In) (Out, error) {
-		out, err := h(ctx, in)
-		if err != nil {
-			return out, messages.InvokeResponse_Error{Type: string(steperr.KindOf(err)), Message: err.Error()}
-		}
-		return out, nil
-	}
+// which Step Functions' Retry and Catch cannot match. Edge decodes the
+// event itself, so a malformed event is InvalidInput too, not the
+// decoder's error type. An error that names no operation gets op, the
+// function's name, so every error the state machine records says where it
+// arose.
+func Edge[In, Out any](op string, h func(context.Context, In) (Out, error)) lambda.Handler {
+	return edge[In, Out]{op: steperr.Op(op), h: h}
 }
 
-// Main runs h as a Lambda function, or once locally.
-func Main[In, Out any](h func(context.Context, In) (Out, error)) {
-	handler := Edge(h)
+type edge[In, Out any] struct {
+	op steperr.Op
+	h  func(context.Context, In) (Out, error)
+}
+
+// Invoke decodes the event, runs the handler and encodes its result.
+func (e edge[In, Out]) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var in In
+	if err := json.Unmarshal(payload, &in); err != nil {
+		err = steperr.E(e.op, steperr.InvalidInput, fmt.Errorf("decode event: %w", err))
+		return nil, messages.InvokeResponse_Error{Type: contract.InvalidInput, Message: err.Error()}
+	}
+	out, err := e.h(ctx, in)
+	if err != nil {
+		kind := steperr.KindOf(err)
+		if !steperr.HasOp(err) {
+			err = steperr.E(e.op, kind, err)
+		}
+		return nil, messages.InvokeResponse_Error{Type: string(kind), Message: err.Error()}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, messages.InvokeResponse_Error{Type: contract.InternalError, Message: "encode result: " + err.Error()}
+	}
+	return b, nil
+}
+
+// Main runs h as the Lambda function op, or once locally.
+func Main[In, Out any](op string, h func(context.Context, In) (Out, error)) {
+	handler := Edge(op, h)
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 		lambda.Start(handler)
 		return
@@ -59,12 +85,12 @@ func invokeOnce(ctx context.Context, h lambda.Handler, args []string, stdin io.R
 		payload, err = io.ReadAll(stdin)
 	}
 	if err != nil {
-		writeError(stdout, "InvalidInput", fmt.Sprintf("read event: %v", err))
+		writeError(stdout, contract.InvalidInput, fmt.Sprintf("read event: %v", err))
 		return 2
 	}
 	out, err := h.Invoke(ctx, payload)
 	if err != nil {
-		kind, msg := "InternalError", err.Error()
+		kind, msg := contract.InternalError, err.Error()
 		if e, ok := err.(messages.InvokeResponse_Error); ok {
 			kind, msg = e.Type, e.Message
 		}

@@ -20,7 +20,7 @@ type event struct {
 func handler(_ context.Context, e event) (map[string]any, error) {
 	switch e.Org {
 	case "":
-		return nil, fmt.Errorf("reconcile: %w", steperr.New(steperr.Invalid, errors.New("no org")))
+		return nil, steperr.E("reconcile", steperr.InvalidInput, errors.New("no org"))
 	case "down":
 		return nil, fmt.Errorf("store: %w", context.DeadlineExceeded)
 	}
@@ -35,12 +35,12 @@ func TestInvokeOnce(t *testing.T) {
 	}{
 		{`{"org":"uk1"}`, 0, `{"count":2,"org":"uk1"}`},
 		{`{}`, 1, `{"errorMessage":"reconcile: no org","errorType":"InvalidInput"}`},
-		{`{"org":"down"}`, 1, `{"errorMessage":"store: context deadline exceeded","errorType":"TransientError"}`},
-		{`not json`, 1, `"errorType":"InternalError"`},
+		{`{"org":"down"}`, 1, `{"errorMessage":"reconciler: store: context deadline exceeded","errorType":"TransientError"}`},
+		{`not json`, 1, `"errorMessage":"reconciler: decode event: invalid character`}, {`{"org":5}`, 1, `"errorType":"InvalidInput"`},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		code := invokeOnce(context.Background(), lambda.NewHandler(Edge(handler)), nil, strings.NewReader(tt.event), &out)
+		code := invokeOnce(context.Background(), lambda.NewHandler(Edge("reconciler", handler)), nil, strings.NewReader(tt.event), &out)
 		if code != tt.code || !strings.Contains(out.String(), tt.out) {
 			t.Errorf("%s: exit %d, output %s; want %d, %s", tt.event, code, out.String(), tt.code, tt.out)
 		}

@@ -59,7 +59,7 @@ func TestConcurrentPackersSignOnce(t *testing.T) {
 		done <- err
 	}()
 	<-first.entered // A has signed its first package and waits before archiving it
-	if _, err := b.Pack(ctx, packer.Request{RunID: runID}); err != nil && steperr.KindOf(err) != steperr.Transient {
+	if _, err := b.Pack(ctx, packer.Request{RunID: runID}); err != nil && steperr.KindOf(err) != steperr.TransientError {
 		t.Fatalf("the second packer while the first signs: %v (%s), want success or a transient error", err, steperr.KindOf(err))
 	}
 	close(first.hold)

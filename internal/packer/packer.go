@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"log/slog"
 	"runtime"
 	"time"
@@ -46,25 +47,11 @@ type Service struct {
 	Now               func() time.Time
 }
 
-// Request is the step's event.
-type Request struct {
-	RunID int64 `json:"run_id"`
-}
-
-// Result is the step's output: ids and counts.
-type Result struct {
-	RunID          int64   `json:"run_id"`
-	PackageIDs     []int64 `json:"package_ids"`
-	Packages       int     `json:"packages"`
-	Payments       int     `json:"payments"`
-	HeldBack       int     `json:"held_back"`
-	AlreadyLoaded  int     `json:"already_loaded"`
-	Retried        int     `json:"retried"`
-	Signed         int     `json:"signed_now"`
-	Adopted        int     `json:"adopted"` // earlier runs' unsigned packages signed now
-	Resumed        bool    `json:"resumed,omitempty"`
-	DurationMillis int64   `json:"duration_ms"`
-}
+// The step's request and result are the contract's.
+type (
+	Request = contract.PackerRequest
+	Result  = contract.PackerResult
+)
 
 // strandedAfter is how long a run may stay packing before its unsigned
 // packages count as abandoned: longer than a packer can run (Lambda's
@@ -83,12 +70,12 @@ func Operation(kind string) gismessage.Operation {
 func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	started := s.now()
 	if req.RunID <= 0 {
-		return nil, steperr.New(steperr.Invalid, errors.New("pack: the event has no run_id"))
+		return nil, steperr.E("pack", steperr.InvalidInput, errors.New("the event has no run_id"))
 	}
 	packing, err := s.Store.PreparePackages(ctx, req.RunID, s.plan)
 	prepared := s.now()
 	if errors.Is(err, postgres.ErrNotFound) || errors.Is(err, postgres.ErrNotReady) {
-		return nil, steperr.New(steperr.Invalid, fmt.Errorf("pack: %w", err))
+		return nil, steperr.E("pack", steperr.InvalidInput, fmt.Errorf("%w", err))
 	}
 	if err != nil {
 		return nil, err
@@ -102,7 +89,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	if len(busy) > 0 {
-		return nil, steperr.New(steperr.Transient, fmt.Errorf("pack: run %d: packages %v are being signed by another packer", req.RunID, busy))
+		return nil, steperr.E("pack", steperr.TransientError, fmt.Errorf("run %d: packages %v are being signed by another packer", req.RunID, busy))
 	}
 	adopted, err := s.adoptStranded(ctx, packing.Org, req.RunID)
 	if err != nil {
@@ -147,7 +134,7 @@ func (s *Service) plan(org *postgres.Organization, candidates []postgres.Candida
 	op := Operation(org.Kind)
 	if op == gismessage.Notifications {
 		if err := gismessage.CheckRecipient(recipient(org)); err != nil {
-			return nil, nil, steperr.New(steperr.Invalid, fmt.Errorf("organisation %s: %w", org.Code, err))
+			return nil, nil, steperr.New(steperr.InvalidInput, fmt.Errorf("organisation %s: %w", org.Code, err))
 		}
 	}
 	size := op.MaxItems()

@@ -194,7 +194,7 @@ func TestInvalidRequests(t *testing.T) {
 	e := setup(t)
 	org := pgtest.Organization(t, e.Store, "fkr", "ufkr")
 	for _, id := range []int64{0, 999} {
-		if _, err := e.Pack.Pack(ctx, packer.Request{RunID: id}); steperr.KindOf(err) != steperr.Invalid {
+		if _, err := e.Pack.Pack(ctx, packer.Request{RunID: id}); steperr.KindOf(err) != steperr.InvalidInput {
 			t.Errorf("run %d: %v", id, err)
 		}
 	}
@@ -205,7 +205,7 @@ func TestInvalidRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
-	if steperr.KindOf(err) != steperr.Invalid || !strings.Contains(err.Error(), "bank requisites") {
+	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), "bank requisites") {
 		t.Errorf("%v", err)
 	}
 	var payments int

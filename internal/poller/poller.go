@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"io"
 	"log/slog"
 	"os"
@@ -60,36 +61,11 @@ type Service struct {
 	Now               func() time.Time
 }
 
-// Request is the step's event. With RunID 0 it is the scheduled sweep.
-// Failed and MarkTimedOut come from the state machine's failure paths.
-type Request struct {
-	RunID        int64  `json:"run_id,omitempty"`
-	MarkTimedOut bool   `json:"mark_timed_out,omitempty"`
-	Failed       bool   `json:"failed,omitempty"`
-	Error        string `json:"error,omitempty"`
-	Cause        string `json:"cause,omitempty"`
-}
-
-// Result is the step's output.
-//
-// Unsent counts the run's packages no Ack has come for; when they are all
-// that is pending, LeftToSweep says the run's execution may end: the sweep
-// posts them when GIS takes them again and settles the run.
-type Result struct {
-	RunID       int64  `json:"run_id,omitempty"`
-	Status      string `json:"status,omitempty"`
-	Done        bool   `json:"done"`
-	TimedOut    bool   `json:"timed_out"`
-	LeftToSweep bool   `json:"left_to_sweep"`
-	Pending     int    `json:"pending"`
-	Unsent      int    `json:"unsent"`
-	Polled      int    `json:"polled"`
-	Applied     int    `json:"applied"`
-	Retry       int    `json:"retry_later"`
-	Doubtful    int    `json:"doubtful"`
-	Resent      int    `json:"resent,omitempty"`
-	StuckRuns   int    `json:"stuck_runs,omitempty"`
-}
+// The step's request and result are the contract's.
+type (
+	Request = contract.PollerRequest
+	Result  = contract.PollerResult
+)
 
 func (s *Service) defaults() {
 	if s.Lease <= 0 {
@@ -200,7 +176,7 @@ func (s *Service) sweepResult(ctx context.Context, res *Result, timedOut int) (*
 
 func (s *Service) recordFailure(ctx context.Context, req Request) (*Result, error) {
 	if req.RunID <= 0 {
-		return nil, steperr.New(steperr.Invalid, errors.New("poll: a failure without a run_id"))
+		return nil, steperr.E("poll", steperr.InvalidInput, errors.New("a failure without a run_id"))
 	}
 	reason := strings.TrimSpace(req.Error + ": " + req.Cause)
 	if err := s.Store.RecordRunFailure(ctx, req.RunID, reason); err != nil {
@@ -213,7 +189,7 @@ func (s *Service) recordFailure(ctx context.Context, req Request) (*Result, erro
 func (s *Service) runResult(ctx context.Context, runID int64, res *Result) (*Result, error) {
 	st, err := s.Store.RunProgress(ctx, runID)
 	if errors.Is(err, postgres.ErrNotFound) {
-		return nil, steperr.New(steperr.Invalid, fmt.Errorf("poll: %w", err))
+		return nil, steperr.E("poll", steperr.InvalidInput, fmt.Errorf("%w", err))
 	}
 	if err != nil {
 		return nil, err

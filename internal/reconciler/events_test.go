@@ -27,7 +27,7 @@ func TestSampleEvents(t *testing.T) {
 		if err := dec.Decode(&req); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		if _, _, err := req.period(time.Now()); err != nil || req.Org == "" {
+		if _, _, err := period(req, time.Now()); err != nil || req.Org == "" {
 			t.Errorf("%s: %+v %v", f, req, err)
 		}
 	}
@@ -39,7 +39,7 @@ func TestPreviousDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 00:30 in Moscow on the 22nd is still the 21st in UTC; yesterday is the 21st.
-	from, to, err := req.period(time.Date(2026, 11, 21, 21, 30, 0, 0, time.UTC))
+	from, to, err := period(req, time.Date(2026, 11, 21, 21, 30, 0, 0, time.UTC))
 	if err != nil || from.String() != "2026-11-21" || to.String() != "2026-11-21" {
 		t.Fatalf("%v %v %v", from, to, err)
 	}

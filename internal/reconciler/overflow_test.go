@@ -34,7 +34,7 @@ func TestTotalBeyondStorageFailsRun(t *testing.T) {
 		e.put(t, exportcsv.Acquiring, "incoming/acquiring/uk-dom/a.csv", []byte(a.String())),
 	}}
 	_, err := e.svc.Reconcile(ctx, req)
-	if steperr.KindOf(err) != steperr.Invalid || !strings.Contains(err.Error(), "2026-11-21") || !strings.Contains(err.Error(), "billing") {
+	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), "2026-11-21") || !strings.Contains(err.Error(), "billing") {
 		t.Fatalf("error = %v (%s), want invalid input naming the day and the side", err, steperr.KindOf(err))
 	}
 	var status, reason string
@@ -57,7 +57,7 @@ func TestAmountBeyondStorageIsLocated(t *testing.T) {
 			"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0\n")),
 	}}
 	_, err := e.svc.Reconcile(ctx, req)
-	if steperr.KindOf(err) != steperr.Invalid || !strings.Contains(err.Error(), `incoming/billing/uk-dom/b.csv: line 3, column "fine_sum"`) {
+	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), `incoming/billing/uk-dom/b.csv: line 3, column "fine_sum"`) {
 		t.Fatalf("error = %v (%s)", err, steperr.KindOf(err))
 	}
 }

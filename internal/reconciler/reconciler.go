@@ -8,9 +8,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"io"
 	"log/slog"
 	"slices"
@@ -27,68 +27,13 @@ import (
 	"github.com/gispayments/gis-payments/internal/steperr"
 )
 
-// FileRef names one export in S3. ETag pins the version; empty takes the
-// live registration of the key.
-type FileRef struct {
-	Bucket string `json:"bucket"`
-	Key    string `json:"key"`
-	ETag   string `json:"etag,omitempty"`
-}
-
-// Period is an inclusive range of calendar dates, YYYY-MM-DD, or, as the
-// daily schedule sends it, the string "previous-day": yesterday in Moscow
-// at the time the step runs.
-type Period struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	// PreviousDay is set by the "previous-day" form.
-	PreviousDay bool `json:"-"`
-}
-
-// UnmarshalJSON accepts {"from","to"} or "previous-day".
-func (p *Period) UnmarshalJSON(data []byte) error {
-	var word string
-	if json.Unmarshal(data, &word) == nil {
-		if word != "previous-day" {
-			return fmt.Errorf("period %q: want {\"from\",\"to\"} or \"previous-day\"", word)
-		}
-		*p = Period{PreviousDay: true}
-		return nil
-	}
-	type plain Period
-	return json.Unmarshal(data, (*plain)(p))
-}
-
-// Request is the reconciler's event: an organisation and either the files
-// to reconcile (after an upload) or a period (the daily schedule).
-type Request struct {
-	Org           string    `json:"org"`
-	Files         []FileRef `json:"files,omitempty"`
-	Period        *Period   `json:"period,omitempty"`
-	ExecutionName string    `json:"execution_name,omitempty"`
-}
-
-// Result is the step's output: ids and counts only.
-type Result struct {
-	RunID          int64  `json:"run_id"`
-	Org            string `json:"org"`
-	Status         string `json:"status"`
-	Reconciled     bool   `json:"reconciled"`
-	AlreadyDone    bool   `json:"already_done,omitempty"`
-	Days           int    `json:"days"`
-	BillingRows    int    `json:"billing_rows"`
-	AcquiringRows  int    `json:"acquiring_rows"`
-	Matched        int    `json:"matched"`
-	Mismatched     int    `json:"mismatched"`
-	BillingOnly    int    `json:"billing_only"`
-	AcquiringOnly  int    `json:"acquiring_only"`
-	BillingSum     string `json:"billing_sum"`
-	AcquiringSum   string `json:"acquiring_sum"`
-	Difference     string `json:"difference"`
-	ReportCSV      string `json:"report_csv,omitempty"`
-	ReportHTML     string `json:"report_html,omitempty"`
-	DurationMillis int64  `json:"duration_ms"`
-}
+// The step's request and result are the contract's.
+type (
+	FileRef = contract.FileRef
+	Period  = contract.Period
+	Request = contract.ReconcilerRequest
+	Result  = contract.ReconcilerResult
+)
 
 // Registrar registers an object under incoming/ as the upload trigger
 // does (header check, once per bucket, key and ETag).
@@ -115,14 +60,14 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	started := s.now()
 	org, err := s.Store.OrganizationByCode(ctx, req.Org)
 	if errors.Is(err, postgres.ErrNotFound) {
-		return nil, steperr.New(steperr.Invalid, fmt.Errorf("reconcile: unknown organisation %q", req.Org))
+		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("unknown organisation %q", req.Org))
 	}
 	if err != nil {
 		return nil, err
 	}
-	from, to, err := req.period(s.now())
+	from, to, err := period(req, s.now())
 	if err != nil {
-		return nil, steperr.New(steperr.Invalid, err)
+		return nil, steperr.New(steperr.InvalidInput, err)
 	}
 	if len(req.Files) == 0 {
 		if err := s.registerMissed(ctx, org); err != nil {
@@ -142,7 +87,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	log := s.Log.With("run_id", run.ID, "org", org.Code)
 	switch {
 	case run.Status == "failed":
-		return nil, steperr.New(steperr.Invalid, fmt.Errorf("reconcile: run %d failed earlier: %s", run.ID, run.Error))
+		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("run %d failed earlier: %s", run.ID, run.Error))
 	case run.ReconciledAt != nil:
 		log.Info("run already reconciled", "status", run.Status)
 		return s.finish(ctx, org, run, files, started, true)
@@ -172,7 +117,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 				return nil, err
 			}
 			log.Warn("run refused: a total is too large to store", "day", tooLarge.Day)
-			return nil, steperr.New(steperr.Invalid, fmt.Errorf("reconcile run %d: %w", run.ID, tooLarge))
+			return nil, steperr.E(runOp(run.ID), steperr.InvalidInput, tooLarge)
 		}
 		return nil, err
 	}
@@ -189,7 +134,7 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func (r Request) period(now time.Time) (from, to *calendar.Date, err error) {
+func period(r Request, now time.Time) (from, to *calendar.Date, err error) {
 	if r.Period == nil {
 		if len(r.Files) == 0 {
 			return nil, nil, errors.New("reconcile: the event names neither files nor a period")
@@ -215,16 +160,16 @@ func (s *Service) resolve(ctx context.Context, org *postgres.Organization, req R
 		for _, ref := range req.Files {
 			f, err := s.Store.FileByKey(ctx, org.ID, ref.Bucket, ref.Key, ref.ETag)
 			if errors.Is(err, postgres.ErrNotFound) {
-				return nil, steperr.New(steperr.Invalid, fmt.Errorf("reconcile: s3://%s/%s is not registered for %s", ref.Bucket, ref.Key, org.Code))
+				return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("s3://%s/%s is not registered for %s", ref.Bucket, ref.Key, org.Code))
 			}
 			if err != nil {
 				return nil, err
 			}
 			switch f.Status {
 			case "failed":
-				return nil, steperr.New(steperr.Invalid, fmt.Errorf("reconcile: %s failed validation: %s", f.Key, (&exportcsv.Errors{List: f.Errors}).Error()))
+				return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("%s failed validation: %s", f.Key, (&exportcsv.Errors{List: f.Errors}).Error()))
 			case "superseded":
-				return nil, steperr.New(steperr.Invalid, fmt.Errorf("reconcile: %s (etag %s) was replaced by a newer upload", f.Key, f.ETag))
+				return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("%s (etag %s) was replaced by a newer upload", f.Key, f.ETag))
 			}
 			files = append(files, f)
 		}
@@ -235,7 +180,7 @@ func (s *Service) resolve(ctx context.Context, org *postgres.Organization, req R
 		}
 	}
 	if len(files) == 0 {
-		return nil, steperr.New(steperr.Invalid, fmt.Errorf("reconcile: no exports for %s in the period", org.Code))
+		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("no exports for %s in the period", org.Code))
 	}
 	slices.SortFunc(files, func(a, b *postgres.SourceFile) int { return int(a.ID - b.ID) })
 	files = slices.CompactFunc(files, func(a, b *postgres.SourceFile) bool { return a.ID == b.ID })
@@ -441,7 +386,7 @@ func (s *Service) reject(ctx context.Context, log *slog.Logger, run *postgres.Ru
 		return err
 	}
 	log.Warn("exports rejected", "problems", problems.Len(), "files_failed", len(perFile))
-	return steperr.New(steperr.Invalid, fmt.Errorf("reconcile run %d: %s", run.ID, reason))
+	return steperr.E(runOp(run.ID), steperr.InvalidInput, errors.New(reason))
 }
 
 // finish writes the reports if they are missing and builds the result.
@@ -495,3 +440,6 @@ func (s *Service) writeReports(ctx context.Context, org *postgres.Organization, 
 	run.ReportCSVKey, run.ReportHTMLKey = csvKey, htmlKey
 	return s.Store.SetRunReports(ctx, run.ID, csvKey, htmlKey)
 }
+
+// runOp is the operation of reconciling one run.
+func runOp(id int64) steperr.Op { return steperr.Op(fmt.Sprintf("reconcile run %d", id)) }

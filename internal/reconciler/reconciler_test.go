@@ -107,7 +107,7 @@ func TestBadExportFailsRunAndFile(t *testing.T) {
 		e.put(t, exportcsv.Acquiring, "incoming/acquiring/uk-dom/bad.csv", []byte(bad)),
 	}}
 	_, err := e.svc.Reconcile(ctx, req)
-	if steperr.KindOf(err) != steperr.Invalid || !strings.Contains(err.Error(), `incoming/acquiring/uk-dom/bad.csv: line 3, column "main_sum": bad number "ten"`) {
+	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), `incoming/acquiring/uk-dom/bad.csv: line 3, column "main_sum": bad number "ten"`) {
 		t.Fatalf("error = %v (%s)", err, steperr.KindOf(err))
 	}
 	f, _ := e.st.FileByKey(ctx, e.org.ID, bucket, "incoming/acquiring/uk-dom/bad.csv", "")
@@ -122,7 +122,7 @@ func TestBadExportFailsRunAndFile(t *testing.T) {
 		t.Errorf("rows %d, run %s %q", rows, runStatus, runErr)
 	}
 	// Asking again is refused the same way, not retried into a half state.
-	if _, err := e.svc.Reconcile(ctx, req); steperr.KindOf(err) != steperr.Invalid {
+	if _, err := e.svc.Reconcile(ctx, req); steperr.KindOf(err) != steperr.InvalidInput {
 		t.Errorf("second attempt: %v", err)
 	}
 }
@@ -155,7 +155,7 @@ func TestInvalidRequests(t *testing.T) {
 		{Org: "uk-dom", Period: &reconciler.Period{From: "2026-11-21", To: "2026-11-21"}}, // no files at all
 		{Org: "uk-dom", Files: []reconciler.FileRef{{Bucket: bucket, Key: "incoming/billing/uk-dom/missing.csv"}}},
 	} {
-		if _, err := e.svc.Reconcile(context.Background(), req); steperr.KindOf(err) != steperr.Invalid {
+		if _, err := e.svc.Reconcile(context.Background(), req); steperr.KindOf(err) != steperr.InvalidInput {
 			t.Errorf("%+v: error %v, want invalid input", req, err)
 		}
 	}

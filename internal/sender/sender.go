@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"io"
 	"log/slog"
 	"time"
@@ -45,25 +46,12 @@ type Service struct {
 	Log           *slog.Logger
 }
 
-// Request names one package or a batch (the Map state may batch them).
-type Request struct {
-	PackageID  int64   `json:"package_id,omitempty"`
-	PackageIDs []int64 `json:"package_ids,omitempty"`
-}
-
-// Result counts what happened.
-type Result struct {
-	Sent        int              `json:"sent"`
-	AlreadySent int              `json:"already_sent"`
-	Failed      int              `json:"failed"`
-	Packages    []PackageOutcome `json:"packages"`
-}
-
-// PackageOutcome is one package's status after the step.
-type PackageOutcome struct {
-	PackageID int64  `json:"package_id"`
-	Status    string `json:"status"`
-}
+// The step's request and result are the contract's.
+type (
+	Request        = contract.SenderRequest
+	Result         = contract.SenderResult
+	PackageOutcome = contract.PackageOutcome
+)
 
 // Send posts the packages of req. Transient failures are returned after
 // the other packages are done, so the state machine retries only those.
@@ -73,7 +61,7 @@ func (s *Service) Send(ctx context.Context, req Request) (*Result, error) {
 		ids = append(ids, req.PackageID)
 	}
 	if len(ids) == 0 {
-		return nil, steperr.New(steperr.Invalid, errors.New("send: the event names no package"))
+		return nil, steperr.E("send", steperr.InvalidInput, errors.New("the event names no package"))
 	}
 	out := make([]PackageOutcome, len(ids))
 	errs := make([]error, len(ids))
@@ -115,7 +103,7 @@ func (s *Service) Send(ctx context.Context, req Request) (*Result, error) {
 func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 	p, err := s.Store.PackageByID(ctx, id)
 	if errors.Is(err, postgres.ErrNotFound) {
-		return "", steperr.New(steperr.Invalid, fmt.Errorf("send: %w", err))
+		return "", steperr.E("send", steperr.InvalidInput, fmt.Errorf("%w", err))
 	}
 	if err != nil {
 		return "", err
@@ -126,7 +114,7 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 	case "failed", "unknown":
 		return "failed", nil
 	case "built":
-		return "", steperr.New(steperr.Invalid, fmt.Errorf("send: package %d is not signed yet", id))
+		return "", steperr.E("send", steperr.InvalidInput, fmt.Errorf("package %d is not signed yet", id))
 	}
 	obj, err := s.Objects.Open(ctx, s.ArchiveBucket, p.RequestKey, "")
 	if err != nil {
@@ -143,7 +131,7 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 		}
 	}
 	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < s.CallTimeout+5*time.Second {
-		return "", steperr.New(steperr.Transient, fmt.Errorf("send package %d: too little time left in this invocation for a call", id))
+		return "", steperr.E(sendOp(id), steperr.TransientError, errors.New("too little time left in this invocation for a call"))
 	}
 	if still, err := s.Store.NoteSendAttempt(ctx, id); err != nil || !still {
 		return "already", err
@@ -152,7 +140,7 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 	if err != nil {
 		var gerr *gisclient.Error
 		if !errors.As(err, &gerr) {
-			return "", steperr.New(steperr.Transient, fmt.Errorf("send package %d: %w", id, err))
+			return "", steperr.E(sendOp(id), steperr.TransientError, err)
 		}
 		if gerr.Uncertain() {
 			if err := s.Store.NoteUncertainSend(ctx, id); err != nil {
@@ -166,14 +154,17 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 			}
 			return "failed", nil
 		}
-		return "", steperr.New(steperr.Transient, fmt.Errorf("send package %d: %w", id, err))
+		return "", steperr.E(sendOp(id), steperr.TransientError, err)
 	}
 	stored, err := s.Store.MarkSent(ctx, id, ack)
 	if err != nil {
-		return "", steperr.New(steperr.Transient, fmt.Errorf("send package %d: GIS acked %s but storing it failed: %w", id, ack, err))
+		return "", steperr.E(sendOp(id), steperr.TransientError, fmt.Errorf("GIS acked %s but storing it failed: %w", ack, err))
 	}
 	if !stored {
 		return "already", nil
 	}
 	return "sent", nil
 }
+
+// sendOp is the operation of posting one package.
+func sendOp(id int64) steperr.Op { return steperr.Op(fmt.Sprintf("send package %d", id)) }

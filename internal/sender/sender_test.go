@@ -86,7 +86,7 @@ func TestInjectedFaultsAreRetried(t *testing.T) {
 			runID, ids := e.Packed(t, "fkr", 5, 3)
 			e.Sim.Inject(gismessage.Notifications.SOAPAction(), f)
 			_, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]})
-			if steperr.KindOf(err) != steperr.Transient {
+			if steperr.KindOf(err) != steperr.TransientError {
 				t.Fatalf("first attempt: %v (%s), want a transient error", err, steperr.KindOf(err))
 			}
 			if got := statuses(t, e, runID); got != "packages signed, payments queued, run packing" {
@@ -122,7 +122,7 @@ func TestCrashBetweenSendAndStore(t *testing.T) {
 		CREATE TRIGGER crash_once BEFORE UPDATE ON package FOR EACH ROW EXECUTE FUNCTION crash_once();`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]}); steperr.KindOf(err) != steperr.Transient {
+	if _, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]}); steperr.KindOf(err) != steperr.TransientError {
 		t.Fatalf("first attempt: %v", err)
 	}
 	e.Store.Pool.Exec(ctx, `INSERT INTO crash_once VALUES (true)`) // the next attempt gets through
@@ -165,7 +165,7 @@ func TestRefusalAfterLostReplyIsUnknown(t *testing.T) {
 	pgtest.Organization(t, e.Store, "uk1", "uk_rso")
 	runID, ids := e.Packed(t, "uk1", 3, 6)
 	e.Sim.Inject(gismessage.SupplierNotifications.SOAPAction(), gissim.AcceptAndDrop, gissim.HTTP403)
-	if _, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]}); steperr.KindOf(err) != steperr.Transient {
+	if _, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]}); steperr.KindOf(err) != steperr.TransientError {
 		t.Fatalf("first attempt: %v", err)
 	}
 	if res, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]}); err != nil || res.Failed != 1 {
@@ -200,7 +200,7 @@ func TestSenderStopsBeforeItsDeadline(t *testing.T) {
 	e.Send.CallTimeout = time.Minute
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: ids}); steperr.KindOf(err) != steperr.Transient {
+	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: ids}); steperr.KindOf(err) != steperr.TransientError {
 		t.Fatalf("%v", err)
 	}
 	if calls := e.Sim.Calls(gismessage.SupplierNotifications.SOAPAction()); calls != 0 {

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"io"
 	"log/slog"
 	"net/url"
@@ -41,31 +42,12 @@ type Service struct {
 	Log     *slog.Logger
 }
 
-// FileResult says what became of one uploaded object.
-type FileResult struct {
-	Key       string             `json:"key"`
-	FileID    int64              `json:"file_id,omitempty"`
-	Org       string             `json:"org,omitempty"`
-	Kind      exportcsv.Kind     `json:"kind,omitempty"`
-	Status    string             `json:"status"` // registered | failed | superseded | ignored
-	Duplicate bool               `json:"duplicate,omitempty"`
-	Errors    []*exportcsv.Error `json:"errors,omitempty"`
-	// Execution is set when this upload completed a pair and a run was asked for.
-	Execution *Execution `json:"execution,omitempty"`
-	Waiting   string     `json:"waiting,omitempty"`
-}
-
-// Execution is a run start: its deterministic name and its input.
-type Execution struct {
-	Name    string             `json:"name"`
-	Started bool               `json:"started"`
-	Input   reconciler.Request `json:"input"`
-}
-
-// Result is the handler's output.
-type Result struct {
-	Files []FileResult `json:"files"`
-}
+// The handler's result types are the contract's.
+type (
+	FileResult = contract.FileResult
+	Execution  = contract.Execution
+	Result     = contract.UploadTriggerResult
+)
 
 // Handle processes every record of an S3 event. A record that cannot be
 // processed for a transient reason fails the whole event, so S3/Lambda
@@ -108,7 +90,7 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	// Keys arrive URL-encoded, with '+' for spaces (Cyrillic names included).
 	key, err := url.QueryUnescape(rec.S3.Object.Key)
 	if err != nil {
-		return nil, steperr.New(steperr.Invalid, fmt.Errorf("upload: undecodable key %q: %w", rec.S3.Object.Key, err))
+		return nil, steperr.E("upload", steperr.InvalidInput, fmt.Errorf("undecodable key %q: %w", rec.S3.Object.Key, err))
 	}
 	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
 		return &FileResult{Key: key, Status: "ignored"}, nil

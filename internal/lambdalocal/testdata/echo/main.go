@@ -27,10 +27,10 @@ type result struct {
 }
 
 func main() {
-	lambdaedge.Main(func(_ context.Context, e event) (result, error) {
+	lambdaedge.Main("echo", func(_ context.Context, e event) (result, error) {
 		if e.Fail || (e.FailOnce && !failed[e.Value]) {
 			failed[e.Value] = true
-			return result{}, steperr.New(steperr.Transient, errors.New("asked to fail"))
+			return result{}, steperr.E("echo", steperr.TransientError, errors.New("asked to fail"))
 		}
 		return result{Value: e.Value, PID: os.Getpid()}, nil
 	})
