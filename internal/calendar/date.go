@@ -112,3 +112,19 @@ func (d Date) String() string { return d.Time().Format(time.DateOnly) }
 
 // AddDays moves the date by n days.
 func (d Date) AddDays(n int) Date { return d + Date(n) }
+
+// TimestampLayout is how GIS ZhKKh messages write an xs:dateTime:
+// milliseconds and the zone offset.
+const TimestampLayout = "2006-01-02T15:04:05.000-07:00"
+
+// Timestamp writes t as GIS messages carry it, in Moscow time.
+func Timestamp(t time.Time) string { return t.In(Moscow).Format(TimestampLayout) }
+
+// ParseTimestamp reads an xs:dateTime; one without a zone offset is GIS's
+// own local time, Moscow.
+func ParseTimestamp(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, Moscow)
+}

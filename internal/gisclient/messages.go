@@ -49,7 +49,7 @@ func GetStateRequest(h gismessage.Header, ackGUID string) ([]byte, error) {
 	env.CreateAttr("xmlns:soapenv", gismessage.NsSoap)
 	env.CreateAttr("xmlns:base", gismessage.NsBase)
 	hdr := env.CreateElement("soapenv:Header").CreateElement("base:RequestHeader")
-	hdr.CreateElement("base:Date").SetText(h.Date.Format("2006-01-02T15:04:05.000-07:00"))
+	hdr.CreateElement("base:Date").SetText(calendar.Timestamp(h.Date))
 	hdr.CreateElement("base:MessageGUID").SetText(h.MessageGUID)
 	hdr.CreateElement("base:orgPPAGUID").SetText(h.OrgPPAGUID)
 	if h.OperatorSignature {
@@ -141,15 +141,6 @@ func ParseAck(data []byte) (string, error) {
 	return guid, nil
 }
 
-// parseDateTime reads an xs:dateTime; one without a zone offset is GIS's
-// own local time, Moscow.
-func parseDateTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, calendar.Moscow)
-}
-
 // ParseState reads a getStateResult.
 func ParseState(data []byte) (*State, error) {
 	b, err := body(data)
@@ -180,7 +171,7 @@ func ParseState(data []byte) (*State, error) {
 		r := ItemResult{TransportGUID: childText(ir, gismessage.NsBase, "TransportGUID"), GUID: childText(ir, gismessage.NsBase, "GUID"),
 			UniqueNumber: childText(ir, gismessage.NsBase, "UniqueNumber")}
 		if d := childText(ir, gismessage.NsBase, "UpdateDate"); d != "" {
-			if r.UpdateDate, err = parseDateTime(d); err != nil {
+			if r.UpdateDate, err = calendar.ParseTimestamp(d); err != nil {
 				return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("bad UpdateDate %q", d)}
 			}
 		}

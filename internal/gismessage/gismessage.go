@@ -219,7 +219,7 @@ func Build(op Operation, h Header, r *Recipient, items []Notification) (*etree.D
 		env.CreateAttr("xmlns:"+p.prefix, p.ns)
 	}
 	hdr := env.CreateElement("soapenv:Header").CreateElement("base:RequestHeader")
-	text(hdr, "base:Date", h.Date.In(calendar.Moscow).Format("2006-01-02T15:04:05.000-07:00"))
+	text(hdr, "base:Date", calendar.Timestamp(h.Date))
 	text(hdr, "base:MessageGUID", h.MessageGUID)
 	text(hdr, "base:orgPPAGUID", h.OrgPPAGUID)
 	if h.OperatorSignature {

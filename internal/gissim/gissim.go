@@ -19,6 +19,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
+	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
@@ -428,7 +429,7 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 				if r.uniqueNumber != "" {
 					ir.CreateElement("base:UniqueNumber").SetText(r.uniqueNumber)
 				}
-				ir.CreateElement("base:UpdateDate").SetText(r.updated.Format("2006-01-02T15:04:05.000-07:00"))
+				ir.CreateElement("base:UpdateDate").SetText(calendar.Timestamp(r.updated))
 				continue
 			}
 			e := ir.CreateElement("base:Error")
