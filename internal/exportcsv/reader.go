@@ -290,21 +290,41 @@ func (r *Reader) columnName(i int) string {
 }
 
 func (r *Reader) parse(rec []string, line int, row *Row) *Error {
-	bad := func(f field, msg string) *Error {
-		return &Error{File: r.file, Line: line, Column: columnNames[f], Msg: msg}
+	if e := r.check(rec, line); e != nil {
+		return e
 	}
+	*row = Row{Line: line}
+	if e := r.common(rec, line, row); e != nil || r.kind == Billing {
+		return e
+	}
+	return r.acquiring(rec, line, row)
+}
+
+// value is the trimmed value of field f in rec, or "" when the file has no
+// such column.
+func (r *Reader) value(rec []string, f field) string {
+	if i := r.col[f]; i >= 0 {
+		return strings.TrimSpace(rec[i])
+	}
+	return ""
+}
+
+// errAt is a problem in column f of line.
+func (r *Reader) errAt(line int, f field, msg string) *Error {
+	return &Error{File: r.file, Line: line, Column: columnNames[f], Msg: msg}
+}
+
+// check refuses a record with the wrong number of fields, bytes that are
+// not text, values too long, and characters XML cannot carry outside the
+// free-text purpose.
+func (r *Reader) check(rec []string, line int) *Error {
+	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	if len(rec) != r.width {
 		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), r.width)
 		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
 			msg += ` (a field opened with " is never closed)`
 		}
 		return &Error{File: r.file, Line: line, Msg: msg}
-	}
-	get := func(f field) string {
-		if i := r.col[f]; i >= 0 {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
 	}
 	for i, v := range rec {
 		if r.utf8 && !utf8.ValidString(v) {
@@ -339,7 +359,13 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 			return bad(f, fmt.Sprintf("contains %U, a character XML does not allow", c))
 		}
 	}
-	*row = Row{Line: line}
+	return nil
+}
+
+// common reads the fields both kinds of export have.
+func (r *Reader) common(rec []string, line int, row *Row) *Error {
+	get := func(f field) string { return r.value(rec, f) }
+	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	var err error
 	if row.Date, err = calendar.ParseDate(get(fDate)); err != nil {
 		return bad(fDate, fmt.Sprintf("bad date %q: %v", clip(get(fDate)), err))
@@ -367,9 +393,14 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 	if row.Fine < 0 {
 		return bad(fFineSum, fmt.Sprintf("negative amount %s", row.Fine))
 	}
-	if r.kind == Billing {
-		return nil
-	}
+	return nil
+}
+
+// acquiring reads the bank registry's own fields.
+func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
+	get := func(f field) string { return r.value(rec, f) }
+	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
+	var err error
 	if row.OrderID = get(fOrderID); row.OrderID == "" {
 		return bad(fOrderID, "empty value")
 	}

@@ -55,26 +55,11 @@ func main() {
 
 func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string) error {
 	bucket := os.Getenv("EXPORTS_BUCKET")
-	st, err := postgres.Open(ctx, os.Getenv("DATABASE_URL"))
+	st, objs, err := prepare(ctx, orgsFile, bucket)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := seedOrganizations(ctx, st, orgsFile); err != nil {
-		return err
-	}
-	objs, err := s3store.New(ctx)
-	if err != nil {
-		return err
-	}
-	for _, b := range []string{bucket, os.Getenv("ARCHIVE_BUCKET")} {
-		if err := ensureBucket(ctx, objs, b); err != nil {
-			return err
-		}
-	}
 
 	step("Synthesizing the CDK stack and its state machine")
 	definition, err := synthesize(bin, work)
@@ -91,40 +76,9 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string)
 	invokeURL := "http://" + addr
 	fmt.Printf("  %d states; the functions answer on the Lambda Invoke API at %s\n", countStates(definition), invokeURL)
 
-	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
+	order, executions, err := uploadAll(ctx, objs, bucket, exportsDir, invokeURL)
 	if err != nil {
 		return err
-	}
-	step("Uploading %d exports to s3://%s/incoming/; upload-trigger gets each S3 event", len(files), bucket)
-	var order []string
-	executions := map[string]uploadtrigger.Execution{} // Step Functions starts a name once
-	var last events.S3Event
-	for i, path := range files {
-		ev, err := upload(ctx, objs, bucket, path, i)
-		if err != nil {
-			return err
-		}
-		last = ev
-		f, err := trigger(invokeURL, ev)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  %-52s %-10s %s\n", f.Key, f.Status, describe(f))
-		if f.Execution != nil {
-			if _, seen := executions[f.Execution.Name]; !seen {
-				order = append(order, f.Execution.Name)
-			}
-			executions[f.Execution.Name] = *f.Execution
-		}
-	}
-	if len(files) > 0 {
-		step("Sending the last event again (S3 delivers at least once)")
-		f, err := trigger(invokeURL, last)
-		if err != nil {
-			return err
-		}
-		_, seen := executions[execName(f)]
-		fmt.Printf("  %s: duplicate=%v, execution %s, already started: %v\n", f.Key, f.Duplicate, execName(f), seen)
 	}
 	runner := &sfnlocal.Runner{LambdaEndpoint: invokeURL, Progress: &progress{}}
 	for _, name := range order {
@@ -144,6 +98,74 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string)
 		}
 	}
 	return nil
+}
+
+// prepare migrates the database, seeds the organisations and makes the
+// buckets.
+func prepare(ctx context.Context, orgsFile, bucket string) (*postgres.Store, *s3store.Store, error) {
+	st, err := postgres.Open(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*postgres.Store, *s3store.Store, error) { st.Close(); return nil, nil, err }
+	if err := st.Migrate(ctx); err != nil {
+		return fail(err)
+	}
+	if err := seedOrganizations(ctx, st, orgsFile); err != nil {
+		return fail(err)
+	}
+	objs, err := s3store.New(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	for _, b := range []string{bucket, os.Getenv("ARCHIVE_BUCKET")} {
+		if err := ensureBucket(ctx, objs, b); err != nil {
+			return fail(err)
+		}
+	}
+	return st, objs, nil
+}
+
+// uploadAll uploads each export, hands upload-trigger its S3 event (the
+// last one twice, as S3 may) and returns the executions the trigger asked
+// for, in order.
+func uploadAll(ctx context.Context, objs *s3store.Store, bucket, exportsDir, invokeURL string) ([]string, map[string]uploadtrigger.Execution, error) {
+	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
+	if err != nil {
+		return nil, nil, err
+	}
+	step("Uploading %d exports to s3://%s/incoming/; upload-trigger gets each S3 event", len(files), bucket)
+	var order []string
+	executions := map[string]uploadtrigger.Execution{} // Step Functions starts a name once
+	var last events.S3Event
+	for i, path := range files {
+		ev, err := upload(ctx, objs, bucket, path, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		last = ev
+		f, err := trigger(invokeURL, ev)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Printf("  %-52s %-10s %s\n", f.Key, f.Status, describe(f))
+		if f.Execution != nil {
+			if _, seen := executions[f.Execution.Name]; !seen {
+				order = append(order, f.Execution.Name)
+			}
+			executions[f.Execution.Name] = *f.Execution
+		}
+	}
+	if len(files) > 0 {
+		step("Sending the last event again (S3 delivers at least once)")
+		f, err := trigger(invokeURL, last)
+		if err != nil {
+			return nil, nil, err
+		}
+		_, seen := executions[execName(f)]
+		fmt.Printf("  %s: duplicate=%v, execution %s, already started: %v\n", f.Key, f.Duplicate, execName(f), seen)
+	}
+	return order, executions, nil
 }
 
 func step(format string, args ...any) { fmt.Printf("\n== "+format+"\n", args...) }
