@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gissim"
 	"github.com/gispayments/gis-payments/internal/lambdalocal"
@@ -218,9 +219,7 @@ func TestPipeline(t *testing.T) {
 	if calls := e.sim.Calls(gismessage.SupplierNotifications.SOAPAction()); calls != 2 || e.sim.Accepted() != 1 {
 		t.Errorf("GIS saw %d sends and accepted %d packages; want 2 (one refused with 503) and 1", calls, e.sim.Accepted())
 	}
-	var imported int
-	e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM payment WHERE status = 'imported'`).Scan(&imported)
-	if imported != 5 {
+	if imported := pgtest.Count(t, e.st, `SELECT count(*) FROM payment WHERE status = 'imported'`); imported != 5 {
 		t.Errorf("%d payments imported", imported)
 	}
 }
@@ -230,7 +229,7 @@ func TestPipeline(t *testing.T) {
 func TestFailedStepHasReadableCause(t *testing.T) {
 	e := setup(t)
 	e.upload(t, "incoming/billing/uk-dom/b.csv", testdata(t, "billing-uk-dom-2026-11-21.csv"), "01")
-	bad := "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n" +
+	bad := exportcsv.AcquiringHeader +
 		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;ten;0\n"
 	res := e.upload(t, "incoming/acquiring/uk-dom/bad.csv", []byte(bad), "02")
 	if res.Execution == nil {

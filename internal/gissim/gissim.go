@@ -23,11 +23,11 @@ import (
 	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
-// Fault is an injected failure.
-type Fault int
+// Injection is a failure the simulator injects on demand.
+type Injection int
 
 const (
-	None Fault = iota
+	None Injection = iota
 	HTTP500
 	HTTP503
 	Slow          // hold the reply until the client gives up
@@ -58,12 +58,12 @@ type Sim struct {
 	cfg Config
 
 	mu        sync.Mutex
-	messages  map[string]*message // by GIS (ack) MessageGUID
-	requester map[string]string   // requester MessageGUID → ack MessageGUID
-	imported  map[string]string   // OrderID or TransportGUID → GUID of the imported payment
-	faults    map[string][]Fault  // by SOAP action, consumed in order
-	stuck     bool                // new messages stay in state 2
-	down      bool                // every call answered 503: an outage
+	messages  map[string]*message    // by GIS (ack) MessageGUID
+	requester map[string]string      // requester MessageGUID → ack MessageGUID
+	imported  map[string]string      // OrderID or TransportGUID → GUID of the imported payment
+	faults    map[string][]Injection // by SOAP action, consumed in order
+	stuck     bool                   // new messages stay in state 2
+	down      bool                   // every call answered 503: an outage
 	tamper    func(res *etree.Element)
 	itemError func(item *etree.Element) (code, description string)
 	msgErrors []msgError // whole-message failures for the next messages
@@ -98,11 +98,11 @@ func New(cfg Config) *Sim {
 		cfg.FaultCode = "EXP001000"
 	}
 	return &Sim{cfg: cfg, messages: map[string]*message{}, requester: map[string]string{},
-		imported: map[string]string{}, faults: map[string][]Fault{}, calls: map[string]int{}}
+		imported: map[string]string{}, faults: map[string][]Injection{}, calls: map[string]int{}}
 }
 
 // Inject queues faults for the next calls of a SOAP action ("urn:getState", …).
-func (s *Sim) Inject(action string, faults ...Fault) {
+func (s *Sim) Inject(action string, faults ...Injection) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[action] = append(s.faults[action], faults...)

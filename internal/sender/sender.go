@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gispayments/gis-payments/internal/contract"
 	"io"
 	"log/slog"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/postgres"

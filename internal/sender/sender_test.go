@@ -78,7 +78,7 @@ func TestConcurrentFirstSends(t *testing.T) {
 }
 
 func TestInjectedFaultsAreRetried(t *testing.T) {
-	for _, f := range []gissim.Fault{gissim.HTTP500, gissim.HTTP503, gissim.Slow, gissim.MalformedXML, gissim.SOAPFault, gissim.AcceptAndDrop} {
+	for _, f := range []gissim.Injection{gissim.HTTP500, gissim.HTTP503, gissim.Slow, gissim.MalformedXML, gissim.SOAPFault, gissim.AcceptAndDrop} {
 		t.Run(fmt.Sprint(f), func(t *testing.T) {
 			ctx := context.Background()
 			e := testkit.New(t, 300*time.Millisecond)
@@ -142,12 +142,19 @@ func TestCrashBetweenSendAndStore(t *testing.T) {
 	}
 }
 
-func TestPermanentRefusal(t *testing.T) {
-	ctx := context.Background()
+// refused packs three supplier payments of uk1 (export seed seed) into
+// one package and has GIS answer its posts with the injections, in order.
+func refused(t *testing.T, seed uint64, answers ...gissim.Injection) (*testkit.Env, int64, []int64) {
 	e := testkit.New(t, 0)
 	pgtest.Organization(t, e.Store, "uk1", "uk_rso")
-	runID, ids := e.Packed(t, "uk1", 3, 5)
-	e.Sim.Inject(gismessage.SupplierNotifications.SOAPAction(), gissim.RefuseFormat)
+	runID, ids := e.Packed(t, "uk1", 3, seed)
+	e.Sim.Inject(gismessage.SupplierNotifications.SOAPAction(), answers...)
+	return e, runID, ids
+}
+
+func TestPermanentRefusal(t *testing.T) {
+	ctx := context.Background()
+	e, runID, ids := refused(t, 5, gissim.RefuseFormat)
 	res, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]})
 	if err != nil || res.Failed != 1 {
 		t.Fatalf("%+v %v", res, err)
@@ -161,10 +168,7 @@ func TestPermanentRefusal(t *testing.T) {
 // the package from that post, so its payments are unknown, not retryable.
 func TestRefusalAfterLostReplyIsUnknown(t *testing.T) {
 	ctx := context.Background()
-	e := testkit.New(t, 0)
-	pgtest.Organization(t, e.Store, "uk1", "uk_rso")
-	runID, ids := e.Packed(t, "uk1", 3, 6)
-	e.Sim.Inject(gismessage.SupplierNotifications.SOAPAction(), gissim.AcceptAndDrop, gissim.HTTP403)
+	e, runID, ids := refused(t, 6, gissim.AcceptAndDrop, gissim.HTTP403)
 	if _, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]}); steperr.KindOf(err) != steperr.TransientError {
 		t.Fatalf("first attempt: %v", err)
 	}
@@ -179,10 +183,7 @@ func TestRefusalAfterLostReplyIsUnknown(t *testing.T) {
 // A refusal without a code after certain posts is retryable by a later run.
 func TestRefusalWithoutCodeIsRetryable(t *testing.T) {
 	ctx := context.Background()
-	e := testkit.New(t, 0)
-	pgtest.Organization(t, e.Store, "uk1", "uk_rso")
-	runID, ids := e.Packed(t, "uk1", 3, 7)
-	e.Sim.Inject(gismessage.SupplierNotifications.SOAPAction(), gissim.HTTP503, gissim.HTTP403)
+	e, runID, ids := refused(t, 7, gissim.HTTP503, gissim.HTTP403)
 	e.Send.Send(ctx, sender.Request{PackageID: ids[0]})
 	if res, err := e.Send.Send(ctx, sender.Request{PackageID: ids[0]}); err != nil || res.Failed != 1 {
 		t.Fatalf("%+v %v", res, err)
