@@ -16,28 +16,29 @@ import (
 	"github.com/gispayments/gis-payments/internal/money"
 )
 
-// Run is one pass of the pipeline for an organisation.
+// Run is one pass of the pipeline for an organisation, as the run table
+// holds it (the steps report it as the contract's results).
 type Run struct {
-	ID             int64           `json:"run_id"`
-	OrganizationID int64           `json:"-"`
-	RunKey         string          `json:"run_key"`
-	Status         string          `json:"status"`
-	PeriodFrom     *time.Time      `json:"period_from,omitempty"`
-	PeriodTo       *time.Time      `json:"period_to,omitempty"`
-	ExecutionName  string          `json:"execution_name,omitempty"`
-	BillingRows    int             `json:"billing_rows"`
-	AcquiringRows  int             `json:"acquiring_rows"`
-	Matched        int             `json:"matched"`
-	Mismatched     int             `json:"mismatched"`
-	BillingOnly    int             `json:"billing_only"`
-	AcquiringOnly  int             `json:"acquiring_only"`
-	BillingSum     decimal.Decimal `json:"billing_sum"`
-	AcquiringSum   decimal.Decimal `json:"acquiring_sum"`
-	MatchedSum     decimal.Decimal `json:"matched_sum"`
-	ReportCSVKey   string          `json:"report_csv_key,omitempty"`
-	ReportHTMLKey  string          `json:"report_html_key,omitempty"`
-	Error          string          `json:"error,omitempty"`
-	ReconciledAt   *time.Time      `json:"reconciled_at,omitempty"`
+	ID             int64
+	OrganizationID int64
+	RunKey         string
+	Status         string
+	PeriodFrom     *time.Time
+	PeriodTo       *time.Time
+	ExecutionName  string
+	BillingRows    int
+	AcquiringRows  int
+	Matched        int
+	Mismatched     int
+	BillingOnly    int
+	AcquiringOnly  int
+	BillingSum     decimal.Decimal
+	AcquiringSum   decimal.Decimal
+	MatchedSum     decimal.Decimal
+	ReportCSVKey   string
+	ReportHTMLKey  string
+	Error          string
+	ReconciledAt   *time.Time
 }
 
 const runColumns = `id, organization_id, run_key, status, period_from, period_to, coalesce(execution_name, ''),
