@@ -3,7 +3,6 @@ package contract_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -39,16 +38,8 @@ func TestEventFixtures(t *testing.T) {
 			t.Errorf("function %s has no event type here", name)
 			continue
 		}
-		files, _ := filepath.Glob(filepath.Join("../../events", name, "*.json"))
-		if len(files) == 0 {
-			t.Errorf("no fixture under events/%s/", name)
-		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			roundTrip(t, f, data, newEvent())
+		for file, data := range contract.Fixtures(t, name) {
+			roundTrip(t, name+"/"+file, data, newEvent())
 		}
 	}
 }

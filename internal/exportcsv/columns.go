@@ -107,3 +107,11 @@ var required = map[Kind][]field{
 
 // onlyAcquiring are the columns whose presence marks a bank registry.
 var onlyAcquiring = []field{fOrderID, fOrderDate}
+
+// BillingHeader and AcquiringHeader are the header rows of the two kinds
+// of export with their required columns, `;`-separated, as the generator
+// and the tests write them.
+const (
+	BillingHeader   = "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
+	AcquiringHeader = "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
+)

@@ -3,8 +3,9 @@ package exportcsv
 import (
 	"errors"
 	"fmt"
-	"github.com/gispayments/gis-payments/internal/contract"
 	"strings"
+
+	"github.com/gispayments/gis-payments/internal/contract"
 )
 
 // Error is one problem in an export, located as precisely as it can be;

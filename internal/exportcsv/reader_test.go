@@ -34,9 +34,6 @@ func readAll(t *testing.T, name string, kind Kind, data string, lim Limits) ([]R
 	return rows, rd, rd.Errors().Err()
 }
 
-const billingHeader = "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
-const acquiringHeader = "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
-
 func TestReadsFormats(t *testing.T) {
 	tests := []struct {
 		name, data string
@@ -48,7 +45,7 @@ func TestReadsFormats(t *testing.T) {
 		{
 			name: "utf8 semicolon, decimal comma, thousands spaces, both date formats",
 			kind: Billing, encoding: "utf-8", delim: ";",
-			data: billingHeader + "2026-11-21;B1;S1;SV1;LS1;1 234,50;0\n21.11.2026;B2;S1;SV1;LS2;10.5;1,05\n",
+			data: BillingHeader + "2026-11-21;B1;S1;SV1;LS1;1 234,50;0\n21.11.2026;B2;S1;SV1;LS2;10.5;1,05\n",
 			want: []string{"2026-11-21|B1|1234.50|0.00", "2026-11-21|B2|10.50|1.05"},
 		},
 		{
@@ -66,7 +63,7 @@ func TestReadsFormats(t *testing.T) {
 		{
 			name: "CRLF line ends, quoted values with doubled quotes and delimiters, an empty last value",
 			kind: Acquiring, encoding: "utf-8", delim: ";",
-			data: strings.ReplaceAll(acquiringHeader, "\n", ";payment_purpose\r\n") +
+			data: strings.ReplaceAll(AcquiringHeader, "\n", ";payment_purpose\r\n") +
 				"2026-11-21;O1;2026-11-21;\"B;1\";S1;SV1;LS1;1;0;\"Оплата \"\"ЖКУ\"\"\"\r\n" +
 				"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;2;0;\r\n",
 			want: []string{"2026-11-21|B;1|1.00|0.00", "2026-11-21|B2|2.00|0.00"},
@@ -128,45 +125,45 @@ func TestBadInput(t *testing.T) {
 			`b.csv: line 1: missing column fine_sum`},
 		{"wrong delimiter", Billing, "date|bill_number|supplier_id\n", Limits{},
 			`b.csv: line 1: missing column date, bill_number, supplier_id, service_id, account_number, main_sum, fine_sum (the header has one column; the delimiter must be ';' or ',')`},
-		{"acquiring uploaded as billing", Billing, acquiringHeader, Limits{},
+		{"acquiring uploaded as billing", Billing, AcquiringHeader, Limits{},
 			`b.csv: line 1: wrong kind of file: column order_id marks a bank (acquiring) registry, but the file was uploaded as billing`},
-		{"billing uploaded as acquiring", Acquiring, billingHeader, Limits{},
+		{"billing uploaded as acquiring", Acquiring, BillingHeader, Limits{},
 			`b.csv: line 1: wrong kind of file: no order_id column, so this is not a bank (acquiring) registry; missing column order_id, order_date`},
 		{"duplicate column", Billing, "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum;сумма\n", Limits{},
 			`b.csv: line 1, column "сумма": column main_sum appears twice (also column 6)`},
-		{"bad number", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS1;12,3,4;0\n", Limits{},
+		{"bad number", Billing, BillingHeader + "2026-11-21;B1;S1;SV1;LS1;12,3,4;0\n", Limits{},
 			`b.csv: line 2, column "main_sum": bad number "12,3,4": not a number`},
-		{"three decimals", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS1;1;0,005\n", Limits{},
+		{"three decimals", Billing, BillingHeader + "2026-11-21;B1;S1;SV1;LS1;1;0,005\n", Limits{},
 			`b.csv: line 2, column "fine_sum": bad number "0,005": more than two decimal places`},
-		{"empty amount", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS1;;0\n", Limits{},
+		{"empty amount", Billing, BillingHeader + "2026-11-21;B1;S1;SV1;LS1;;0\n", Limits{},
 			`b.csv: line 2, column "main_sum": bad number "": empty amount`},
-		{"bad date", Billing, billingHeader + "31.02.2026;B1;S1;SV1;LS1;1;0\n", Limits{},
+		{"bad date", Billing, BillingHeader + "31.02.2026;B1;S1;SV1;LS1;1;0\n", Limits{},
 			`b.csv: line 2, column "date": bad date "31.02.2026": not a date (want YYYY-MM-DD or DD.MM.YYYY)`},
-		{"bad order date", Acquiring, acquiringHeader + "2026-11-21;O1;2026/11/21;B1;S1;SV1;LS1;1;0\n", Limits{},
+		{"bad order date", Acquiring, AcquiringHeader + "2026-11-21;O1;2026/11/21;B1;S1;SV1;LS1;1;0\n", Limits{},
 			`b.csv: line 2, column "order_date": bad date "2026/11/21": not a date (want YYYY-MM-DD or DD.MM.YYYY)`},
-		{"negative amount", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS1;-5,00;0\n", Limits{},
+		{"negative amount", Billing, BillingHeader + "2026-11-21;B1;S1;SV1;LS1;-5,00;0\n", Limits{},
 			`b.csv: line 2, column "main_sum": negative amount -5.00`},
-		{"negative fine", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS1;5;-0,01\n", Limits{},
+		{"negative fine", Billing, BillingHeader + "2026-11-21;B1;S1;SV1;LS1;5;-0,01\n", Limits{},
 			`b.csv: line 2, column "fine_sum": negative amount -0.01`},
-		{"empty key field", Billing, billingHeader + "2026-11-21;;S1;SV1;LS1;5;0\n", Limits{},
+		{"empty key field", Billing, BillingHeader + "2026-11-21;;S1;SV1;LS1;5;0\n", Limits{},
 			`b.csv: line 2, column "bill_number": empty value`},
-		{"empty order id", Acquiring, acquiringHeader + "2026-11-21;;2026-11-21;B1;S1;SV1;LS1;1;0\n", Limits{},
+		{"empty order id", Acquiring, AcquiringHeader + "2026-11-21;;2026-11-21;B1;S1;SV1;LS1;1;0\n", Limits{},
 			`b.csv: line 2, column "order_id": empty value`},
-		{"wrong field count", Billing, billingHeader + "2026-11-21;B1;S1\n", Limits{},
+		{"wrong field count", Billing, BillingHeader + "2026-11-21;B1;S1\n", Limits{},
 			`b.csv: line 2: 3 fields, the header has 7`},
-		{"bad period", Acquiring, strings.TrimSuffix(acquiringHeader, "\n") + ";period\n2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;13.2026\n", Limits{},
+		{"bad period", Acquiring, strings.TrimSuffix(AcquiringHeader, "\n") + ";period\n2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;13.2026\n", Limits{},
 			`b.csv: line 2, column "period": bad period "13.2026": want MM.YYYY`},
-		{"malformed quotes", Billing, billingHeader + "2026-11-21;\"B1;S1;SV1;LS1;1;0\n", Limits{},
+		{"malformed quotes", Billing, BillingHeader + "2026-11-21;\"B1;S1;SV1;LS1;1;0\n", Limits{},
 			`b.csv: line 2, column "bill_number": the quote that opens this value is never closed`},
-		{"invalid utf-8 after a utf-8 start", Billing, billingHeader + strings.Repeat("2026-11-21;B;S1;SV1;LS1;1;0\n", 3000) + "2026-11-21;B1;S1;SV1;LS\xff;1;0\n", Limits{},
+		{"invalid utf-8 after a utf-8 start", Billing, BillingHeader + strings.Repeat("2026-11-21;B;S1;SV1;LS1;1;0\n", 3000) + "2026-11-21;B1;S1;SV1;LS\xff;1;0\n", Limits{},
 			`b.csv: line 3002, column "#5": not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)`},
-		{"NUL byte", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS\x001;1;0\n", Limits{},
+		{"NUL byte", Billing, BillingHeader + "2026-11-21;B1;S1;SV1;LS\x001;1;0\n", Limits{},
 			`b.csv: line 2, column "#5": contains a NUL byte: not a text file`},
-		{"too many bytes", Billing, billingHeader + strings.Repeat("2026-11-21;B1;S1;SV1;LS1;1;0\n", 10), Limits{MaxBytes: 100},
+		{"too many bytes", Billing, BillingHeader + strings.Repeat("2026-11-21;B1;S1;SV1;LS1;1;0\n", 10), Limits{MaxBytes: 100},
 			`b.csv: file too large: over 100 bytes`},
-		{"too many rows", Billing, billingHeader + "2026-11-21;B1;S1;SV1;LS1;1;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n", Limits{MaxRows: 1},
+		{"too many rows", Billing, BillingHeader + "2026-11-21;B1;S1;SV1;LS1;1;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n", Limits{MaxRows: 1},
 			`b.csv: line 3: file too large: over 1 rows`},
-		{"value too long", Billing, billingHeader + "2026-11-21;" + strings.Repeat("B", 1001) + ";S1;SV1;LS1;1;0\n", Limits{},
+		{"value too long", Billing, BillingHeader + "2026-11-21;" + strings.Repeat("B", 1001) + ";S1;SV1;LS1;1;0\n", Limits{},
 			`b.csv: line 2, column "bill_number": value longer than 1000 characters`},
 	}
 	for _, tt := range tests {
@@ -185,7 +182,7 @@ func TestBadInput(t *testing.T) {
 
 // Every bad row is reported, not just the first.
 func TestCollectsAllRowErrors(t *testing.T) {
-	data := billingHeader + "2026-11-21;B1;S1;SV1;LS1;x;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n2026-11-99;B3;S1;SV1;LS1;1;0\n"
+	data := BillingHeader + "2026-11-21;B1;S1;SV1;LS1;x;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n2026-11-99;B3;S1;SV1;LS1;1;0\n"
 	rows, _, err := readAll(t, "b.csv", Billing, data, Limits{})
 	list, _ := AsErrors(err)
 	if list == nil || len(list.List) != 2 || list.List[0].Line != 2 || list.List[1].Line != 4 || len(rows) != 1 {
@@ -218,7 +215,7 @@ func win1251(s string) string {
 // take the following rows into one value: the file would reconcile with
 // rows missing. Each case names the line and column at fault.
 func TestQuotes(t *testing.T) {
-	head := strings.TrimSuffix(acquiringHeader, "\n") + ";payment_purpose\n"
+	head := strings.TrimSuffix(AcquiringHeader, "\n") + ";payment_purpose\n"
 	row := func(order, purpose string) string {
 		return "2026-11-21;" + order + ";2026-11-21;B" + order + ";S1;SV1;LS1;1;0;" + purpose + "\n"
 	}
@@ -263,7 +260,7 @@ func TestQuotes(t *testing.T) {
 // does not allow anywhere, are errors naming the line and column. Lengths
 // count characters, not bytes.
 func TestTextValues(t *testing.T) {
-	head := strings.TrimSuffix(acquiringHeader, "\n") + ";payment_purpose\n"
+	head := strings.TrimSuffix(AcquiringHeader, "\n") + ";payment_purpose\n"
 	row := func(account, purpose string) string {
 		return "2026-11-21;O1;2026-11-21;B1;S1;SV1;" + account + ";1;0;" + purpose + "\n"
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/money"
 )
 
@@ -52,7 +53,7 @@ func Write(spec Spec, billing, acquiring io.Writer) (Counts, error) {
 	} else {
 		aw = bufio.NewWriterSize(acquiring, 1<<16)
 	}
-	bw.WriteString("date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n")
+	bw.WriteString(exportcsv.BillingHeader)
 	aw.WriteString("Дата;Номер операции;Дата операции;Номер счета;Код поставщика;Код услуги;Лицевой счет;Сумма;Пени;Идентификатор ЖКУ;Период;Назначение платежа\n")
 	var c Counts
 	buf := make([]byte, 0, 256)

@@ -138,7 +138,7 @@ func TestStateResultValidates(t *testing.T) {
 
 func TestFaultsAreClassified(t *testing.T) {
 	tests := []struct {
-		fault gissim.Fault
+		fault gissim.Injection
 		kind  gisclient.Kind
 	}{
 		{gissim.HTTP500, gisclient.Transient},
@@ -216,7 +216,7 @@ func TestUncertain(t *testing.T) {
 	sim, c, _ := setup(t, 300*time.Millisecond)
 	data, _ := request(t, strings.Repeat("u", 32))
 	for _, tt := range []struct {
-		fault     gissim.Fault
+		fault     gissim.Injection
 		uncertain bool
 	}{
 		{gissim.Slow, true}, {gissim.MalformedXML, true}, {gissim.AcceptAndDrop, true},

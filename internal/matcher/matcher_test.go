@@ -9,11 +9,6 @@ import (
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 )
 
-const (
-	billingHeader   = "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
-	acquiringHeader = "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
-)
-
 func input(t *testing.T, name string, kind exportcsv.Kind, data string) Input {
 	t.Helper()
 	rd, err := exportcsv.NewReader(name, kind, strings.NewReader(data), exportcsv.Limits{})
@@ -103,8 +98,8 @@ func TestReconcile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			sum, err := Run([]Input{input(t, "b.csv", exportcsv.Billing, billingHeader+tt.billing)},
-				[]Input{input(t, "a.csv", exportcsv.Acquiring, acquiringHeader+tt.acquiring)}, collect(&got))
+			sum, err := Run([]Input{input(t, "b.csv", exportcsv.Billing, exportcsv.BillingHeader+tt.billing)},
+				[]Input{input(t, "a.csv", exportcsv.Acquiring, exportcsv.AcquiringHeader+tt.acquiring)}, collect(&got))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,10 +163,10 @@ func TestDuplicates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var bs, as []Input
 			for i, b := range tt.billing {
-				bs = append(bs, input(t, fmt.Sprintf("b%d.csv", i), exportcsv.Billing, billingHeader+b))
+				bs = append(bs, input(t, fmt.Sprintf("b%d.csv", i), exportcsv.Billing, exportcsv.BillingHeader+b))
 			}
 			for i, a := range tt.acquiring {
-				as = append(as, input(t, fmt.Sprintf("a%d.csv", i), exportcsv.Acquiring, acquiringHeader+a))
+				as = append(as, input(t, fmt.Sprintf("a%d.csv", i), exportcsv.Acquiring, exportcsv.AcquiringHeader+a))
 			}
 			_, err := Run(bs, as, Discard)
 			list, ok := exportcsv.AsErrors(err)
@@ -189,8 +184,8 @@ func TestDuplicates(t *testing.T) {
 func TestBadRowsAllReported(t *testing.T) {
 	var got []string
 	_, err := Run(
-		[]Input{input(t, "b.csv", exportcsv.Billing, billingHeader+"2026-11-21;B1;S1;SV1;LS1;x;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n")},
-		[]Input{input(t, "a.csv", exportcsv.Acquiring, acquiringHeader+"2026-11-21;O1;bad;B2;S1;SV1;LS1;1;0\n2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;1;0\n")},
+		[]Input{input(t, "b.csv", exportcsv.Billing, exportcsv.BillingHeader+"2026-11-21;B1;S1;SV1;LS1;x;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n")},
+		[]Input{input(t, "a.csv", exportcsv.Acquiring, exportcsv.AcquiringHeader+"2026-11-21;O1;bad;B2;S1;SV1;LS1;1;0\n2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;1;0\n")},
 		collect(&got))
 	list, ok := exportcsv.AsErrors(err)
 	if !ok || len(list.List) != 2 {
@@ -204,8 +199,8 @@ func TestBadRowsAllReported(t *testing.T) {
 func TestWithin(t *testing.T) {
 	var got []string
 	sum, err := Run(
-		[]Input{input(t, "b.csv", exportcsv.Billing, billingHeader+"2026-11-20;B1;S1;SV1;LS1;10;0\n2026-11-21;B2;S1;SV1;LS1;10;0\n")},
-		[]Input{input(t, "a.csv", exportcsv.Acquiring, acquiringHeader+"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;10;0\n2026-11-22;O3;2026-11-22;B3;S1;SV1;LS1;10;0\n")},
+		[]Input{input(t, "b.csv", exportcsv.Billing, exportcsv.BillingHeader+"2026-11-20;B1;S1;SV1;LS1;10;0\n2026-11-21;B2;S1;SV1;LS1;10;0\n")},
+		[]Input{input(t, "a.csv", exportcsv.Acquiring, exportcsv.AcquiringHeader+"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;10;0\n2026-11-22;O3;2026-11-22;B3;S1;SV1;LS1;10;0\n")},
 		collect(&got), Within(calendar.FromYMD(2026, 11, 21), calendar.FromYMD(2026, 11, 21)))
 	if err != nil {
 		t.Fatal(err)

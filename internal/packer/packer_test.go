@@ -152,7 +152,7 @@ func TestHeldBackAndAlreadyLoaded(t *testing.T) {
 	acq := "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum;gis_service_id\n" +
 		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0;\n" +
 		"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;20;0;12АБ345678-01\n"
-	bill := "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n" +
+	bill := exportcsv.BillingHeader +
 		"2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;B2;S1;SV1;LS1;20;0\n"
 	var refs []reconciler.FileRef
 	for kind, data := range map[exportcsv.Kind]string{exportcsv.Billing: bill, exportcsv.Acquiring: acq} {
@@ -208,9 +208,7 @@ func TestInvalidRequests(t *testing.T) {
 	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), "bank requisites") {
 		t.Errorf("%v", err)
 	}
-	var payments int
-	e.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM payment`).Scan(&payments)
-	if payments != 0 {
+	if payments := pgtest.Count(t, e.Store, `SELECT count(*) FROM payment`); payments != 0 {
 		t.Errorf("%d payments stored for a refused run", payments)
 	}
 }

@@ -71,9 +71,7 @@ func TestHappyPath(t *testing.T) {
 	if c := counts(t, e, runID); c["imported"] != 300 {
 		t.Errorf("payments %v", c)
 	}
-	var missingGUID int
-	e.Store.Pool.QueryRow(ctx, `SELECT count(*) FROM payment WHERE run_id = $1 AND (gis_guid IS NULL OR unique_number IS NULL OR imported_at IS NULL)`, runID).Scan(&missingGUID)
-	if missingGUID != 0 {
+	if missingGUID := pgtest.Count(t, e.Store, `SELECT count(*) FROM payment WHERE run_id = $1 AND (gis_guid IS NULL OR unique_number IS NULL OR imported_at IS NULL)`, runID); missingGUID != 0 {
 		t.Errorf("%d imported payments lack GUID, unique number or date", missingGUID)
 	}
 	pkgs, _ := e.Store.PackagesOfRun(ctx, runID)

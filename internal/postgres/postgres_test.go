@@ -96,18 +96,13 @@ func TestStatusLifecycleIsEnforced(t *testing.T) {
 	}
 }
 
-const (
-	billingHeader   = "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
-	acquiringHeader = "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n"
-)
-
 func produce(billing, acquiring string) func(matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
 	return func(sink matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
-		br, err := exportcsv.NewReader("b.csv", exportcsv.Billing, strings.NewReader(billingHeader+billing), exportcsv.Limits{})
+		br, err := exportcsv.NewReader("b.csv", exportcsv.Billing, strings.NewReader(exportcsv.BillingHeader+billing), exportcsv.Limits{})
 		if err != nil {
 			return nil, nil, err
 		}
-		ar, err := exportcsv.NewReader("a.csv", exportcsv.Acquiring, strings.NewReader(acquiringHeader+acquiring), exportcsv.Limits{})
+		ar, err := exportcsv.NewReader("a.csv", exportcsv.Acquiring, strings.NewReader(exportcsv.AcquiringHeader+acquiring), exportcsv.Limits{})
 		if err != nil {
 			return nil, nil, err
 		}

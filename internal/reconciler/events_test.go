@@ -3,32 +3,24 @@ package reconciler
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gispayments/gis-payments/internal/contract"
 )
 
 // The sample events in events/reconciler decode strictly into Request and
 // describe a valid run.
 func TestSampleEvents(t *testing.T) {
-	files, _ := filepath.Glob("../../events/reconciler/*.json")
-	if len(files) == 0 {
-		t.Fatal("no sample events")
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for name, data := range contract.Fixtures(t, "reconciler") {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		var req Request
 		if err := dec.Decode(&req); err != nil {
-			t.Fatalf("%s: %v", f, err)
+			t.Fatalf("%s: %v", name, err)
 		}
 		if _, _, err := period(req, time.Now()); err != nil || req.Org == "" {
-			t.Errorf("%s: %+v %v", f, req, err)
+			t.Errorf("%s: %+v %v", name, req, err)
 		}
 	}
 }

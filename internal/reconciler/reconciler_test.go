@@ -3,11 +3,13 @@ package reconciler_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -15,6 +17,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/reconciler"
 	"github.com/gispayments/gis-payments/internal/s3store/s3test"
 	"github.com/gispayments/gis-payments/internal/steperr"
+	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
 const bucket = "exports"
@@ -84,9 +87,7 @@ func TestReconcileSampleExports(t *testing.T) {
 	if err != nil || again.RunID != res.RunID || !again.AlreadyDone {
 		t.Fatalf("re-run: %+v, %v", again, err)
 	}
-	var rows int
-	e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM recon_row`).Scan(&rows)
-	if rows != 8 {
+	if rows := pgtest.Count(t, e.st, `SELECT count(*) FROM recon_row`); rows != 8 {
 		t.Errorf("%d recon rows after a re-run, want 8", rows)
 	}
 	var status string
@@ -99,7 +100,7 @@ func TestReconcileSampleExports(t *testing.T) {
 func TestBadExportFailsRunAndFile(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t)
-	bad := "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n" +
+	bad := exportcsv.AcquiringHeader +
 		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n" +
 		"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;ten;0\n"
 	req := reconciler.Request{Org: "uk-dom", Files: []reconciler.FileRef{
@@ -158,5 +159,89 @@ func TestInvalidRequests(t *testing.T) {
 		if _, err := e.svc.Reconcile(context.Background(), req); steperr.KindOf(err) != steperr.InvalidInput {
 			t.Errorf("%+v: error %v, want invalid input", req, err)
 		}
+	}
+}
+
+// An upload whose S3 event never reached the trigger (parked on the
+// failure queue, or dropped) is still found by the daily run: it lists the
+// organisation's incoming/ folders and registers what no event did, through
+// the trigger's own header check, before resolving the day's files.
+func TestDailyRunFindsUploadsWithoutEvents(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	e.svc.Uploads = &uploadtrigger.Service{Store: e.st, Objects: e.s3.Store, Log: e.svc.Log}
+	e.svc.IncomingBucket = bucket
+	e.svc.Now = func() time.Time { return time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC) }
+	// The billing export came with its event; the registry's event was lost.
+	e.put(t, exportcsv.Billing, "incoming/billing/uk-dom/b.csv", testdata(t, "billing-uk-dom-2026-11-21.csv"))
+	e.s3.Put(t, bucket, "incoming/acquiring/uk-dom/реестр 21.11.csv", testdata(t, "acquiring-uk-dom-2026-11-21.csv"))
+	// So was the event of a file with a bad header: registered failed, left out.
+	e.s3.Put(t, bucket, "incoming/acquiring/uk-dom/short.csv", []byte("date;order_id\n"))
+
+	daily := reconciler.Request{Org: "uk-dom", Period: &reconciler.Period{PreviousDay: true}}
+	res, err := e.svc.Reconcile(ctx, daily)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Days != 1 || res.Matched != 4 || res.AcquiringRows != 6 {
+		t.Fatalf("daily run %+v, want the 21st reconciled against the registry no event registered", res)
+	}
+	short, err := e.st.FileByKey(ctx, e.org.ID, bucket, "incoming/acquiring/uk-dom/short.csv", "")
+	if err != nil || short.Status != "failed" || len(short.Errors) == 0 {
+		t.Fatalf("the bad header: %+v %v, want registered failed", short, err)
+	}
+	// Asked again, it registers nothing twice and finds the same run.
+	again, err := e.svc.Reconcile(ctx, daily)
+	if err != nil || again.RunID != res.RunID || !again.AlreadyDone {
+		t.Fatalf("again: %+v %v", again, err)
+	}
+	if files := pgtest.Count(t, e.st, `SELECT count(*) FROM source_file`); files != 3 {
+		t.Errorf("%d files registered, want 3", files)
+	}
+}
+
+// A day whose total is past what numeric(15,2) holds (each amount fits) is
+// refused as invalid input naming the day, and the run is failed, not left
+// `created` behind an unlocated InternalError from Postgres.
+func TestTotalBeyondStorageFailsRun(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	var b, a strings.Builder
+	b.WriteString(exportcsv.BillingHeader)
+	a.WriteString(exportcsv.AcquiringHeader)
+	for i := range 6 {
+		fmt.Fprintf(&b, "2026-11-21;B%d;S1;SV1;LS1;999999999999.99;999999999999.99\n", i)
+		fmt.Fprintf(&a, "2026-11-21;O%d;2026-11-21;B%d;S1;SV1;LS1;1;0\n", i, i)
+	}
+	req := reconciler.Request{Org: "uk-dom", Files: []reconciler.FileRef{
+		e.put(t, exportcsv.Billing, "incoming/billing/uk-dom/big.csv", []byte(b.String())),
+		e.put(t, exportcsv.Acquiring, "incoming/acquiring/uk-dom/a.csv", []byte(a.String())),
+	}}
+	_, err := e.svc.Reconcile(ctx, req)
+	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), "2026-11-21") || !strings.Contains(err.Error(), "billing") {
+		t.Fatalf("error = %v (%s), want invalid input naming the day and the side", err, steperr.KindOf(err))
+	}
+	var status, reason string
+	var rows int
+	e.st.Pool.QueryRow(ctx, `SELECT status, coalesce(error, ''), (SELECT count(*) FROM recon_row) FROM run`).Scan(&status, &reason, &rows)
+	if status != "failed" || !strings.Contains(reason, "2026-11-21") || rows != 0 {
+		t.Errorf("run %s %q with %d rows, want failed with the reason and no rows", status, reason, rows)
+	}
+}
+
+// A single amount past what the database holds is an error located at its
+// file, line and column.
+func TestAmountBeyondStorageIsLocated(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	req := reconciler.Request{Org: "uk-dom", Files: []reconciler.FileRef{
+		e.put(t, exportcsv.Billing, "incoming/billing/uk-dom/b.csv", []byte(exportcsv.BillingHeader+
+			"2026-11-21;B1;S1;SV1;LS1;1;0\n2026-11-21;B2;S1;SV1;LS1;1;99999999999999.99\n")),
+		e.put(t, exportcsv.Acquiring, "incoming/acquiring/uk-dom/a.csv", []byte(exportcsv.AcquiringHeader+
+			"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0\n")),
+	}}
+	_, err := e.svc.Reconcile(ctx, req)
+	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), `incoming/billing/uk-dom/b.csv: line 3, column "fine_sum"`) {
+		t.Fatalf("error = %v (%s)", err, steperr.KindOf(err))
 	}
 }

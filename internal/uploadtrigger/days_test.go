@@ -9,8 +9,8 @@ import (
 )
 
 const (
-	billing22   = "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n2026-11-22;B9;S1;SV1;LS1;10;0\n"
-	acquiring22 = "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n2026-11-22;O9;2026-11-22;B9;S1;SV1;LS1;10;0\n"
+	billing22   = exportcsv.BillingHeader + "2026-11-22;B9;S1;SV1;LS1;10;0\n"
+	acquiring22 = exportcsv.AcquiringHeader + "2026-11-22;O9;2026-11-22;B9;S1;SV1;LS1;10;0\n"
 )
 
 // Billing for day D uploaded twice under two names, then the registry of

@@ -56,8 +56,8 @@ func event(key, etag, sequencer string) events.S3Event {
 }
 
 const (
-	billing   = "date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n2026-11-21;B1;S1;SV1;LS1;10;0\n"
-	acquiring = "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n"
+	billing   = exportcsv.BillingHeader + "2026-11-21;B1;S1;SV1;LS1;10;0\n"
+	acquiring = exportcsv.AcquiringHeader + "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n"
 )
 
 func upload(t *testing.T, svc *uploadtrigger.Service, s3 *s3test.Server, key, body, seq string) uploadtrigger.FileResult {

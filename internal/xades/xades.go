@@ -1,8 +1,9 @@
 // Package xades signs GIS ZhKKh requests with an enveloped XAdES-BES
 // signature, GOST R 34.10-2012 (256 bit) over GOST R 34.11-2012 (Streebog
-// 256) digests, in the shape GIS's validator accepts (gis-facts.md §7): the
-// ds:Signature is the first child of the signed element and references it
-// by its Id (not an xs:ID); that reference is canonicalized with exclusive
+// 256) digests, in the shape GIS's validator accepts (the profile of the
+// signed samples GIS publishes with its schemas): the ds:Signature is the
+// first child of the signed element and references it by its Id (not an
+// xs:ID); that reference is canonicalized with exclusive
 // C14N after the enveloped-signature transform; SignedInfo, and the
 // SignedProperties reference (no transforms), with inclusive C14N 1.0 as
 // every real GIS sample does.

@@ -127,8 +127,8 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
-// The signature has exactly the elements, order, Ids and algorithms of
-// gis-facts.md §7, nothing more.
+// The signature has exactly the elements, order, Ids and algorithms of the
+// profile in the package comment, nothing more.
 func TestSignatureShape(t *testing.T) {
 	doc := parse(t, testEnvelope)
 	k := testKey(t)

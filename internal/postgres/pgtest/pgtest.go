@@ -82,3 +82,14 @@ func Organization(t testing.TB, s *postgres.Store, code, kind string) *postgres.
 	}
 	return o
 }
+
+// Count runs a query that counts rows (SELECT count(*) …) and returns the
+// count; a failed query fails the test.
+func Count(t testing.TB, s *postgres.Store, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.Pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
