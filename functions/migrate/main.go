@@ -5,8 +5,8 @@ package main
 
 import (
 	"context"
-	"github.com/gispayments/gis-payments/internal/contract"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
