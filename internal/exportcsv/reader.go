@@ -87,15 +87,21 @@ type Reader struct {
 // ErrTooLarge is wrapped in the file error for an export over Limits.
 var ErrTooLarge = errors.New("file too large")
 
+// OrDefault fills the limits left zero with the defaults.
+func (l Limits) OrDefault() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxRows <= 0 {
+		l.MaxRows = DefaultMaxRows
+	}
+	return l
+}
+
 // NewReader detects the format of r and reads the header. A header problem
 // (empty file, missing column, wrong kind of file) is returned as *Errors.
 func NewReader(file string, kind Kind, r io.Reader, limits Limits) (*Reader, error) {
-	if limits.MaxBytes <= 0 {
-		limits.MaxBytes = DefaultMaxBytes
-	}
-	if limits.MaxRows <= 0 {
-		limits.MaxRows = DefaultMaxRows
-	}
+	limits = limits.OrDefault()
 	rd := &Reader{file: file, kind: kind, limits: limits}
 	for i := range rd.col {
 		rd.col[i] = -1

@@ -105,6 +105,15 @@ func (e *Error) Uncertain() bool {
 // size, and a function holds GIS_CONCURRENCY of them at once.
 const DefaultMaxReply = 8 << 20
 
+// Defaults of the GIS settings (GIS_TIMEOUT, GIS_CONCURRENCY,
+// GIS_PACKAGE_SIZE), read by config and taken by the sender and poller
+// when left zero.
+const (
+	DefaultTimeout     = 60 * time.Second
+	DefaultConcurrency = 4
+	DefaultPackageSize = 500
+)
+
 // Config configures a Client.
 type Config struct {
 	Endpoint   string        // e.g. https://api.dom.gosuslugi.ru; Path is appended
@@ -128,7 +137,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("gisclient: no endpoint")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 60 * time.Second
+		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.MaxReply <= 0 {
 		cfg.MaxReply = DefaultMaxReply

@@ -55,7 +55,7 @@ type Service struct {
 	CallTimeout       time.Duration // one GIS call at most; no call starts with less time left; 0: 60 s
 	DoubtLimit        int           // doubtful answers in a row before a package is unknown; 0: 12
 	Batch             int           // packages claimed per call; 0: 200
-	Concurrency       int           // getState calls at once; 0: 8
+	Concurrency       int           // getState calls at once; 0: gisclient.DefaultConcurrency
 	Log               *slog.Logger
 	Metrics           io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
 	Now               func() time.Time
@@ -67,27 +67,35 @@ type (
 	Result  = contract.PollerResult
 )
 
+// Defaults of the poller's settings (POLL_GRACE, RUN_TIMEOUT,
+// GIS_DOUBT_LIMIT), read by config and taken when a field is left zero.
+const (
+	DefaultGrace      = 5 * time.Minute
+	DefaultRunTimeout = 20 * time.Minute
+	DefaultDoubtLimit = 12
+)
+
 func (s *Service) defaults() {
 	if s.Lease <= 0 {
 		s.Lease = 2 * time.Minute
 	}
 	if s.Grace <= 0 {
-		s.Grace = 5 * time.Minute
+		s.Grace = DefaultGrace
 	}
 	if s.RunTimeout <= 0 {
-		s.RunTimeout = 20 * time.Minute
+		s.RunTimeout = DefaultRunTimeout
 	}
 	if s.Batch <= 0 {
 		s.Batch = 200
 	}
 	if s.Concurrency <= 0 {
-		s.Concurrency = 8
+		s.Concurrency = gisclient.DefaultConcurrency
 	}
 	if s.CallTimeout <= 0 {
-		s.CallTimeout = 60 * time.Second
+		s.CallTimeout = gisclient.DefaultTimeout
 	}
 	if s.DoubtLimit <= 0 {
-		s.DoubtLimit = 12
+		s.DoubtLimit = DefaultDoubtLimit
 	}
 	if s.Now == nil {
 		s.Now = time.Now

@@ -361,13 +361,7 @@ func storable(sum *matcher.Summary) error {
 	return check("the period", &sum.Total)
 }
 
-func (s *Service) limits() exportcsv.Limits {
-	l := s.Limits
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = exportcsv.DefaultMaxBytes
-	}
-	return l
-}
+func (s *Service) limits() exportcsv.Limits { return s.Limits.OrDefault() }
 
 // reject records a run's bad input: each file failed with its own problems,
 // and the run failed with a readable summary.

@@ -40,7 +40,7 @@ type Service struct {
 	Objects       *s3store.Store
 	ArchiveBucket string
 	GIS           GIS
-	Concurrency   int           // packages posted at once per invocation; 0: 4
+	Concurrency   int           // packages posted at once per invocation; 0: gisclient.DefaultConcurrency
 	Limiter       *rate.Limiter // requests to GIS per second across the invocation; nil: none
 	CallTimeout   time.Duration // one GIS call at most: none starts with less time left in the invocation
 	Log           *slog.Logger
@@ -67,7 +67,7 @@ func (s *Service) Send(ctx context.Context, req Request) (*Result, error) {
 	errs := make([]error, len(ids))
 	limit := s.Concurrency
 	if limit <= 0 {
-		limit = 4
+		limit = gisclient.DefaultConcurrency
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit)

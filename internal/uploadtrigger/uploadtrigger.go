@@ -199,10 +199,7 @@ func (s *Service) register(ctx context.Context, u upload) (fr *FileResult, org *
 // read (f.Days, exact if that was the whole file) and when the object was
 // written (f.UploadedAt).
 func (s *Service) checkHeader(ctx context.Context, f *postgres.SourceFile) (exportcsv.Format, []*exportcsv.Error, error) {
-	limits := s.Limits
-	if limits.MaxBytes <= 0 {
-		limits.MaxBytes = exportcsv.DefaultMaxBytes
-	}
+	limits := s.Limits.OrDefault()
 	obj, err := s.Objects.OpenPrefix(ctx, f.Bucket, f.Key, headerBytes)
 	if errors.Is(err, s3store.ErrNotFound) {
 		return exportcsv.Format{}, []*exportcsv.Error{{File: f.Key, Msg: "the uploaded object is gone"}}, nil
