@@ -61,24 +61,24 @@ type ReconcilerRequest struct {
 
 // ReconcilerResult is the reconciler's answer (State.Reconcile).
 type ReconcilerResult struct {
-	RunID          int64  `json:"run_id"`
-	Org            string `json:"org"`
-	Status         string `json:"status"`
-	Reconciled     bool   `json:"reconciled"`
-	AlreadyDone    bool   `json:"already_done,omitempty"`
-	Days           int    `json:"days"`
-	BillingRows    int    `json:"billing_rows"`
-	AcquiringRows  int    `json:"acquiring_rows"`
-	Matched        int    `json:"matched"`
-	Mismatched     int    `json:"mismatched"`
-	BillingOnly    int    `json:"billing_only"`
-	AcquiringOnly  int    `json:"acquiring_only"`
-	BillingSum     string `json:"billing_sum"`
-	AcquiringSum   string `json:"acquiring_sum"`
-	Difference     string `json:"difference"`
-	ReportCSV      string `json:"report_csv,omitempty"`
-	ReportHTML     string `json:"report_html,omitempty"`
-	DurationMillis int64  `json:"duration_ms"`
+	RunID          int64     `json:"run_id"`
+	Org            string    `json:"org"`
+	Status         RunStatus `json:"status"`
+	Reconciled     bool      `json:"reconciled"`
+	AlreadyDone    bool      `json:"already_done,omitempty"`
+	Days           int       `json:"days"`
+	BillingRows    int       `json:"billing_rows"`
+	AcquiringRows  int       `json:"acquiring_rows"`
+	Matched        int       `json:"matched"`
+	Mismatched     int       `json:"mismatched"`
+	BillingOnly    int       `json:"billing_only"`
+	AcquiringOnly  int       `json:"acquiring_only"`
+	BillingSum     string    `json:"billing_sum"`
+	AcquiringSum   string    `json:"acquiring_sum"`
+	Difference     string    `json:"difference"`
+	ReportCSV      string    `json:"report_csv,omitempty"`
+	ReportHTML     string    `json:"report_html,omitempty"`
+	DurationMillis int64     `json:"duration_ms"`
 }
 
 // PackerRequest asks the packer to pack and sign a reconciled run.
@@ -137,19 +137,19 @@ type PollerRequest struct {
 // final run status, timed_out included, so the state machine asks about
 // TimedOut first.
 type PollerResult struct {
-	RunID       int64  `json:"run_id,omitempty"`
-	Status      string `json:"status,omitempty"`
-	Done        bool   `json:"done"`
-	TimedOut    bool   `json:"timed_out"`
-	LeftToSweep bool   `json:"left_to_sweep"`
-	Pending     int    `json:"pending"`
-	Unsent      int    `json:"unsent"`
-	Polled      int    `json:"polled"`
-	Applied     int    `json:"applied"`
-	Retry       int    `json:"retry_later"`
-	Doubtful    int    `json:"doubtful"`
-	Resent      int    `json:"resent,omitempty"`
-	StuckRuns   int    `json:"stuck_runs,omitempty"`
+	RunID       int64     `json:"run_id,omitempty"`
+	Status      RunStatus `json:"status,omitempty"`
+	Done        bool      `json:"done"`
+	TimedOut    bool      `json:"timed_out"`
+	LeftToSweep bool      `json:"left_to_sweep"`
+	Pending     int       `json:"pending"`
+	Unsent      int       `json:"unsent"`
+	Polled      int       `json:"polled"`
+	Applied     int       `json:"applied"`
+	Retry       int       `json:"retry_later"`
+	Doubtful    int       `json:"doubtful"`
+	Resent      int       `json:"resent,omitempty"`
+	StuckRuns   int       `json:"stuck_runs,omitempty"`
 }
 
 // MigrateEvent is what CloudFormation's Provider framework sends the

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/contract"
 )
 
 // Claimed is a package leased to a poller.
@@ -227,7 +229,7 @@ func (s *Store) Release(ctx context.Context, packageID int64, owner string) erro
 
 // RunState is how far a run has got.
 type RunState struct {
-	Status     string
+	Status     contract.RunStatus
 	Pending    int // packages not answered (done, failed or unknown)
 	Unsent     int // packages not yet acknowledged
 	SentAt     *time.Time

@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/money"
 )
@@ -22,7 +23,7 @@ type Run struct {
 	ID             int64
 	OrganizationID int64
 	RunKey         string
-	Status         string
+	Status         contract.RunStatus
 	PeriodFrom     *time.Time
 	PeriodTo       *time.Time
 	ExecutionName  string
