@@ -21,9 +21,7 @@ const (
 	FileReconciled FileStatus = "reconciled"
 	FileFailed     FileStatus = "failed"
 	FileSuperseded FileStatus = "superseded"
-)
 
-const (
 	RunCreated            RunStatus = "created"
 	RunReconciling        RunStatus = "reconciling"
 	RunPacking            RunStatus = "packing"
@@ -33,9 +31,7 @@ const (
 	RunFinishedWithErrors RunStatus = "finished_with_errors"
 	RunFailed             RunStatus = "failed"
 	RunTimedOutStatus     RunStatus = "timed_out"
-)
 
-const (
 	PackageBuilt      PackageStatus = "built"
 	PackageSigned     PackageStatus = "signed"
 	PackageSent       PackageStatus = "sent"
@@ -43,9 +39,7 @@ const (
 	PackageDone       PackageStatus = "done"
 	PackageFailed     PackageStatus = "failed"
 	PackageUnknown    PackageStatus = "unknown"
-)
 
-const (
 	PaymentQueued          PaymentStatus = "queued"
 	PaymentSent            PaymentStatus = "sent"
 	PaymentImported        PaymentStatus = "imported"
