@@ -45,11 +45,11 @@ test-infra: ## the CDK app's assertion tests and ASL validation (its own Go modu
 	  JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(GO) test -count=1 ./...
 
 bench: db deps ## benchmarks: reconciliation, COPY vs INSERT, signing, packing 300k, sending and polling 300k
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/reconcile/
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/store/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/matcher/
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/postgres/
 	$(GO) test -run '^$$' -bench . ./internal/streebog/ ./internal/xades/
-	$(GO) test -run '^$$' -bench Pack300k -benchtime 1x -cpu 1,2 ./internal/pack/
-	$(GO) test -run '^$$' -bench Load300k -benchtime 1x -timeout 30m ./internal/poll/
+	$(GO) test -run '^$$' -bench Pack300k -benchtime 1x -cpu 1,2 ./internal/packer/
+	$(GO) test -run '^$$' -bench Load300k -benchtime 1x -timeout 30m ./internal/poller/
 
 gost-key: ## write a throwaway GOST signing key and certificate to .local/gost/signing.pem
 	$(GO) run ./tools/gostkey -out .local/gost/signing.pem

@@ -46,7 +46,7 @@ var Defaults = Config{
 	GISTimeoutSeconds:  30,
 	Organizations:      []string{},
 	LogLevel:           "INFO",
-	MigrationsDir:      "../internal/store/migrations",
+	MigrationsDir:      "../internal/postgres/migrations",
 	RDSProxy:           true,
 	InterfaceEndpoints: true,
 	UploaderPrincipals: map[string]string{},

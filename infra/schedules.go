@@ -8,14 +8,13 @@ import (
 	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gispayments/gis-payments/internal/contract"
 )
 
-// previousDay is the daily run's period: the reconciler resolves it to
-// yesterday's date in Europe/Moscow.
-const previousDay = "previous-day"
-
 // newSchedules adds one daily schedule per organisation, which starts a run
-// of the state machine with {"org": code, "period": "previous-day"} at
+// of the state machine with {"org": code, "period": "previous-day"} (the
+// reconciler resolves contract.PreviousDay to yesterday in Europe/Moscow) at
 // 06:00 Moscow time, and the five-minute sweep that invokes the poller
 // with {} for stragglers. Each target gets its own role, assumable by
 // EventBridge Scheduler from this account's schedules only, allowed to
@@ -28,7 +27,8 @@ func newSchedules(scope constructs.Construct, cfg Config, sm sfn.IStateMachine, 
 				Minute: jsii.String("0"), Hour: jsii.String("6"), TimeZone: awscdk.TimeZone_EUROPE_MOSCOW(),
 			}),
 			Target: targets.NewStepFunctionsStartExecution(sm, &targets.ScheduleTargetBaseProps{
-				Input:         awsscheduler.ScheduleTargetInput_FromObject(map[string]string{"org": org, "period": previousDay}),
+				Input: awsscheduler.ScheduleTargetInput_FromObject(map[string]string{
+					contract.Field(contract.ReconcilerRequest{}, "Org"): org, contract.Field(contract.ReconcilerRequest{}, "Period"): contract.PreviousDay}),
 				RetryAttempts: jsii.Number(3),
 				MaxEventAge:   awscdk.Duration_Hours(jsii.Number(2)),
 			}),

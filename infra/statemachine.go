@@ -8,28 +8,17 @@ import (
 	tasks "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gispayments/gis-payments/internal/contract"
 )
 
-// The state machine's JSON contract. Each step's result lands under its
-// own key and keeps ids and counts only, so the execution input (org,
-// files or period, execution_name) travels unchanged to the end:
-//
-//	execution input   {"org", "files":[{"bucket","key","etag"}] | "period":{"from","to"} | "period":"previous-day",
-//	                   "execution_name"}  (files from upload-trigger, previous-day from the daily schedule)
-//	reconciler        in: the execution input
-//	                  out: {"run_id", "status", "days", "matched", "mismatched", "billing_only", "acquiring_only", …} → $.reconcile
-//	packer            in: {"run_id"}
-//	                  out: {"run_id", "package_ids":[…], "packages", "payments", "held_back", …} → $.pack
-//	sender            in: {"package_id"} (one Map item)
-//	                  out: {"sent", "already_sent", "failed", "packages":[{"package_id","status"}]}; the Map keeps
-//	                  only the number of packages it handled → $.send.packages
-//	poller            in: {"run_id"}      out: {"run_id", "status", "done", "timed_out", "left_to_sweep", "pending", "unsent", …} → $.poll
-//	                  in: {"run_id", "mark_timed_out": true}       ("Mark run timed out")
-//	                  in: {"run_id", "failed": true, "error", "cause"} ("Record failure")
-//	a caught error    {"Error", "Cause"} → $.failure, shown by "Run failed"
-//
-// The poller reports done for any final run status, timed_out included, so
-// "All packages done?" asks about the time-out first.
+// The state machine's JSON contract is internal/contract: each step's
+// result lands under its own key of contract.State and keeps ids and counts
+// only, so the execution input (org, files or period, execution_name)
+// travels unchanged to the end. Every JsonPath and payload key below is
+// built from the contract's types, so renaming a field fails synthesis in
+// the tests, not a run. The poller reports done for any final run status,
+// timed_out included, so "All packages done?" asks about the time-out first.
 
 // retryableErrors are the functions' own TransientError and the Lambda
 // service's throttling and transport failures.
@@ -39,7 +28,7 @@ import (
 // packer finishes what is left with the stored GUIDs, the sender posts the
 // same bytes, the poller holds leases).
 var retryableErrors = []string{
-	"TransientError",
+	contract.TransientError,
 	"Lambda.ServiceException",
 	"Lambda.AWSLambdaException",
 	"Lambda.SdkClientException",
@@ -51,58 +40,64 @@ var retryableErrors = []string{
 	"Runtime.OutOfMemory",
 }
 
-// newStateMachine chains the steps as design.md describes: reconcile, pack,
-// send every package, then wait and poll until GIS has settled the run.
+// newStateMachine chains the steps: reconcile, pack, send every package,
+// then wait and poll until GIS has settled the run.
 func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.StateMachine {
 	finish := sfn.NewSucceed(scope, jsii.String("Finish"), nil)
 	runFailed := sfn.NewFail(scope, jsii.String("Run failed"), &sfn.FailProps{
-		ErrorPath: jsii.String("$.failure.Error"),
-		CausePath: jsii.String("$.failure.Cause"),
+		ErrorPath: jsii.String(contract.Path("Failure", "Error")),
+		CausePath: jsii.String(contract.Path("Failure", "Cause")),
 	})
 	recordFailure := invoke(scope, "Record failure", f.Poller, &tasks.LambdaInvokeProps{
 		Payload: sfn.TaskInput_FromObject(&map[string]any{
-			"run_id": runID(), "failed": true,
-			"error": sfn.JsonPath_StringAt(jsii.String("$.failure.Error")),
-			"cause": sfn.JsonPath_StringAt(jsii.String("$.failure.Cause")),
+			pollerField("RunID"): runID(), pollerField("Failed"): true,
+			pollerField("Error"): sfn.JsonPath_StringAt(jsii.String(contract.Path("Failure", "Error"))),
+			pollerField("Cause"): sfn.JsonPath_StringAt(jsii.String(contract.Path("Failure", "Cause"))),
 		}),
 		ResultPath: sfn.JsonPath_DISCARD(),
 	})
 	recordFailure.Next(runFailed)
 	// Failing to record the failure must not hide it: $.failure stays.
-	recordFailure.AddCatch(runFailed, &sfn.CatchProps{ResultPath: jsii.String("$.record_failure")})
-	catchToRecord := &sfn.CatchProps{ResultPath: jsii.String("$.failure")}
+	recordFailure.AddCatch(runFailed, &sfn.CatchProps{ResultPath: jsii.String(contract.Path("RecordFailure"))})
+	catchToRecord := &sfn.CatchProps{ResultPath: jsii.String(contract.Path("Failure"))}
 
 	reconcile := invoke(scope, "Reconcile billing and acquiring", f.Reconciler, &tasks.LambdaInvokeProps{
-		ResultSelector: pick("run_id", "status", "days", "matched", "mismatched", "billing_only", "acquiring_only", "difference"),
-		ResultPath:     jsii.String("$.reconcile"),
+		ResultSelector: pick(contract.ReconcilerResult{}, "RunID", "Status", "Days", "Matched", "Mismatched", "BillingOnly",
+			"AcquiringOnly", "Difference"),
+		ResultPath: jsii.String(contract.Path("Reconcile")),
 	})
 	// Before the reconciler returns there is no run id to record on; the
 	// reconciler marks a run it rejects itself.
 	reconcile.AddCatch(runFailed, catchToRecord)
 
 	pack := invoke(scope, "Pack and sign payments", f.Packer, &tasks.LambdaInvokeProps{
-		Payload:        sfn.TaskInput_FromObject(&map[string]any{"run_id": runID()}),
-		ResultSelector: pick("run_id", "package_ids", "packages", "payments", "held_back", "already_loaded"),
-		ResultPath:     jsii.String("$.pack"),
+		Payload: sfn.TaskInput_FromObject(&map[string]any{contract.Field(contract.PackerRequest{}, "RunID"): runID()}),
+		ResultSelector: pick(contract.PackerResult{}, "RunID", "PackageIDs", "Packages", "Payments", "HeldBack",
+			"AlreadyLoaded"),
+		ResultPath: jsii.String(contract.Path("Pack")),
 	})
 	pack.AddCatch(recordFailure, catchToRecord)
 
 	sendAll := sfn.NewMap(scope, jsii.String("Send packages"), &sfn.MapProps{
-		ItemsPath:      jsii.String("$.pack.package_ids"),
-		ItemSelector:   &map[string]any{"package_id": sfn.JsonPath_NumberAt(jsii.String("$$.Map.Item.Value"))},
+		ItemsPath: jsii.String(contract.Path("Pack", "PackageIDs")),
+		ItemSelector: &map[string]any{
+			contract.Field(contract.SenderRequest{}, "PackageID"): sfn.JsonPath_NumberAt(jsii.String(contract.MapItem)),
+		},
 		MaxConcurrency: jsii.Number(float64(cfg.SendConcurrency)),
-		ResultSelector: &map[string]any{"packages": sfn.JsonPath_ArrayLength(sfn.JsonPath_ListAt(jsii.String("$")))},
-		ResultPath:     jsii.String("$.send"),
+		ResultSelector: &map[string]any{
+			contract.Field(contract.SendSummary{}, "Packages"): sfn.JsonPath_ArrayLength(sfn.JsonPath_ListAt(jsii.String("$"))),
+		},
+		ResultPath: jsii.String(contract.Path("Send")),
 	})
 	// A package whose sends outlive their retries (GIS down for longer)
 	// stays signed; the run goes on to poll what was sent and leaves the
 	// rest to the sweep, so one failed item does not fail the Map.
 	sendOne := invoke(scope, "Send package", f.Sender, &tasks.LambdaInvokeProps{
-		ResultSelector: pick("sent", "already_sent", "failed"),
+		ResultSelector: pick(contract.SenderResult{}, "Sent", "AlreadySent", "Failed"),
 	})
 	sendOne.AddCatch(sfn.NewPass(scope, jsii.String("Package left to the sweep"), &sfn.PassProps{
 		Result: sfn.Result_FromObject(&map[string]any{"left_to_sweep": true}),
-	}), &sfn.CatchProps{ResultPath: jsii.String("$.failure")})
+	}), &sfn.CatchProps{ResultPath: jsii.String(contract.Path("Failure"))})
 	sendAll.ItemProcessor(sendOne, nil)
 	sendAll.AddCatch(recordFailure, catchToRecord)
 
@@ -110,20 +105,21 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		Time: sfn.WaitTime_Duration(awscdk.Duration_Seconds(jsii.Number(float64(cfg.PollWaitSeconds)))),
 	})
 	poll := invoke(scope, "Poll package states", f.Poller, &tasks.LambdaInvokeProps{
-		Payload:        sfn.TaskInput_FromObject(&map[string]any{"run_id": runID()}),
-		ResultSelector: pick("run_id", "status", "done", "timed_out", "left_to_sweep", "pending", "unsent"),
-		ResultPath:     jsii.String("$.poll"),
+		Payload: sfn.TaskInput_FromObject(&map[string]any{pollerField("RunID"): runID()}),
+		ResultSelector: pick(contract.PollerResult{}, "RunID", "Status", "Done", "TimedOut", "LeftToSweep", "Pending",
+			"Unsent"),
+		ResultPath: jsii.String(contract.Path("Poll")),
 	})
 	poll.AddCatch(recordFailure, catchToRecord)
 
 	markTimedOut := invoke(scope, "Mark run timed out", f.Poller, &tasks.LambdaInvokeProps{
-		Payload:        sfn.TaskInput_FromObject(&map[string]any{"run_id": runID(), "mark_timed_out": true}),
-		ResultSelector: pick("run_id", "status"),
-		ResultPath:     jsii.String("$.poll"),
+		Payload:        sfn.TaskInput_FromObject(&map[string]any{pollerField("RunID"): runID(), pollerField("MarkTimedOut"): true}),
+		ResultSelector: pick(contract.PollerResult{}, "RunID", "Status"),
+		ResultPath:     jsii.String(contract.Path("Poll")),
 	})
 	markTimedOut.AddCatch(recordFailure, catchToRecord)
 	timedOut := sfn.NewFail(scope, jsii.String("Run timed out"), &sfn.FailProps{
-		Error: jsii.String("RunTimedOut"),
+		Error: jsii.String(contract.RunTimedOut),
 		Cause: jsii.String("GIS ZhKKh did not settle every package in time; the poller's schedule still applies late answers"),
 	})
 
@@ -135,12 +131,12 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		Comment: jsii.String("GIS refused the remaining packages past every retry; the poller's schedule sends them with the same bytes"),
 	})
 	allDone := sfn.NewChoice(scope, jsii.String("All packages done?"), nil).
-		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.timed_out"), jsii.Bool(true)), markTimedOut.Next(timedOut), nil).
-		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.done"), jsii.Bool(true)), finish, nil).
-		When(sfn.Condition_BooleanEquals(jsii.String("$.poll.left_to_sweep"), jsii.Bool(true)), leftToSweep, nil).
+		When(sfn.Condition_BooleanEquals(jsii.String(contract.Path("Poll", "TimedOut")), jsii.Bool(true)), markTimedOut.Next(timedOut), nil).
+		When(sfn.Condition_BooleanEquals(jsii.String(contract.Path("Poll", "Done")), jsii.Bool(true)), finish, nil).
+		When(sfn.Condition_BooleanEquals(jsii.String(contract.Path("Poll", "LeftToSweep")), jsii.Bool(true)), leftToSweep, nil).
 		Otherwise(waitForGIS)
 	anyPackages := sfn.NewChoice(scope, jsii.String("Any packages?"), nil).
-		When(sfn.Condition_NumberGreaterThan(jsii.String("$.pack.packages"), jsii.Number(0)),
+		When(sfn.Condition_NumberGreaterThan(jsii.String(contract.Path("Pack", "Packages")), jsii.Number(0)),
 			sendAll.Next(waitForGIS).Next(poll).Next(allDone), nil).
 		Otherwise(finish)
 
@@ -162,7 +158,10 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 }
 
 // runID is the run the reconciler created, as later steps' input.
-func runID() *float64 { return sfn.JsonPath_NumberAt(jsii.String("$.reconcile.run_id")) }
+func runID() *float64 { return sfn.JsonPath_NumberAt(jsii.String(contract.Path("Reconcile", "RunID"))) }
+
+// pollerField is the JSON name of a field of the poller's request.
+func pollerField(name string) string { return contract.Field(contract.PollerRequest{}, name) }
 
 // invoke is a Lambda task that passes the function's own result (not the
 // Invoke API envelope) and retries transient failures with full jitter.
@@ -182,10 +181,11 @@ func invoke(scope constructs.Construct, name string, fn awslambda.IFunction, pro
 	return task
 }
 
-// pick is a ResultSelector keeping the named fields of a result.
-func pick(fields ...string) *map[string]any {
+// pick is a ResultSelector keeping the named fields of a result of
+// result's type.
+func pick(result any, fields ...string) *map[string]any {
 	m := map[string]any{}
-	for _, f := range fields {
+	for _, f := range contract.Fields(result, fields...) {
 		m[f] = sfn.JsonPath_StringAt(jsii.String("$." + f))
 	}
 	return &m

@@ -17,24 +17,17 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
-	"github.com/gispayments/gis-payments/internal/secrets"
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/signkey"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
-// event is what the Provider framework sends the onEvent handler.
-// CloudFormation passes every property as a string.
-type event struct {
-	RequestType           string            `json:"RequestType"`
-	PhysicalResourceID    string            `json:"PhysicalResourceId,omitempty"`
-	ResourceProperties    map[string]string `json:"ResourceProperties,omitempty"`
-	OldResourceProperties map[string]string `json:"OldResourceProperties,omitempty"`
-}
-
-type response struct {
-	PhysicalResourceID string            `json:"PhysicalResourceId"`
-	Data               map[string]string `json:"Data,omitempty"`
-}
+// event and response are the Provider framework's, as the contract has them.
+type (
+	event    = contract.MigrateEvent
+	response = contract.MigrateResult
+)
 
 const resourceID = "gis-payments-database-migrations"
 
@@ -45,7 +38,7 @@ type steps struct {
 }
 
 func main() {
-	a := app.MustOpen("migrate")
+	a := wiring.MustOpen("migrate")
 	s := steps{migrate: a.Store.Migrate}
 	if arn := os.Getenv("APP_DATABASE_SECRET_ARN"); arn != "" {
 		s.appRole = func(ctx context.Context) error {
@@ -61,7 +54,7 @@ func main() {
 			return ensureAppRole(ctx, conn.Conn(), role, password)
 		}
 	}
-	lambdaio.Main(func(ctx context.Context, e event) (response, error) {
+	lambdaedge.Main("migrate", func(ctx context.Context, e event) (response, error) {
 		r, did, err := handle(ctx, e, s)
 		if err == nil {
 			a.Log.Info("migrations", "request", e.RequestType, "did", did,
@@ -109,7 +102,7 @@ func backwards(e event) bool {
 
 // credentials reads a secret holding JSON with username and password.
 func credentials(ctx context.Context, arn string) (user, password string, err error) {
-	raw, err := secrets.String(ctx, arn)
+	raw, err := signkey.SecretString(ctx, arn)
 	if err != nil {
 		return "", "", err
 	}

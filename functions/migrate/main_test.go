@@ -12,15 +12,17 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/gispayments/gis-payments/internal/store"
-	"github.com/gispayments/gis-payments/internal/store/storetest"
+	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
 )
 
 // A Delete and an Update back to an older migrations version (what
 // CloudFormation sends when it rolls a failed deploy back) touch nothing;
 // Create and a forward Update migrate, then set up the application role.
 func TestHandleOnlyGoesForward(t *testing.T) {
-	props := func(v string) map[string]string { return map[string]string{"MigrationsVersion": v, "MigrationsHash": "h" + v} }
+	props := func(v string) map[string]string {
+		return map[string]string{"MigrationsVersion": v, "MigrationsHash": "h" + v}
+	}
 	for _, tc := range []struct {
 		name string
 		e    event
@@ -57,7 +59,7 @@ func TestHandleOnlyGoesForward(t *testing.T) {
 // payment) succeeds and any DDL fails. Run twice, as every deploy does.
 func TestAppRoleCanWriteButNotChangeTheSchema(t *testing.T) {
 	ctx := context.Background()
-	base := storetest.URL()
+	base := pgtest.URL()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
 		t.Fatalf("connect to %s (start Postgres or set TEST_DATABASE_URL): %v", base, err)
@@ -78,7 +80,7 @@ func TestAppRoleCanWriteButNotChangeTheSchema(t *testing.T) {
 	masterURL := withURL(t, base, "", schema)
 
 	for range 2 {
-		st, err := store.Open(ctx, masterURL)
+		st, err := postgres.Open(ctx, masterURL)
 		if err != nil {
 			t.Fatal(err)
 		}

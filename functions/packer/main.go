@@ -4,23 +4,22 @@
 package main
 
 import (
-	"github.com/gispayments/gis-payments/internal/app"
 	"github.com/gispayments/gis-payments/internal/config"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
-	"github.com/gispayments/gis-payments/internal/logging"
-	"github.com/gispayments/gis-payments/internal/pack"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/packer"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
-	a := app.MustOpen("pack", "ARCHIVE_BUCKET", "GIS_SIGNING_KEY")
+	a := wiring.MustOpen("packer", "ARCHIVE_BUCKET", "GIS_SIGNING_KEY")
 	gis, err := config.LoadGIS()
 	if err != nil {
-		app.Fail(a.Log, "config", err)
+		wiring.Fail(a.Log, "config", err)
 	}
 	// Keys are loaded per invocation and organisation: an organisation's
 	// own (organization.signing_key) or the operator's (GIS_SIGNING_KEY).
-	keys := &pack.Keys{Operator: a.Config.SigningKey, OperatorCert: a.Config.SigningCert, Metrics: logging.MetricsWriter()}
-	svc := &pack.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
+	keys := &packer.Keys{Operator: a.Config.SigningKey, OperatorCert: a.Config.SigningCert, Metrics: wiring.MetricsWriter()}
+	svc := &packer.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		Keys: keys, PackageSize: gis.PackageSize, Log: a.Log}
-	lambdaio.Main(svc.Pack)
+	lambdaedge.Main("packer", svc.Pack)
 }

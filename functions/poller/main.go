@@ -5,19 +5,18 @@
 package main
 
 import (
-	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
-	"github.com/gispayments/gis-payments/internal/logging"
-	"github.com/gispayments/gis-payments/internal/poll"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/poller"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
-	a := app.MustOpen("poll", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
+	a := wiring.MustOpen("poller", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
 	gis, client := a.MustGIS()
-	svc := &poll.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
+	svc := &poller.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
 		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
-		Metrics: logging.MetricsWriter()}
-	lambdaio.Main(svc.Poll)
+		Metrics: wiring.MetricsWriter()}
+	lambdaedge.Main("poller", svc.Poll)
 }

@@ -4,18 +4,18 @@
 package main
 
 import (
-	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/ingest"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
-	"github.com/gispayments/gis-payments/internal/recon"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/reconciler"
+	"github.com/gispayments/gis-payments/internal/uploadtrigger"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
-	a := app.MustOpen("reconcile", "EXPORTS_BUCKET")
+	a := wiring.MustOpen("reconciler", "EXPORTS_BUCKET")
 	// The daily run registers uploads whose event was lost the way the
 	// upload trigger does (it starts nothing; the run reconciles them).
-	uploads := &ingest.Service{Store: a.Store, Objects: a.Objects, Limits: a.Config.Limits, Log: a.Log}
-	svc := &recon.Service{Store: a.Store, Objects: a.Objects, Uploads: uploads, IncomingBucket: a.Config.ExportsBucket,
+	uploads := &uploadtrigger.Service{Store: a.Store, Objects: a.Objects, Limits: a.Config.Limits, Log: a.Log}
+	svc := &reconciler.Service{Store: a.Store, Objects: a.Objects, Uploads: uploads, IncomingBucket: a.Config.ExportsBucket,
 		ReportBucket: a.Config.ExportsBucket, Limits: a.Config.Limits, Log: a.Log}
-	lambdaio.Main(svc.Reconcile)
+	lambdaedge.Main("reconciler", svc.Reconcile)
 }

@@ -2,12 +2,12 @@
 package main
 
 import (
-	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
-	a := app.MustOpen("send", "ARCHIVE_BUCKET", "GIS_ENDPOINT")
+	a := wiring.MustOpen("sender", "ARCHIVE_BUCKET", "GIS_ENDPOINT")
 	gis, client := a.MustGIS()
-	lambdaio.Main(a.Sender(gis, client).Send)
+	lambdaedge.Main("sender", a.Sender(gis, client).Send)
 }

@@ -9,24 +9,23 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
-	"github.com/gispayments/gis-payments/internal/app"
-	"github.com/gispayments/gis-payments/internal/ingest"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
-	"github.com/gispayments/gis-payments/internal/sfnstart"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/uploadtrigger"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
-	a := app.MustOpen("upload")
-	var starter ingest.Starter = sfnstart.None{}
+	a := wiring.MustOpen("upload-trigger")
+	var starter uploadtrigger.Starter = uploadtrigger.NoStarter{}
 	if arn := a.Config.StateMachineARN; arn != "" {
 		awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 		if err != nil {
-			app.Fail(a.Log, "aws config", err)
+			wiring.Fail(a.Log, "aws config", err)
 		}
-		starter = &sfnstart.Starter{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: arn}
+		starter = &uploadtrigger.StepFunctions{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: arn}
 	} else {
 		a.Log.Info("STATE_MACHINE_ARN is not set: runs are reported in the result, not started")
 	}
-	svc := &ingest.Service{Store: a.Store, Objects: a.Objects, Starter: starter, Limits: a.Config.Limits, Log: a.Log}
-	lambdaio.Main(svc.Handle)
+	svc := &uploadtrigger.Service{Store: a.Store, Objects: a.Objects, Starter: starter, Limits: a.Config.Limits, Log: a.Log}
+	lambdaedge.Main("upload-trigger", svc.Handle)
 }

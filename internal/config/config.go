@@ -9,8 +9,8 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/gispayments/gis-payments/internal/export"
-	"github.com/gispayments/gis-payments/internal/store"
+	"github.com/gispayments/gis-payments/internal/exportcsv"
+	"github.com/gispayments/gis-payments/internal/postgres"
 )
 
 // Config is what the functions need from the environment.
@@ -23,7 +23,7 @@ type Config struct {
 	SigningKey      string // GIS_SIGNING_KEY: a Secrets Manager ARN, or a PEM file locally
 	SigningCert     string // GIS_SIGNING_CERT: the certificate's PEM file when not bundled with the key
 	MaxAttempts     int    // PAYMENT_MAX_ATTEMPTS: sends of one order before a retryable error is final
-	Limits          export.Limits
+	Limits          exportcsv.Limits
 }
 
 // Load reads the environment; required names the variables that must be set.
@@ -43,15 +43,15 @@ func Load(required ...string) (Config, error) {
 		}
 	}
 	var err error
-	if c.Limits.MaxBytes, err = intVar("MAX_EXPORT_BYTES", export.DefaultMaxBytes); err != nil {
+	if c.Limits.MaxBytes, err = intVar("MAX_EXPORT_BYTES", exportcsv.DefaultMaxBytes); err != nil {
 		return c, err
 	}
-	rows, err := intVar("MAX_EXPORT_ROWS", export.DefaultMaxRows)
+	rows, err := intVar("MAX_EXPORT_ROWS", exportcsv.DefaultMaxRows)
 	c.Limits.MaxRows = int(rows)
 	if err != nil {
 		return c, err
 	}
-	attempts, err := intVar("PAYMENT_MAX_ATTEMPTS", store.DefaultMaxAttempts)
+	attempts, err := intVar("PAYMENT_MAX_ATTEMPTS", postgres.DefaultMaxAttempts)
 	c.MaxAttempts = int(attempts)
 	return c, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/gisclient"
+	"github.com/gispayments/gis-payments/internal/poller"
 )
 
 // GIS is how the sender and poller reach GIS ZhKKh.
@@ -34,23 +35,23 @@ func LoadGIS() (GIS, error) {
 		name string
 		dst  *time.Duration
 		def  time.Duration
-	}{{"GIS_TIMEOUT", &g.Client.Timeout, 60 * time.Second}, {"RUN_TIMEOUT", &g.RunTimeout, 20 * time.Minute},
-		{"POLL_GRACE", &g.PollGrace, 5 * time.Minute}}
+	}{{"GIS_TIMEOUT", &g.Client.Timeout, gisclient.DefaultTimeout}, {"RUN_TIMEOUT", &g.RunTimeout, poller.DefaultRunTimeout},
+		{"POLL_GRACE", &g.PollGrace, poller.DefaultGrace}}
 	for _, d := range durations {
 		if *d.dst, err = durationVar(d.name, d.def); err != nil {
 			return g, err
 		}
 	}
-	n, err := intVar("GIS_CONCURRENCY", 4)
+	n, err := intVar("GIS_CONCURRENCY", gisclient.DefaultConcurrency)
 	if err != nil {
 		return g, err
 	}
 	g.Concurrency = int(n)
-	if n, err = intVar("GIS_PACKAGE_SIZE", 500); err != nil {
+	if n, err = intVar("GIS_PACKAGE_SIZE", gisclient.DefaultPackageSize); err != nil {
 		return g, err
 	}
 	g.PackageSize = int(n)
-	if n, err = intVar("GIS_DOUBT_LIMIT", 12); err != nil {
+	if n, err = intVar("GIS_DOUBT_LIMIT", poller.DefaultDoubtLimit); err != nil {
 		return g, err
 	}
 	g.DoubtLimit = int(n)

@@ -25,15 +25,16 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/exportcsv"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gissim"
-	"github.com/gispayments/gis-payments/internal/gisxml"
-	"github.com/gispayments/gis-payments/internal/ingest"
 	"github.com/gispayments/gis-payments/internal/lambdalocal"
-	"github.com/gispayments/gis-payments/internal/objstore/s3test"
+	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
+	"github.com/gispayments/gis-payments/internal/s3store/s3test"
 	"github.com/gispayments/gis-payments/internal/sfnlocal"
-	"github.com/gispayments/gis-payments/internal/store"
-	"github.com/gispayments/gis-payments/internal/store/storetest"
 	"github.com/gispayments/gis-payments/internal/testkit"
+	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 	"github.com/gispayments/gis-payments/internal/xades"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
@@ -65,7 +66,7 @@ var build = sync.OnceValues(func() (string, error) {
 })
 
 type env struct {
-	st         *store.Store
+	st         *postgres.Store
 	s3         *s3test.Server
 	sim        *gissim.Sim
 	invokeURL  string
@@ -87,8 +88,8 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, dbURL := storetest.New(t)
-	storetest.Organization(t, st, "uk-dom", "uk_rso")
+	st, dbURL := pgtest.New(t)
+	pgtest.Organization(t, st, "uk-dom", "uk_rso")
 	s3 := s3test.New(t, testkit.Exports, testkit.Archive)
 	cfg := gissim.Config{Verify: func(el *etree.Element) error { _, err := xades.Verify(el); return err }}
 	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
@@ -142,7 +143,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 
 // upload puts a file in the exports bucket and hands the S3 event to the
 // real upload-trigger, as S3 would; it returns what the trigger asked for.
-func (e *env) upload(t *testing.T, key string, data []byte, seq string) ingest.FileResult {
+func (e *env) upload(t *testing.T, key string, data []byte, seq string) uploadtrigger.FileResult {
 	etag := e.s3.Put(t, testkit.Exports, key, data)
 	var rec events.S3EventRecord
 	rec.EventName, rec.EventSource = "ObjectCreated:Put", "aws:s3"
@@ -156,7 +157,7 @@ func (e *env) upload(t *testing.T, key string, data []byte, seq string) ingest.F
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	var res ingest.Result
+	var res uploadtrigger.Result
 	if resp.Header.Get("X-Amz-Function-Error") != "" || json.Unmarshal(body, &res) != nil || len(res.Files) != 1 {
 		t.Fatalf("upload-trigger: %s", body)
 	}
@@ -176,7 +177,7 @@ func testdata(t *testing.T, name string) []byte {
 func TestPipeline(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
-	executions := map[string]ingest.Execution{} // Step Functions starts a name once
+	executions := map[string]uploadtrigger.Execution{} // Step Functions starts a name once
 	for i, f := range []struct{ key, file string }{
 		{"incoming/billing/uk-dom/billing.csv", "billing-uk-dom-2026-11-21.csv"},
 		{"incoming/acquiring/uk-dom/реестр 21.11.csv", "acquiring-uk-dom-2026-11-21.csv"},
@@ -194,7 +195,7 @@ func TestPipeline(t *testing.T) {
 	if len(executions) != 1 {
 		t.Fatalf("%d executions asked for, want 1", len(executions))
 	}
-	e.sim.Inject(gisxml.SupplierNotifications.SOAPAction(), gissim.HTTP503)
+	e.sim.Inject(gismessage.SupplierNotifications.SOAPAction(), gissim.HTTP503)
 	for _, ex := range executions {
 		out, err := e.runner.Run(ctx, e.definition, ex.Input)
 		if err != nil {
@@ -215,12 +216,10 @@ func TestPipeline(t *testing.T) {
 			t.Fatalf("execution output %s", out)
 		}
 	}
-	if calls := e.sim.Calls(gisxml.SupplierNotifications.SOAPAction()); calls != 2 || e.sim.Accepted() != 1 {
+	if calls := e.sim.Calls(gismessage.SupplierNotifications.SOAPAction()); calls != 2 || e.sim.Accepted() != 1 {
 		t.Errorf("GIS saw %d sends and accepted %d packages; want 2 (one refused with 503) and 1", calls, e.sim.Accepted())
 	}
-	var imported int
-	e.st.Pool.QueryRow(ctx, `SELECT count(*) FROM payment WHERE status = 'imported'`).Scan(&imported)
-	if imported != 5 {
+	if imported := pgtest.Count(t, e.st, `SELECT count(*) FROM payment WHERE status = 'imported'`); imported != 5 {
 		t.Errorf("%d payments imported", imported)
 	}
 }
@@ -230,7 +229,7 @@ func TestPipeline(t *testing.T) {
 func TestFailedStepHasReadableCause(t *testing.T) {
 	e := setup(t)
 	e.upload(t, "incoming/billing/uk-dom/b.csv", testdata(t, "billing-uk-dom-2026-11-21.csv"), "01")
-	bad := "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n" +
+	bad := exportcsv.AcquiringHeader +
 		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;ten;0\n"
 	res := e.upload(t, "incoming/acquiring/uk-dom/bad.csv", []byte(bad), "02")
 	if res.Execution == nil {

@@ -11,13 +11,13 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
-	"github.com/gispayments/gis-payments/internal/ingest"
-	"github.com/gispayments/gis-payments/internal/poll"
+	"github.com/gispayments/gis-payments/internal/poller"
+	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
 // startRun uploads a matching pair of exports and returns the execution
 // the upload trigger asks for.
-func (e *env) startRun(t *testing.T) ingest.Execution {
+func (e *env) startRun(t *testing.T) uploadtrigger.Execution {
 	t.Helper()
 	e.upload(t, "incoming/billing/uk-dom/billing.csv", testdata(t, "billing-uk-dom-2026-11-21.csv"), "01")
 	res := e.upload(t, "incoming/acquiring/uk-dom/acquiring.csv", testdata(t, "acquiring-uk-dom-2026-11-21.csv"), "02")
@@ -28,7 +28,7 @@ func (e *env) startRun(t *testing.T) ingest.Execution {
 }
 
 // sweep invokes the poller as its five-minute schedule does.
-func (e *env) sweep(t *testing.T) poll.Result {
+func (e *env) sweep(t *testing.T) poller.Result {
 	t.Helper()
 	resp, err := http.Post(e.invokeURL+"/2015-03-31/functions/poller/invocations", "application/json", bytes.NewReader([]byte(`{}`)))
 	if err != nil {
@@ -36,7 +36,7 @@ func (e *env) sweep(t *testing.T) poll.Result {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	var res poll.Result
+	var res poller.Result
 	if resp.Header.Get("X-Amz-Function-Error") != "" || json.Unmarshal(body, &res) != nil {
 		t.Fatalf("sweep: %s", body)
 	}
@@ -70,7 +70,7 @@ type execution struct {
 	} `json:"poll"`
 }
 
-func (e *env) run(t *testing.T, ex ingest.Execution) execution {
+func (e *env) run(t *testing.T, ex uploadtrigger.Execution) execution {
 	t.Helper()
 	out, err := e.runner.Run(context.Background(), e.definition, ex.Input)
 	if err != nil {

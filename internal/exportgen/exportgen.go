@@ -11,15 +11,16 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/money"
 )
 
 // Spec describes what to generate.
 type Spec struct {
-	Rows        int        // billing rows; acquiring has about as many
-	Days        int        // spread over this many days ending at Last
-	Last        civil.Date // the last day
+	Rows        int           // billing rows; acquiring has about as many
+	Days        int           // spread over this many days ending at Last
+	Last        calendar.Date // the last day
 	Seed        uint64
 	Mismatch    float64 // share of keys whose sums differ
 	OneSided    float64 // share of keys present on one side only (half each way)
@@ -52,7 +53,7 @@ func Write(spec Spec, billing, acquiring io.Writer) (Counts, error) {
 	} else {
 		aw = bufio.NewWriterSize(acquiring, 1<<16)
 	}
-	bw.WriteString("date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum\n")
+	bw.WriteString(exportcsv.BillingHeader)
 	aw.WriteString("Дата;Номер операции;Дата операции;Номер счета;Код поставщика;Код услуги;Лицевой счет;Сумма;Пени;Идентификатор ЖКУ;Период;Назначение платежа\n")
 	var c Counts
 	buf := make([]byte, 0, 256)
@@ -110,7 +111,7 @@ func Write(spec Spec, billing, acquiring io.Writer) (Counts, error) {
 	return c, aw.Flush()
 }
 
-func ddmmyyyy(d civil.Date) string { return d.Time().Format("02.01.2006") }
+func ddmmyyyy(d calendar.Date) string { return d.Time().Format("02.01.2006") }
 
 // appendComma writes an amount the way Russian exports do: decimal comma.
 func appendComma(b []byte, k money.Kopecks) []byte {

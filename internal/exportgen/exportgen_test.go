@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/gispayments/gis-payments/internal/civil"
-	"github.com/gispayments/gis-payments/internal/export"
-	"github.com/gispayments/gis-payments/internal/reconcile"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/exportcsv"
+	"github.com/gispayments/gis-payments/internal/matcher"
 )
 
 // The generated pair reconciles to exactly the counts the generator promises,
@@ -14,23 +14,23 @@ import (
 func TestGeneratedPairReconciles(t *testing.T) {
 	for _, win := range []bool{false, true} {
 		var b, a bytes.Buffer
-		spec := Spec{Rows: 5000, Days: 3, Last: civil.FromYMD(2026, 11, 21), Seed: 7, Mismatch: 0.02, OneSided: 0.02, Windows1251: win}
+		spec := Spec{Rows: 5000, Days: 3, Last: calendar.FromYMD(2026, 11, 21), Seed: 7, Mismatch: 0.02, OneSided: 0.02, Windows1251: win}
 		want, err := Write(spec, &b, &a)
 		if err != nil {
 			t.Fatal(err)
 		}
-		br, err := export.NewReader("b.csv", export.Billing, &b, export.Limits{})
+		br, err := exportcsv.NewReader("b.csv", exportcsv.Billing, &b, exportcsv.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ar, err := export.NewReader("a.csv", export.Acquiring, &a, export.Limits{})
+		ar, err := exportcsv.NewReader("a.csv", exportcsv.Acquiring, &a, exportcsv.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if enc := ar.Format().Encoding; (enc == "windows-1251") != win {
 			t.Errorf("encoding %s, windows1251=%v", enc, win)
 		}
-		sum, err := reconcile.Run([]reconcile.Input{{Name: "b.csv", Reader: br}}, []reconcile.Input{{Name: "a.csv", Reader: ar}}, reconcile.Discard)
+		sum, err := matcher.Run([]matcher.Input{{Name: "b.csv", Reader: br}}, []matcher.Input{{Name: "a.csv", Reader: ar}}, matcher.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
 // Path is the service's path on the GIS endpoint.
@@ -105,6 +105,15 @@ func (e *Error) Uncertain() bool {
 // size, and a function holds GIS_CONCURRENCY of them at once.
 const DefaultMaxReply = 8 << 20
 
+// Defaults of the GIS settings (GIS_TIMEOUT, GIS_CONCURRENCY,
+// GIS_PACKAGE_SIZE), read by config and taken by the sender and poller
+// when left zero.
+const (
+	DefaultTimeout     = 60 * time.Second
+	DefaultConcurrency = 4
+	DefaultPackageSize = 500
+)
+
 // Config configures a Client.
 type Config struct {
 	Endpoint   string        // e.g. https://api.dom.gosuslugi.ru; Path is appended
@@ -128,7 +137,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("gisclient: no endpoint")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 60 * time.Second
+		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.MaxReply <= 0 {
 		cfg.MaxReply = DefaultMaxReply
@@ -163,7 +172,7 @@ func New(cfg Config) (*Client, error) {
 }
 
 // Send posts a signed import and returns GIS's MessageGUID from the Ack.
-func (c *Client) Send(ctx context.Context, op gisxml.Operation, envelope []byte) (string, []byte, error) {
+func (c *Client) Send(ctx context.Context, op gismessage.Operation, envelope []byte) (string, []byte, error) {
 	reply, err := c.post(ctx, op.SOAPAction(), envelope)
 	if err != nil {
 		return "", reply, err
@@ -173,7 +182,7 @@ func (c *Client) Send(ctx context.Context, op gisxml.Operation, envelope []byte)
 }
 
 // GetState asks for the state of an acknowledged message.
-func (c *Client) GetState(ctx context.Context, h gisxml.Header, ackGUID string) (*State, []byte, error) {
+func (c *Client) GetState(ctx context.Context, h gismessage.Header, ackGUID string) (*State, []byte, error) {
 	req, err := GetStateRequest(h, ackGUID)
 	if err != nil {
 		return nil, nil, err

@@ -14,17 +14,17 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/gisclient"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gissim"
-	"github.com/gispayments/gis-payments/internal/gisxml"
 	"github.com/gispayments/gis-payments/internal/money"
 	"github.com/gispayments/gis-payments/internal/testkit"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
 func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *testkit.Clock) {
-	clk := testkit.NewClock(time.Date(2026, 11, 22, 6, 0, 0, 0, civil.Moscow))
+	clk := testkit.NewClock(time.Date(2026, 11, 22, 6, 0, 0, 0, calendar.Moscow))
 	cfg := gissim.Config{Now: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute}
 	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
 		cfg.Validate = v.Element
@@ -39,20 +39,20 @@ func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client,
 	return sim, c, clk
 }
 
-var header = gisxml.Header{Date: time.Date(2026, 11, 22, 6, 0, 0, 0, civil.Moscow), OrgPPAGUID: uuid.NewString()}
+var header = gismessage.Header{Date: time.Date(2026, 11, 22, 6, 0, 0, 0, calendar.Moscow), OrgPPAGUID: uuid.NewString()}
 
 func request(t *testing.T, orderIDs ...string) ([]byte, []string) {
-	var items []gisxml.Notification
+	var items []gismessage.Notification
 	var guids []string
 	for _, id := range orderIDs {
 		g := uuid.NewString()
 		guids = append(guids, g)
-		items = append(items, gisxml.Notification{TransportGUID: g, OrderID: id, OrderDate: civil.FromYMD(2026, 11, 21),
+		items = append(items, gismessage.Notification{TransportGUID: g, OrderID: id, OrderDate: calendar.FromYMD(2026, 11, 21),
 			Amount: money.Kopecks(12345), AccountNumber: "ЛС1"})
 	}
 	h := header
 	h.MessageGUID = uuid.NewString()
-	doc, _, err := gisxml.Build(gisxml.Notifications, h, &gisxml.Recipient{INN: "7702345678", KPP: "770201001", Name: "Фонд",
+	doc, _, err := gismessage.Build(gismessage.Notifications, h, &gismessage.Recipient{INN: "7702345678", KPP: "770201001", Name: "Фонд",
 		BankName: "Банк", BankBIK: "044525225", PaymentRecipient: "Фонд", OperatingAccount: "40703810938000000001"}, items)
 	if err != nil {
 		t.Fatal(err)
@@ -75,8 +75,8 @@ func TestSendAndPoll(t *testing.T) {
 	sim, c, clk := setup(t, 5*time.Second)
 	ctx := context.Background()
 	data, guids := request(t, strings.Repeat("a", 32), strings.Repeat("b", 32))
-	ack, _, err := c.Send(ctx, gisxml.Notifications, data)
-	if err != nil || !gisxml.IsGUID(ack) {
+	ack, _, err := c.Send(ctx, gismessage.Notifications, data)
+	if err != nil || !gismessage.IsGUID(ack) {
 		t.Fatalf("send: %q %v", ack, err)
 	}
 	for _, want := range []int{1, 2, 3} {
@@ -92,12 +92,12 @@ func TestSendAndPoll(t *testing.T) {
 		t.Fatalf("results %+v", st.Results)
 	}
 	// The same order again is "already loaded"; the same message again is the same Ack.
-	again, _, err := c.Send(ctx, gisxml.Notifications, data)
+	again, _, err := c.Send(ctx, gismessage.Notifications, data)
 	if err != nil || again != ack {
 		t.Fatalf("resend: %s %v", again, err)
 	}
 	dup, _ := request(t, strings.Repeat("a", 32))
-	ack2, _, _ := c.Send(ctx, gisxml.Notifications, dup)
+	ack2, _, _ := c.Send(ctx, gismessage.Notifications, dup)
 	clk.Add(3 * time.Minute)
 	st = state(t, c, ack2)
 	if st.Results[0].OK() || st.Results[0].Errors[0].Code != "SRV012001" || gisclient.Classify("SRV012001") != gisclient.AlreadyLoaded {
@@ -121,7 +121,7 @@ func TestStateResultValidates(t *testing.T) {
 		return "", ""
 	})
 	data, _ := request(t, strings.Repeat("a", 32), strings.Repeat("b", 32))
-	ack, _, _ := c.Send(context.Background(), gisxml.Notifications, data)
+	ack, _, _ := c.Send(context.Background(), gismessage.Notifications, data)
 	clk.Add(time.Hour)
 	h := header
 	h.MessageGUID = uuid.NewString()
@@ -138,7 +138,7 @@ func TestStateResultValidates(t *testing.T) {
 
 func TestFaultsAreClassified(t *testing.T) {
 	tests := []struct {
-		fault gissim.Fault
+		fault gissim.Injection
 		kind  gisclient.Kind
 	}{
 		{gissim.HTTP500, gisclient.Transient},
@@ -150,15 +150,15 @@ func TestFaultsAreClassified(t *testing.T) {
 	}
 	for _, tt := range tests {
 		sim, c, _ := setup(t, 300*time.Millisecond)
-		sim.Inject(gisxml.Notifications.SOAPAction(), tt.fault)
+		sim.Inject(gismessage.Notifications.SOAPAction(), tt.fault)
 		data, _ := request(t, strings.Repeat("c", 32))
-		_, _, err := c.Send(context.Background(), gisxml.Notifications, data)
+		_, _, err := c.Send(context.Background(), gismessage.Notifications, data)
 		var e *gisclient.Error
 		if !errors.As(err, &e) || e.Kind != tt.kind || !gisclient.IsTransient(err) {
 			t.Errorf("fault %d: %v, want kind %s", tt.fault, err, tt.kind)
 		}
 		// After the fault the same message goes through, once.
-		if _, _, err := c.Send(context.Background(), gisxml.Notifications, data); err != nil {
+		if _, _, err := c.Send(context.Background(), gismessage.Notifications, data); err != nil {
 			t.Errorf("fault %d: retry: %v", tt.fault, err)
 		}
 		if sim.Accepted() != 1 {
@@ -169,12 +169,12 @@ func TestFaultsAreClassified(t *testing.T) {
 
 func TestPermanentRefusals(t *testing.T) {
 	_, c, _ := setup(t, 5*time.Second)
-	_, _, err := c.Send(context.Background(), gisxml.Notifications, []byte("<notsoap/>"))
+	_, _, err := c.Send(context.Background(), gismessage.Notifications, []byte("<notsoap/>"))
 	var e *gisclient.Error
 	if !errors.As(err, &e) || e.Kind != gisclient.Permanent || e.Code != "FMT001300" {
 		t.Errorf("bad request: %v", err)
 	}
-	if _, _, err := c.GetState(context.Background(), gisxml.Header{Date: time.Now(), MessageGUID: uuid.NewString(),
+	if _, _, err := c.GetState(context.Background(), gismessage.Header{Date: time.Now(), MessageGUID: uuid.NewString(),
 		OrgPPAGUID: uuid.NewString()}, uuid.NewString()); gisclient.IsTransient(err) {
 		t.Errorf("unknown message: %v", err)
 	}
@@ -216,21 +216,21 @@ func TestUncertain(t *testing.T) {
 	sim, c, _ := setup(t, 300*time.Millisecond)
 	data, _ := request(t, strings.Repeat("u", 32))
 	for _, tt := range []struct {
-		fault     gissim.Fault
+		fault     gissim.Injection
 		uncertain bool
 	}{
 		{gissim.Slow, true}, {gissim.MalformedXML, true}, {gissim.AcceptAndDrop, true},
 		{gissim.HTTP503, false}, {gissim.HTTP403, false}, {gissim.SOAPFault, false}, {gissim.RefuseFormat, false},
 	} {
-		sim.Inject(gisxml.Notifications.SOAPAction(), tt.fault)
-		_, _, err := c.Send(context.Background(), gisxml.Notifications, data)
+		sim.Inject(gismessage.Notifications.SOAPAction(), tt.fault)
+		_, _, err := c.Send(context.Background(), gismessage.Notifications, data)
 		var e *gisclient.Error
 		if !errors.As(err, &e) || e.Uncertain() != tt.uncertain {
 			t.Errorf("fault %d: %v, uncertain want %v", tt.fault, err, tt.uncertain)
 		}
 	}
 	refused, _ := gisclient.New(gisclient.Config{Endpoint: "http://127.0.0.1:1", Timeout: time.Second})
-	_, _, err := refused.Send(context.Background(), gisxml.Notifications, data)
+	_, _, err := refused.Send(context.Background(), gismessage.Notifications, data)
 	var e *gisclient.Error
 	if !errors.As(err, &e) || e.Uncertain() {
 		t.Errorf("refused connection: %v is uncertain", err)

@@ -6,8 +6,8 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/gispayments/gis-payments/internal/civil"
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
 // State is a parsed getStateResult.
@@ -42,14 +42,14 @@ type ItemError struct {
 func (r *ItemResult) OK() bool { return len(r.Errors) == 0 && !r.UpdateDate.IsZero() }
 
 // GetStateRequest builds the (unsigned) getState envelope.
-func GetStateRequest(h gisxml.Header, ackGUID string) ([]byte, error) {
+func GetStateRequest(h gismessage.Header, ackGUID string) ([]byte, error) {
 	doc := etree.NewDocument()
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
 	env := doc.CreateElement("soapenv:Envelope")
-	env.CreateAttr("xmlns:soapenv", gisxml.NsSoap)
-	env.CreateAttr("xmlns:base", gisxml.NsBase)
+	env.CreateAttr("xmlns:soapenv", gismessage.NsSoap)
+	env.CreateAttr("xmlns:base", gismessage.NsBase)
 	hdr := env.CreateElement("soapenv:Header").CreateElement("base:RequestHeader")
-	hdr.CreateElement("base:Date").SetText(h.Date.Format("2006-01-02T15:04:05.000-07:00"))
+	hdr.CreateElement("base:Date").SetText(calendar.Timestamp(h.Date))
 	hdr.CreateElement("base:MessageGUID").SetText(h.MessageGUID)
 	hdr.CreateElement("base:orgPPAGUID").SetText(h.OrgPPAGUID)
 	if h.OperatorSignature {
@@ -67,15 +67,15 @@ func body(data []byte) (*etree.Element, error) {
 		return nil, &Error{Kind: Malformed, Msg: "reply is not XML: " + err.Error()}
 	}
 	root := doc.Root()
-	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != gisxml.NsSoap {
+	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != gismessage.NsSoap {
 		return nil, &Error{Kind: Malformed, Msg: "reply is not a SOAP 1.1 envelope"}
 	}
-	b := child(root, gisxml.NsSoap, "Body")
+	b := child(root, gismessage.NsSoap, "Body")
 	if b == nil || len(b.ChildElements()) == 0 {
 		return nil, &Error{Kind: Malformed, Msg: "reply has an empty SOAP Body"}
 	}
 	first := b.ChildElements()[0]
-	if first.Tag == "Fault" && first.NamespaceURI() == gisxml.NsSoap {
+	if first.Tag == "Fault" && first.NamespaceURI() == gismessage.NsSoap {
 		return nil, parseFault(first)
 	}
 	return first, nil
@@ -102,9 +102,9 @@ func childText(el *etree.Element, ns, tag string) string {
 func parseFault(f *etree.Element) error {
 	e := &Error{Kind: Permanent, FaultCode: childText(f, "", "faultcode"), Msg: childText(f, "", "faultstring")}
 	if d := child(f, "", "detail"); d != nil {
-		if gf := child(d, gisxml.NsBase, "Fault"); gf != nil {
-			e.Code = childText(gf, gisxml.NsBase, "ErrorCode")
-			if m := childText(gf, gisxml.NsBase, "ErrorMessage"); m != "" {
+		if gf := child(d, gismessage.NsBase, "Fault"); gf != nil {
+			e.Code = childText(gf, gismessage.NsBase, "ErrorCode")
+			if m := childText(gf, gismessage.NsBase, "ErrorMessage"); m != "" {
 				e.Msg = m
 			}
 		}
@@ -128,26 +128,17 @@ func ParseAck(data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if b.Tag != "AckRequest" || b.NamespaceURI() != gisxml.NsBase {
+	if b.Tag != "AckRequest" || b.NamespaceURI() != gismessage.NsBase {
 		return "", &Error{Kind: Malformed, Msg: fmt.Sprintf("expected base:AckRequest, got %s", b.Tag)}
 	}
 	guid := ""
-	if ack := child(b, gisxml.NsBase, "Ack"); ack != nil {
-		guid = childText(ack, gisxml.NsBase, "MessageGUID")
+	if ack := child(b, gismessage.NsBase, "Ack"); ack != nil {
+		guid = childText(ack, gismessage.NsBase, "MessageGUID")
 	}
-	if !gisxml.IsGUID(guid) {
+	if !gismessage.IsGUID(guid) {
 		return "", &Error{Kind: Malformed, Msg: "AckRequest without a MessageGUID"}
 	}
 	return guid, nil
-}
-
-// parseDateTime reads an xs:dateTime; one without a zone offset is GIS's
-// own local time, Moscow.
-func parseDateTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	return time.ParseInLocation("2006-01-02T15:04:05.999999999", s, civil.Moscow)
 }
 
 // ParseState reads a getStateResult.
@@ -156,11 +147,11 @@ func ParseState(data []byte) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.Tag != "getStateResult" || b.NamespaceURI() != gisxml.NsPayment {
+	if b.Tag != "getStateResult" || b.NamespaceURI() != gismessage.NsPayment {
 		return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("expected pm:getStateResult, got %s", b.Tag)}
 	}
-	s := &State{MessageGUID: childText(b, gisxml.NsBase, "MessageGUID")}
-	switch childText(b, gisxml.NsBase, "RequestState") {
+	s := &State{MessageGUID: childText(b, gismessage.NsBase, "MessageGUID")}
+	switch childText(b, gismessage.NsBase, "RequestState") {
 	case "1":
 		s.RequestState = 1
 	case "2":
@@ -170,27 +161,27 @@ func ParseState(data []byte) (*State, error) {
 	default:
 		return nil, &Error{Kind: Malformed, Msg: "getStateResult has no RequestState 1, 2 or 3"}
 	}
-	if em := child(b, gisxml.NsBase, "ErrorMessage"); em != nil {
-		s.ErrorCode, s.ErrorText = childText(em, gisxml.NsBase, "ErrorCode"), childText(em, gisxml.NsBase, "Description")
+	if em := child(b, gismessage.NsBase, "ErrorMessage"); em != nil {
+		s.ErrorCode, s.ErrorText = childText(em, gismessage.NsBase, "ErrorCode"), childText(em, gismessage.NsBase, "Description")
 	}
 	for _, ir := range b.ChildElements() {
-		if ir.Tag != "ImportResult" || ir.NamespaceURI() != gisxml.NsPayment {
+		if ir.Tag != "ImportResult" || ir.NamespaceURI() != gismessage.NsPayment {
 			continue
 		}
-		r := ItemResult{TransportGUID: childText(ir, gisxml.NsBase, "TransportGUID"), GUID: childText(ir, gisxml.NsBase, "GUID"),
-			UniqueNumber: childText(ir, gisxml.NsBase, "UniqueNumber")}
-		if d := childText(ir, gisxml.NsBase, "UpdateDate"); d != "" {
-			if r.UpdateDate, err = parseDateTime(d); err != nil {
+		r := ItemResult{TransportGUID: childText(ir, gismessage.NsBase, "TransportGUID"), GUID: childText(ir, gismessage.NsBase, "GUID"),
+			UniqueNumber: childText(ir, gismessage.NsBase, "UniqueNumber")}
+		if d := childText(ir, gismessage.NsBase, "UpdateDate"); d != "" {
+			if r.UpdateDate, err = calendar.ParseTimestamp(d); err != nil {
 				return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("bad UpdateDate %q", d)}
 			}
 		}
 		for _, e := range ir.ChildElements() {
-			if e.Tag == "Error" && e.NamespaceURI() == gisxml.NsBase {
-				r.Errors = append(r.Errors, ItemError{Code: childText(e, gisxml.NsBase, "ErrorCode"),
-					Description: childText(e, gisxml.NsBase, "Description")})
+			if e.Tag == "Error" && e.NamespaceURI() == gismessage.NsBase {
+				r.Errors = append(r.Errors, ItemError{Code: childText(e, gismessage.NsBase, "ErrorCode"),
+					Description: childText(e, gismessage.NsBase, "Description")})
 			}
 		}
-		if !gisxml.IsGUID(r.TransportGUID) || (!r.OK() && len(r.Errors) == 0) {
+		if !gismessage.IsGUID(r.TransportGUID) || (!r.OK() && len(r.Errors) == 0) {
 			return nil, &Error{Kind: Malformed, Msg: "ImportResult without a TransportGUID, or with neither UpdateDate nor Error"}
 		}
 		s.Results = append(s.Results, r)

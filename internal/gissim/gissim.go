@@ -19,14 +19,15 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
-// Fault is an injected failure.
-type Fault int
+// Injection is a failure the simulator injects on demand.
+type Injection int
 
 const (
-	None Fault = iota
+	None Injection = iota
 	HTTP500
 	HTTP503
 	Slow          // hold the reply until the client gives up
@@ -57,12 +58,12 @@ type Sim struct {
 	cfg Config
 
 	mu        sync.Mutex
-	messages  map[string]*message // by GIS (ack) MessageGUID
-	requester map[string]string   // requester MessageGUID → ack MessageGUID
-	imported  map[string]string   // OrderID or TransportGUID → GUID of the imported payment
-	faults    map[string][]Fault  // by SOAP action, consumed in order
-	stuck     bool                // new messages stay in state 2
-	down      bool                // every call answered 503: an outage
+	messages  map[string]*message    // by GIS (ack) MessageGUID
+	requester map[string]string      // requester MessageGUID → ack MessageGUID
+	imported  map[string]string      // OrderID or TransportGUID → GUID of the imported payment
+	faults    map[string][]Injection // by SOAP action, consumed in order
+	stuck     bool                   // new messages stay in state 2
+	down      bool                   // every call answered 503: an outage
 	tamper    func(res *etree.Element)
 	itemError func(item *etree.Element) (code, description string)
 	msgErrors []msgError // whole-message failures for the next messages
@@ -72,7 +73,7 @@ type Sim struct {
 type msgError struct{ code, text string }
 
 type message struct {
-	op       gisxml.Operation
+	op       gismessage.Operation
 	received time.Time
 	stuck    bool
 	results  []result
@@ -97,11 +98,11 @@ func New(cfg Config) *Sim {
 		cfg.FaultCode = "EXP001000"
 	}
 	return &Sim{cfg: cfg, messages: map[string]*message{}, requester: map[string]string{},
-		imported: map[string]string{}, faults: map[string][]Fault{}, calls: map[string]int{}}
+		imported: map[string]string{}, faults: map[string][]Injection{}, calls: map[string]int{}}
 }
 
 // Inject queues faults for the next calls of a SOAP action ("urn:getState", …).
-func (s *Sim) Inject(action string, faults ...Fault) {
+func (s *Sim) Inject(action string, faults ...Injection) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[action] = append(s.faults[action], faults...)
@@ -226,8 +227,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var reply []byte
 	var code int
 	switch action {
-	case gisxml.Notifications.SOAPAction(), gisxml.SupplierNotifications.SOAPAction():
-		reply, code = s.importMessage(gisxml.Operation(strings.TrimPrefix(action, "urn:")), data)
+	case gismessage.Notifications.SOAPAction(), gismessage.SupplierNotifications.SOAPAction():
+		reply, code = s.importMessage(gismessage.Operation(strings.TrimPrefix(action, "urn:")), data)
 	case "urn:getState":
 		reply, code = s.getState(data)
 	default:
@@ -265,9 +266,9 @@ func envelope() (*etree.Document, *etree.Element) {
 	doc := etree.NewDocument()
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
 	env := doc.CreateElement("soap:Envelope")
-	env.CreateAttr("xmlns:soap", gisxml.NsSoap)
-	env.CreateAttr("xmlns:base", gisxml.NsBase)
-	env.CreateAttr("xmlns:ns13", gisxml.NsPayment)
+	env.CreateAttr("xmlns:soap", gismessage.NsSoap)
+	env.CreateAttr("xmlns:base", gismessage.NsBase)
+	env.CreateAttr("xmlns:ns13", gismessage.NsPayment)
 	return doc, env.CreateElement("soap:Body")
 }
 
@@ -287,20 +288,20 @@ func parse(data []byte) (*etree.Element, *etree.Element, error) {
 		return nil, nil, err
 	}
 	env := doc.Root()
-	if env == nil || env.Tag != "Envelope" || env.NamespaceURI() != gisxml.NsSoap {
+	if env == nil || env.Tag != "Envelope" || env.NamespaceURI() != gismessage.NsSoap {
 		return nil, nil, fmt.Errorf("not a SOAP 1.1 envelope")
 	}
 	var hdr, body *etree.Element
-	if h := find(env, gisxml.NsSoap, "Header"); h != nil {
-		hdr = find(h, gisxml.NsBase, "RequestHeader")
+	if h := find(env, gismessage.NsSoap, "Header"); h != nil {
+		hdr = find(h, gismessage.NsBase, "RequestHeader")
 	}
-	if b := find(env, gisxml.NsSoap, "Body"); b != nil && len(b.ChildElements()) == 1 {
+	if b := find(env, gismessage.NsSoap, "Body"); b != nil && len(b.ChildElements()) == 1 {
 		body = b.ChildElements()[0]
 	}
 	if hdr == nil || body == nil {
 		return nil, nil, fmt.Errorf("the envelope needs a base:RequestHeader and one Body element")
 	}
-	if !gisxml.IsGUID(text(hdr, gisxml.NsBase, "MessageGUID")) || text(hdr, gisxml.NsBase, "orgPPAGUID") == "" {
+	if !gismessage.IsGUID(text(hdr, gismessage.NsBase, "MessageGUID")) || text(hdr, gismessage.NsBase, "orgPPAGUID") == "" {
 		return nil, nil, fmt.Errorf("RequestHeader needs MessageGUID and orgPPAGUID")
 	}
 	return hdr, body, nil
@@ -313,12 +314,12 @@ func text(el *etree.Element, ns, tag string) string {
 	return ""
 }
 
-func (s *Sim) importMessage(op gisxml.Operation, data []byte) ([]byte, int) {
+func (s *Sim) importMessage(op gismessage.Operation, data []byte) ([]byte, int) {
 	hdr, req, err := parse(data)
 	if err != nil {
 		return faultXML("soap:Client", "FMT001300", err.Error()), http.StatusInternalServerError
 	}
-	if req.Tag != string(op)+"Request" || req.NamespaceURI() != gisxml.NsPayment {
+	if req.Tag != string(op)+"Request" || req.NamespaceURI() != gismessage.NsPayment {
 		return faultXML("soap:Client", "FMT001300", "the body does not match the SOAPAction"), http.StatusInternalServerError
 	}
 	if s.cfg.Validate != nil {
@@ -331,7 +332,7 @@ func (s *Sim) importMessage(op gisxml.Operation, data []byte) ([]byte, int) {
 			return faultXML("soap:Client", "FMT001310", "signature: "+err.Error()), http.StatusInternalServerError
 		}
 	}
-	requester := text(hdr, gisxml.NsBase, "MessageGUID")
+	requester := text(hdr, gismessage.NsBase, "MessageGUID")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ack, seen := s.requester[requester]
@@ -344,7 +345,7 @@ func (s *Sim) importMessage(op gisxml.Operation, data []byte) ([]byte, int) {
 }
 
 // process decides every item's outcome at receipt; it is revealed in state 3.
-func (s *Sim) process(op gisxml.Operation, req *etree.Element) *message {
+func (s *Sim) process(op gismessage.Operation, req *etree.Element) *message {
 	now := s.cfg.Now()
 	m := &message{op: op, received: now, stuck: s.stuck}
 	if len(s.msgErrors) > 0 {
@@ -352,13 +353,13 @@ func (s *Sim) process(op gisxml.Operation, req *etree.Element) *message {
 		return m
 	}
 	for _, item := range req.ChildElements() {
-		tg := text(item, gisxml.NsBase, "TransportGUID")
+		tg := text(item, gismessage.NsBase, "TransportGUID")
 		if tg == "" {
 			continue // the Signature
 		}
 		key := tg
-		if info := find(item, gisxml.NsPaymentsBase, "OrderInfo"); info != nil {
-			key = text(info, gisxml.NsPaymentsBase, "OrderID")
+		if info := find(item, gismessage.NsPaymentsBase, "OrderInfo"); info != nil {
+			key = text(info, gismessage.NsPaymentsBase, "OrderID")
 		}
 		r := result{transportGUID: tg, updated: now}
 		if s.itemError != nil {
@@ -390,10 +391,10 @@ func ackXML(ack, requester string) []byte {
 
 func (s *Sim) getState(data []byte) ([]byte, int) {
 	_, req, err := parse(data)
-	if err != nil || req.Tag != "getStateRequest" || req.NamespaceURI() != gisxml.NsBase {
+	if err != nil || req.Tag != "getStateRequest" || req.NamespaceURI() != gismessage.NsBase {
 		return faultXML("soap:Client", "FMT001300", "expected base:getStateRequest"), http.StatusInternalServerError
 	}
-	ack := text(req, gisxml.NsBase, "MessageGUID")
+	ack := text(req, gismessage.NsBase, "MessageGUID")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.messages[ack]
@@ -410,8 +411,8 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 	}
 	doc, body := envelope()
 	res := body.CreateElement("ns13:getStateResult")
-	res.CreateAttr("Id", gisxml.SignedID)
-	res.CreateAttr("base:version", gisxml.SchemaVersion)
+	res.CreateAttr("Id", gismessage.SignedID)
+	res.CreateAttr("base:version", gismessage.SchemaVersion)
 	res.CreateElement("base:RequestState").SetText(fmt.Sprint(state))
 	res.CreateElement("base:MessageGUID").SetText(ack)
 	if state == 3 && m.err != nil {
@@ -428,7 +429,7 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 				if r.uniqueNumber != "" {
 					ir.CreateElement("base:UniqueNumber").SetText(r.uniqueNumber)
 				}
-				ir.CreateElement("base:UpdateDate").SetText(r.updated.Format("2006-01-02T15:04:05.000-07:00"))
+				ir.CreateElement("base:UpdateDate").SetText(calendar.Timestamp(r.updated))
 				continue
 			}
 			e := ir.CreateElement("base:Error")

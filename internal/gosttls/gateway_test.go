@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/gisclient"
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gosttls"
-	"github.com/gispayments/gis-payments/internal/poll"
-	"github.com/gispayments/gis-payments/internal/send"
-	"github.com/gispayments/gis-payments/internal/store/storetest"
+	"github.com/gispayments/gis-payments/internal/poller"
+	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
+	"github.com/gispayments/gis-payments/internal/sender"
 	"github.com/gispayments/gis-payments/internal/testkit"
 )
 
@@ -94,13 +94,13 @@ func TestPaymentsThroughTheGateway(t *testing.T) {
 	e := r.e
 	e.Send.GIS, e.Poll.GIS = gis, gis
 
-	storetest.Organization(t, e.Store, "org1", "uk_rso")
+	pgtest.Organization(t, e.Store, "org1", "uk_rso")
 	runID, ids := e.Packed(t, "org1", 300, 1)
-	if res, err := e.Send.Send(ctx, send.Request{PackageIDs: ids}); err != nil || res.Sent != len(ids) {
+	if res, err := e.Send.Send(ctx, sender.Request{PackageIDs: ids}); err != nil || res.Sent != len(ids) {
 		t.Fatalf("send through the gateway: %+v, %v", res, err)
 	}
 	e.Clock.Add(3 * time.Minute) // the simulator's clock: received, processing, processed
-	res, err := e.Poll.Poll(ctx, poll.Request{RunID: runID})
+	res, err := e.Poll.Poll(ctx, poller.Request{RunID: runID})
 	if err != nil || !res.Done {
 		t.Fatalf("poll through the gateway: %+v, %v", res, err)
 	}
@@ -109,7 +109,7 @@ func TestPaymentsThroughTheGateway(t *testing.T) {
 		Scan(&imported); err != nil || imported != 300 {
 		t.Errorf("%d payments imported (%v), want 300", imported, err)
 	}
-	if got := e.Sim.Calls(gisxml.SupplierNotifications.SOAPAction()); got != len(ids) || e.Sim.Accepted() != len(ids) {
+	if got := e.Sim.Calls(gismessage.SupplierNotifications.SOAPAction()); got != len(ids) || e.Sim.Accepted() != len(ids) {
 		t.Errorf("the simulator saw %d imports, accepted %d; want %d", got, e.Sim.Accepted(), len(ids))
 	}
 
@@ -158,7 +158,7 @@ func TestGOSTSuites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gis.GetState(ctx, gisxml.Header{Date: time.Now(), MessageGUID: "7d5c6a14-0d7c-4f0b-8e4e-3f1f2a9b0c12",
+	gis.GetState(ctx, gismessage.Header{Date: time.Now(), MessageGUID: "7d5c6a14-0d7c-4f0b-8e4e-3f1f2a9b0c12",
 		OrgPPAGUID: "6f1b0c5e-3a4d-4c1e-9a7b-2d8e4f6a1b3c"}, "2a0e1a4b-5b1c-4d5e-8f90-123456789abd")
 	if line, err := gw.WaitLog(ctx, "ciphersuite:"); err != nil || !strings.Contains(line, "GOST2012-MAGMA-MAGMAOMAC") {
 		t.Errorf("offering MAGMA only, the gateway negotiated %q (%v)", line, err)
@@ -176,7 +176,7 @@ func TestWrongClientCertificateIsRefused(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
 	gw, gis := r.gateway(t, r.other, "localhost")
-	_, _, err := gis.GetState(ctx, gisxml.Header{Date: time.Now(), MessageGUID: "7d5c6a14-0d7c-4f0b-8e4e-3f1f2a9b0c11",
+	_, _, err := gis.GetState(ctx, gismessage.Header{Date: time.Now(), MessageGUID: "7d5c6a14-0d7c-4f0b-8e4e-3f1f2a9b0c11",
 		OrgPPAGUID: "6f1b0c5e-3a4d-4c1e-9a7b-2d8e4f6a1b3c"}, "2a0e1a4b-5b1c-4d5e-8f90-123456789abc")
 	assertClosed(t, err)
 	if n := r.e.Sim.Calls("urn:getState"); n != 0 {
@@ -200,9 +200,9 @@ func TestWrongClientCertificateIsRefused(t *testing.T) {
 func TestServerOfAnotherNameIsRefused(t *testing.T) {
 	r := newRig(t)
 	_, gis := r.gateway(t, r.client, "api.dom.gosuslugi.ru")
-	_, _, err := gis.Send(context.Background(), gisxml.SupplierNotifications, []byte("<not-sent/>"))
+	_, _, err := gis.Send(context.Background(), gismessage.SupplierNotifications, []byte("<not-sent/>"))
 	assertClosed(t, err)
-	if n := r.e.Sim.Calls(gisxml.SupplierNotifications.SOAPAction()); n != 0 {
+	if n := r.e.Sim.Calls(gismessage.SupplierNotifications.SOAPAction()); n != 0 {
 		t.Errorf("the simulator saw %d imports", n)
 	}
 }

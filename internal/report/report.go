@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/money"
-	"github.com/gispayments/gis-payments/internal/reconcile"
 )
 
 // Meta describes the run a report is about.
@@ -28,7 +28,7 @@ type Meta struct {
 }
 
 // Discrepancies yields the rows to list, in order; the callback's error stops it.
-type Discrepancies func(fn func(*reconcile.Discrepancy) error) error
+type Discrepancies func(fn func(*matcher.Discrepancy) error) error
 
 var csvHeader = []string{"day", "status", "bill_number", "supplier_id", "service_id", "account_number",
 	"billing_main", "billing_fine", "billing_total", "acquiring_main", "acquiring_fine", "acquiring_total",
@@ -64,7 +64,7 @@ func WriteCSV(w io.Writer, list Discrepancies) (int, error) {
 		return 0, err
 	}
 	n := 0
-	err := list(func(d *reconcile.Discrepancy) error {
+	err := list(func(d *matcher.Discrepancy) error {
 		n++
 		return cw.Write([]string{d.Day.String(), string(d.Status), Cell(d.BillNumber), Cell(d.SupplierID), Cell(d.ServiceID),
 			Cell(d.AccountNumber), amount(d.BillingMain), amount(d.BillingFine), optTotal(d.BillingMain, d.BillingTotal()),
@@ -102,21 +102,21 @@ const MaxHTMLRows = 1000
 
 type page struct {
 	Meta
-	Days      []reconcile.Day
-	Total     reconcile.Day
-	Rows      []*reconcile.Discrepancy
+	Days      []matcher.Day
+	Total     matcher.Day
+	Rows      []*matcher.Discrepancy
 	More      int
 	Chart     chart
 	Generated string
 }
 
 // WriteHTML writes the page.
-func WriteHTML(w io.Writer, meta Meta, days []reconcile.Day, list Discrepancies) error {
-	p := page{Meta: meta, Days: days, Generated: meta.GeneratedAt.In(civil.Moscow).Format("02.01.2006 15:04 MST")}
+func WriteHTML(w io.Writer, meta Meta, days []matcher.Day, list Discrepancies) error {
+	p := page{Meta: meta, Days: days, Generated: meta.GeneratedAt.In(calendar.Moscow).Format("02.01.2006 15:04 MST")}
 	for i := range days {
 		p.Total.Add(&days[i])
 	}
-	err := list(func(d *reconcile.Discrepancy) error {
+	err := list(func(d *matcher.Discrepancy) error {
 		if len(p.Rows) < MaxHTMLRows {
 			c := *d
 			p.Rows = append(p.Rows, &c)
@@ -159,7 +159,7 @@ const (
 	groupWidth  = 44
 )
 
-func newChart(days []reconcile.Day) chart {
+func newChart(days []matcher.Day) chart {
 	c := chart{Width: max(600, chartLeft*2+groupWidth*len(days)), Height: chartHeight}
 	var top money.Kopecks = 1
 	for _, d := range days {
@@ -189,25 +189,25 @@ func newChart(days []reconcile.Day) chart {
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"money": func(k money.Kopecks) string { return groupThousands(k) },
-	"diff":  func(d reconcile.Day) money.Kopecks { return d.Difference() },
-	"status": func(s reconcile.Status) string {
+	"diff":  func(d matcher.Day) money.Kopecks { return d.Difference() },
+	"status": func(s matcher.Status) string {
 		switch s {
-		case reconcile.Mismatch:
+		case matcher.Mismatch:
 			return "суммы расходятся"
-		case reconcile.BillingOnly:
+		case matcher.BillingOnly:
 			return "только в биллинге"
-		case reconcile.AcquiringOnly:
+		case matcher.AcquiringOnly:
 			return "только в реестре банка"
 		}
 		return "совпадает"
 	},
-	"total": func(d *reconcile.Discrepancy, side string) string {
+	"total": func(d *matcher.Discrepancy, side string) string {
 		if side == "b" {
 			return groupThousands(d.BillingTotal())
 		}
 		return groupThousands(d.AcquiringTotal())
 	},
-	"rowdiff": func(d *reconcile.Discrepancy) string { return groupThousands(d.BillingTotal() - d.AcquiringTotal()) },
+	"rowdiff": func(d *matcher.Discrepancy) string { return groupThousands(d.BillingTotal() - d.AcquiringTotal()) },
 }).Parse(pageHTML))
 
 // groupThousands prints 1234567.80 as "1 234 567,80" (narrow no-break spaces).

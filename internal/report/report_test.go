@@ -8,25 +8,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/money"
-	"github.com/gispayments/gis-payments/internal/reconcile"
 )
 
 func k(v int64) *money.Kopecks { x := money.Kopecks(v); return &x }
 
-var sample = []*reconcile.Discrepancy{
-	{Day: civil.FromYMD(2026, 11, 20), Status: reconcile.Mismatch, BillNumber: "B1", SupplierID: "S1", ServiceID: "SV1",
+var sample = []*matcher.Discrepancy{
+	{Day: calendar.FromYMD(2026, 11, 20), Status: matcher.Mismatch, BillNumber: "B1", SupplierID: "S1", ServiceID: "SV1",
 		AccountNumber: "LS1", BillingMain: k(10000), BillingFine: k(500), AcquiringMain: k(10000), AcquiringFine: k(0),
 		OrderID: "O1", BillingRef: "incoming/billing/uk1/b.csv:2", AcquiringRef: "incoming/acquiring/uk1/a.csv:2"},
-	{Day: civil.FromYMD(2026, 11, 21), Status: reconcile.AcquiringOnly, BillNumber: `<script>alert("x")</script>`,
+	{Day: calendar.FromYMD(2026, 11, 21), Status: matcher.AcquiringOnly, BillNumber: `<script>alert("x")</script>`,
 		SupplierID: "S1", ServiceID: "SV1", AcquiringMain: k(123456789), AcquiringFine: k(1), OrderID: "O2"},
-	{Day: civil.FromYMD(2026, 11, 21), Status: reconcile.BillingOnly, BillNumber: "B3", SupplierID: "S1", ServiceID: "SV1",
+	{Day: calendar.FromYMD(2026, 11, 21), Status: matcher.BillingOnly, BillNumber: "B3", SupplierID: "S1", ServiceID: "SV1",
 		BillingMain: k(1), BillingFine: k(0)},
 }
 
-func list(rows []*reconcile.Discrepancy) Discrepancies {
-	return func(fn func(*reconcile.Discrepancy) error) error {
+func list(rows []*matcher.Discrepancy) Discrepancies {
+	return func(fn func(*matcher.Discrepancy) error) error {
 		for _, r := range rows {
 			if err := fn(r); err != nil {
 				return err
@@ -67,9 +67,9 @@ func TestWriteCSV(t *testing.T) {
 }
 
 func TestWriteHTML(t *testing.T) {
-	days := []reconcile.Day{
-		{Day: civil.FromYMD(2026, 11, 20), BillingCount: 1, AcquiringCount: 1, BillingSum: 10500, AcquiringSum: 10000, Mismatched: 1},
-		{Day: civil.FromYMD(2026, 11, 21), BillingCount: 1, AcquiringCount: 1, BillingSum: 1, AcquiringSum: 123456790, BillingOnly: 1, AcquiringOnly: 1},
+	days := []matcher.Day{
+		{Day: calendar.FromYMD(2026, 11, 20), BillingCount: 1, AcquiringCount: 1, BillingSum: 10500, AcquiringSum: 10000, Mismatched: 1},
+		{Day: calendar.FromYMD(2026, 11, 21), BillingCount: 1, AcquiringCount: 1, BillingSum: 1, AcquiringSum: 123456790, BillingOnly: 1, AcquiringOnly: 1},
 	}
 	var buf bytes.Buffer
 	err := WriteHTML(&buf, Meta{RunID: 7, OrgCode: "uk1", OrgName: "УК «Дом»", GeneratedAt: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)},
@@ -102,7 +102,7 @@ func TestWriteHTML(t *testing.T) {
 }
 
 func TestHTMLCapsRows(t *testing.T) {
-	rows := make([]*reconcile.Discrepancy, MaxHTMLRows+5)
+	rows := make([]*matcher.Discrepancy, MaxHTMLRows+5)
 	for i := range rows {
 		rows[i] = sample[2]
 	}
@@ -119,11 +119,11 @@ func TestHTMLCapsRows(t *testing.T) {
 // "CSV Injection") is written with a leading quote; amounts we format
 // ourselves, negative ones included, are numbers and stay as they are.
 func TestCSVNeutralizesFormulas(t *testing.T) {
-	d := &reconcile.Discrepancy{Day: civil.FromYMD(2026, 11, 21), Status: reconcile.AcquiringOnly,
+	d := &matcher.Discrepancy{Day: calendar.FromYMD(2026, 11, 21), Status: matcher.AcquiringOnly,
 		BillNumber: `=HYPERLINK("http://x","y")`, SupplierID: "+7", ServiceID: "-SV1", AccountNumber: "@SUM(A1)",
 		OrderID: "\tO1", AcquiringRef: "\rref", AcquiringMain: k(500), AcquiringFine: k(0)}
 	var buf bytes.Buffer
-	if _, err := WriteCSV(&buf, list([]*reconcile.Discrepancy{d})); err != nil {
+	if _, err := WriteCSV(&buf, list([]*matcher.Discrepancy{d})); err != nil {
 		t.Fatal(err)
 	}
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff")))

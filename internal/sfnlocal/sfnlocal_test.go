@@ -59,7 +59,7 @@ func TestRunThroughLocalLambda(t *testing.T) {
 		{"succeeds", map[string]any{"value": "a"}, `"value":"a"`, ""},
 		{"a transient failure is retried", map[string]any{"value": "b", "fail_once": true}, `"value":"b"`, ""},
 		{"a lasting failure ends in Fail with a readable cause", map[string]any{"value": "c", "fail": true}, "",
-			"execution failed: TransientError: TransientError: asked to fail"},
+			"execution failed: TransientError: TransientError: echo: asked to fail"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

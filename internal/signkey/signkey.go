@@ -11,8 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"strings"
-
-	"github.com/gispayments/gis-payments/internal/secrets"
 )
 
 // Bundle is a private key and its certificate, each PEM-encoded.
@@ -27,7 +25,7 @@ type Bundle struct {
 func Load(ctx context.Context, ref, certPath string) (*Bundle, error) {
 	var data []byte
 	if strings.HasPrefix(ref, "arn:aws:secretsmanager:") {
-		secret, err := secrets.String(ctx, ref)
+		secret, err := SecretString(ctx, ref)
 		if err != nil {
 			return nil, err
 		}

@@ -17,19 +17,19 @@ import (
 
 	"github.com/beevik/etree"
 
-	"github.com/gispayments/gis-payments/internal/civil"
-	"github.com/gispayments/gis-payments/internal/export"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/exportgen"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gissim"
-	"github.com/gispayments/gis-payments/internal/ingest"
-	"github.com/gispayments/gis-payments/internal/objstore/s3test"
-	"github.com/gispayments/gis-payments/internal/pack"
-	"github.com/gispayments/gis-payments/internal/poll"
-	"github.com/gispayments/gis-payments/internal/recon"
-	"github.com/gispayments/gis-payments/internal/send"
-	"github.com/gispayments/gis-payments/internal/store"
-	"github.com/gispayments/gis-payments/internal/store/storetest"
+	"github.com/gispayments/gis-payments/internal/packer"
+	"github.com/gispayments/gis-payments/internal/poller"
+	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
+	"github.com/gispayments/gis-payments/internal/reconciler"
+	"github.com/gispayments/gis-payments/internal/s3store/s3test"
+	"github.com/gispayments/gis-payments/internal/sender"
+	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 	"github.com/gispayments/gis-payments/internal/xades"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
@@ -57,7 +57,7 @@ func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 // Env is a pipeline on real parts.
 type Env struct {
-	Store  *store.Store
+	Store  *postgres.Store
 	URL    string // the store's database URL (its own schema)
 	S3     *s3test.Server
 	Sim    *gissim.Sim
@@ -65,10 +65,10 @@ type Env struct {
 	Clock  *Clock
 	GIS    *gisclient.Client
 	Log    *slog.Logger
-	Recon  *recon.Service
-	Pack   *pack.Service
-	Send   *send.Service
-	Poll   *poll.Service
+	Recon  *reconciler.Service
+	Pack   *packer.Service
+	Send   *sender.Service
+	Poll   *poller.Service
 }
 
 var (
@@ -96,7 +96,7 @@ func Verify(el *etree.Element) error {
 // and to 3 after another; the client times out after timeout (0: 5 s).
 func New(t testing.TB, timeout time.Duration) *Env {
 	t.Helper()
-	st, url := storetest.New(t)
+	st, url := pgtest.New(t)
 	s3 := s3test.New(t, Exports, Archive)
 	// The clock starts at the real time so that it agrees with the
 	// database's now() on the moments the database stamps itself.
@@ -117,11 +117,11 @@ func New(t testing.TB, timeout time.Duration) *Env {
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	e := &Env{Store: st, URL: url, S3: s3, Sim: sim, GISURL: srv.URL, Clock: clock, GIS: gis, Log: log}
-	e.Recon = &recon.Service{Store: st, Objects: s3.Store, ReportBucket: Exports, Log: log,
-		Uploads: &ingest.Service{Store: st, Objects: s3.Store, Log: log}, IncomingBucket: Exports}
-	e.Pack = &pack.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, Signer: &xades.Signer{Key: Key(t)}, Log: log}
-	e.Send = &send.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, GIS: gis, Log: log}
-	e.Poll = &poll.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, ResultsBucket: Exports, GIS: gis,
+	e.Recon = &reconciler.Service{Store: st, Objects: s3.Store, ReportBucket: Exports, Log: log,
+		Uploads: &uploadtrigger.Service{Store: st, Objects: s3.Store, Log: log}, IncomingBucket: Exports}
+	e.Pack = &packer.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, Signer: &xades.Signer{Key: Key(t)}, Log: log}
+	e.Send = &sender.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, GIS: gis, Log: log}
+	e.Poll = &poller.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, ResultsBucket: Exports, GIS: gis,
 		Sender: e.Send, Log: log, Metrics: io.Discard, Now: clock.Now}
 	return e
 }
@@ -132,27 +132,27 @@ func (e *Env) Reconciled(t testing.TB, org string, rows int, seed uint64) int64 
 	t.Helper()
 	ctx := context.Background()
 	var b, a bytes.Buffer
-	if _, err := exportgen.Write(exportgen.Spec{Rows: rows, Days: 1, Last: civil.FromYMD(2026, 11, 21), Seed: seed}, &b, &a); err != nil {
+	if _, err := exportgen.Write(exportgen.Spec{Rows: rows, Days: 1, Last: calendar.FromYMD(2026, 11, 21), Seed: seed}, &b, &a); err != nil {
 		t.Fatal(err)
 	}
 	o, err := e.Store.OrganizationByCode(ctx, org)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var refs []recon.FileRef
+	var refs []reconciler.FileRef
 	for _, f := range []struct {
-		kind export.Kind
+		kind exportcsv.Kind
 		data []byte
-	}{{export.Billing, b.Bytes()}, {export.Acquiring, a.Bytes()}} {
+	}{{exportcsv.Billing, b.Bytes()}, {exportcsv.Acquiring, a.Bytes()}} {
 		key := fmt.Sprintf("incoming/%s/%s/%d.csv", f.kind, org, seed)
 		etag := e.S3.Put(t, Exports, key, f.data)
-		if _, _, err := e.Store.RegisterFile(ctx, &store.SourceFile{OrganizationID: o.ID, Bucket: Exports,
+		if _, _, err := e.Store.RegisterFile(ctx, &postgres.SourceFile{OrganizationID: o.ID, Bucket: Exports,
 			Key: key, ETag: etag, Kind: f.kind}); err != nil {
 			t.Fatal(err)
 		}
-		refs = append(refs, recon.FileRef{Bucket: Exports, Key: key, ETag: etag})
+		refs = append(refs, reconciler.FileRef{Bucket: Exports, Key: key, ETag: etag})
 	}
-	res, err := e.Recon.Reconcile(ctx, recon.Request{Org: org, Files: refs})
+	res, err := e.Recon.Reconcile(ctx, reconciler.Request{Org: org, Files: refs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func (e *Env) Reconciled(t testing.TB, org string, rows int, seed uint64) int64 
 func (e *Env) Packed(t testing.TB, org string, rows int, seed uint64) (int64, []int64) {
 	t.Helper()
 	runID := e.Reconciled(t, org, rows, seed)
-	res, err := e.Pack.Pack(context.Background(), pack.Request{RunID: runID})
+	res, err := e.Pack.Pack(context.Background(), packer.Request{RunID: runID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,10 +125,27 @@ type excAttr struct {
 func (w *excWriter) element(el *etree.Element) error {
 	scopeMark, renderedMark := len(w.inScope), len(w.rendered)
 	w.inScope = appendDeclarations(w.inScope, el)
+	decls, attrs, err := w.visible(el)
+	if err != nil {
+		return err
+	}
+	w.startTag(el, decls, attrs)
+	w.rendered = append(w.rendered, decls...)
+	if err := w.children(el); err != nil {
+		return err
+	}
+	w.out = append(w.out, "</"...)
+	w.out = appendName(w.out, el.Space, el.Tag)
+	w.out = append(w.out, '>')
+	w.inScope, w.rendered = w.inScope[:scopeMark], w.rendered[:renderedMark]
+	return nil
+}
 
-	// xml-exc-c14n §3: a namespace is written where it is visibly used (by
-	// the element's or an attribute's prefix) and no output ancestor
-	// already wrote the same binding.
+// visible returns the namespace declarations el must write and its
+// attributes, both in canonical order. xml-exc-c14n §3: a namespace is
+// written where it is visibly used (by the element's or an attribute's
+// prefix) and no output ancestor already wrote the same binding.
+func (w *excWriter) visible(el *etree.Element) ([]binding, []excAttr, error) {
 	var decls []binding
 	use := func(prefix string) error {
 		if slices.ContainsFunc(decls, func(b binding) bool { return b.prefix == prefix }) {
@@ -145,7 +162,7 @@ func (w *excWriter) element(el *etree.Element) error {
 		return nil
 	}
 	if err := use(el.Space); err != nil {
-		return err
+		return nil, nil, err
 	}
 	var attrs []excAttr
 	for _, a := range el.Attr {
@@ -159,7 +176,7 @@ func (w *excWriter) element(el *etree.Element) error {
 			uri = "http://www.w3.org/XML/1998/namespace"
 		default:
 			if err := use(a.Space); err != nil {
-				return err
+				return nil, nil, err
 			}
 			uri, _ = lookup(w.inScope, a.Space)
 		}
@@ -172,7 +189,11 @@ func (w *excWriter) element(el *etree.Element) error {
 		}
 		return strings.Compare(x.attr.Key, y.attr.Key)
 	})
+	return decls, attrs, nil
+}
 
+// startTag writes el's start tag with decls and attrs.
+func (w *excWriter) startTag(el *etree.Element, decls []binding, attrs []excAttr) {
 	w.out = append(w.out, '<')
 	w.out = appendName(w.out, el.Space, el.Tag)
 	for _, d := range decls {
@@ -186,7 +207,6 @@ func (w *excWriter) element(el *etree.Element) error {
 		w.out = appendEscaped(w.out, d.uri, true)
 		w.out = append(w.out, '"')
 	}
-	w.rendered = append(w.rendered, decls...)
 	for _, a := range attrs {
 		w.out = append(w.out, ' ')
 		w.out = appendName(w.out, a.attr.Space, a.attr.Key)
@@ -195,6 +215,11 @@ func (w *excWriter) element(el *etree.Element) error {
 		w.out = append(w.out, '"')
 	}
 	w.out = append(w.out, '>')
+}
+
+// children writes el's content: elements, text and processing instructions
+// (comments are dropped, as C14N without comments requires).
+func (w *excWriter) children(el *etree.Element) error {
 	for _, t := range el.Child {
 		switch c := t.(type) {
 		case *etree.Element:
@@ -218,10 +243,6 @@ func (w *excWriter) element(el *etree.Element) error {
 			w.out = append(w.out, "?>"...)
 		}
 	}
-	w.out = append(w.out, "</"...)
-	w.out = appendName(w.out, el.Space, el.Tag)
-	w.out = append(w.out, '>')
-	w.inScope, w.rendered = w.inScope[:scopeMark], w.rendered[:renderedMark]
 	return nil
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
 // These tests hold our GOST pieces against OpenSSL's GOST engine (Debian:
@@ -190,12 +190,12 @@ func TestOpenSSLVerifiesPoisonedPackage(t *testing.T) {
 		t.Skip("xmllint is not installed")
 	}
 	k := testKey(t)
-	doc, req := gisRequest(t, gisxml.Notifications, 3)
+	doc, req := gisRequest(t, gismessage.Notifications, 3)
 	poison := "до\r\nпосле\rи\vещё\x1b\uffff\ufffe\xff"
 	for _, tag := range []string{"pb:PaymentPurpose", "pb:Name", "pb:BankName", "pb:PaymentRecipient"} {
 		el := req.FindElement(".//" + tag)
 		// The builder's way in: what a value from the database becomes.
-		el.SetText(gisxml.Text(el.Text() + poison))
+		el.SetText(gismessage.Text(el.Text() + poison))
 	}
 	if err := (&Signer{Key: k}).Sign(req); err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestOpenSSLVerifiesPoisonedPackage(t *testing.T) {
 		return o.read(out)
 	}
 
-	reqTag := "pm:" + string(gisxml.Notifications) + "Request"
+	reqTag := "pm:" + string(gismessage.Notifications) + "Request"
 	want, _ := base64.StdEncoding.DecodeString(regexp.MustCompile(`<ds:DigestValue>([^<]*)</ds:DigestValue>`).FindStringSubmatch(text)[1])
 	if got := digestOf(libxml("--exc-c14n", cut(reqTag, envDecls, "ds:Signature"))); !bytes.Equal(got, want) {
 		t.Errorf("libxml2 and OpenSSL digest the request as %x, the signature says %x", got, want)

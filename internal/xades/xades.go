@@ -1,8 +1,9 @@
 // Package xades signs GIS ZhKKh requests with an enveloped XAdES-BES
 // signature, GOST R 34.10-2012 (256 bit) over GOST R 34.11-2012 (Streebog
-// 256) digests, in the shape GIS's validator accepts (gis-facts.md §7): the
-// ds:Signature is the first child of the signed element and references it
-// by its Id (not an xs:ID); that reference is canonicalized with exclusive
+// 256) digests, in the shape GIS's validator accepts (the profile of the
+// signed samples GIS publishes with its schemas): the ds:Signature is the
+// first child of the signed element and references it by its Id (not an
+// xs:ID); that reference is canonicalized with exclusive
 // C14N after the enveloped-signature transform; SignedInfo, and the
 // SignedProperties reference (no transforms), with inclusive C14N 1.0 as
 // every real GIS sample does.
@@ -33,12 +34,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/deatil/go-cryptobin/x509"
 	"time"
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/streebog"
 )
 
@@ -106,41 +108,11 @@ func (s *Signer) Sign(el *etree.Element) error {
 	sig.CreateAttr("xmlns:ds", NsDS)
 	sig.CreateAttr("Id", sigID)
 
-	si := sig.CreateElement("ds:SignedInfo")
-	si.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", C14N10)
-	si.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", SignatureMethod)
-	ref := si.CreateElement("ds:Reference")
-	ref.CreateAttr("Id", sigID+"-ref0")
-	ref.CreateAttr("URI", "#"+id)
-	transforms := ref.CreateElement("ds:Transforms")
-	transforms.CreateElement("ds:Transform").CreateAttr("Algorithm", Enveloped)
-	transforms.CreateElement("ds:Transform").CreateAttr("Algorithm", ExcC14N)
-	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
-	ref.CreateElement("ds:DigestValue").SetText(b64(refDigest))
-	propsRef := si.CreateElement("ds:Reference")
-	propsRef.CreateAttr("Type", SignedPropsType)
-	propsRef.CreateAttr("URI", "#"+sigID+"-signedprops")
-	propsRef.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
-	propsDigest := propsRef.CreateElement("ds:DigestValue")
-
+	si, propsDigest := newSignedInfo(sig, id, sigID, refDigest)
 	value := sig.CreateElement("ds:SignatureValue")
 	value.CreateAttr("Id", sigID+"-sigvalue")
 	sig.CreateElement("ds:KeyInfo").CreateElement("ds:X509Data").CreateElement("ds:X509Certificate").SetText(b64(cert.Raw))
-
-	qp := sig.CreateElement("ds:Object").CreateElement("xades:QualifyingProperties")
-	qp.CreateAttr("xmlns:xades", NsXAdES)
-	qp.CreateAttr("Target", "#"+sigID)
-	props := qp.CreateElement("xades:SignedProperties")
-	props.CreateAttr("Id", sigID+"-signedprops")
-	ssp := props.CreateElement("xades:SignedSignatureProperties")
-	ssp.CreateElement("xades:SigningTime").SetText(now().In(civil.Moscow).Format("2006-01-02T15:04:05.000-07:00"))
-	certRef := ssp.CreateElement("xades:SigningCertificate").CreateElement("xades:Cert")
-	certDigest := certRef.CreateElement("xades:CertDigest")
-	certDigest.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
-	certDigest.CreateElement("ds:DigestValue").SetText(b64(digest(cert.Raw)))
-	issuerSerial := certRef.CreateElement("xades:IssuerSerial")
-	issuerSerial.CreateElement("ds:X509IssuerName").SetText(issuerName)
-	issuerSerial.CreateElement("ds:X509SerialNumber").SetText(cert.SerialNumber.String())
+	props := qualifyingProperties(sig, sigID, cert, issuerName, now())
 
 	// SignedProperties and SignedInfo are canonicalized in the document,
 	// with the namespaces of the envelope in scope, as a verifier sees them.
@@ -160,6 +132,49 @@ func (s *Signer) Sign(el *etree.Element) error {
 	}
 	value.SetText(b64(sv))
 	return nil
+}
+
+// newSignedInfo adds SignedInfo to sig: a reference to the element (id, whose
+// digest is refDigest) and one to the signed properties, whose digest
+// element it returns for filling in once they are complete.
+func newSignedInfo(sig *etree.Element, id, sigID string, refDigest []byte) (si, propsDigest *etree.Element) {
+	si = sig.CreateElement("ds:SignedInfo")
+	si.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", C14N10)
+	si.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", SignatureMethod)
+	ref := si.CreateElement("ds:Reference")
+	ref.CreateAttr("Id", sigID+"-ref0")
+	ref.CreateAttr("URI", "#"+id)
+	transforms := ref.CreateElement("ds:Transforms")
+	transforms.CreateElement("ds:Transform").CreateAttr("Algorithm", Enveloped)
+	transforms.CreateElement("ds:Transform").CreateAttr("Algorithm", ExcC14N)
+	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
+	ref.CreateElement("ds:DigestValue").SetText(b64(refDigest))
+	propsRef := si.CreateElement("ds:Reference")
+	propsRef.CreateAttr("Type", SignedPropsType)
+	propsRef.CreateAttr("URI", "#"+sigID+"-signedprops")
+	propsRef.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
+	return si, propsRef.CreateElement("ds:DigestValue")
+}
+
+// qualifyingProperties adds the XAdES-BES QualifyingProperties to sig and
+// returns its SignedProperties: the signing time and the certificate's
+// digest and issuer/serial.
+func qualifyingProperties(sig *etree.Element, sigID string, cert *x509.Certificate, issuerName string, at time.Time) *etree.Element {
+	qp := sig.CreateElement("ds:Object").CreateElement("xades:QualifyingProperties")
+	qp.CreateAttr("xmlns:xades", NsXAdES)
+	qp.CreateAttr("Target", "#"+sigID)
+	props := qp.CreateElement("xades:SignedProperties")
+	props.CreateAttr("Id", sigID+"-signedprops")
+	ssp := props.CreateElement("xades:SignedSignatureProperties")
+	ssp.CreateElement("xades:SigningTime").SetText(calendar.Timestamp(at))
+	certRef := ssp.CreateElement("xades:SigningCertificate").CreateElement("xades:Cert")
+	certDigest := certRef.CreateElement("xades:CertDigest")
+	certDigest.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", DigestMethod)
+	certDigest.CreateElement("ds:DigestValue").SetText(b64(digest(cert.Raw)))
+	issuerSerial := certRef.CreateElement("xades:IssuerSerial")
+	issuerSerial.CreateElement("ds:X509IssuerName").SetText(issuerName)
+	issuerSerial.CreateElement("ds:X509SerialNumber").SetText(cert.SerialNumber.String())
+	return props
 }
 
 func firstChildElement(el *etree.Element) *etree.Element {

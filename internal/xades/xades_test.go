@@ -14,8 +14,8 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
-	"github.com/gispayments/gis-payments/internal/civil"
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/money"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
@@ -66,22 +66,22 @@ func signedEnvelope(t testing.TB) *etree.Document {
 // gisRequest builds a package with gisxml, the packer's builder: supplier
 // notifications (8 elements an item) or bank notifications (24 elements an
 // item, recipient requisites and purpose in Cyrillic).
-func gisRequest(t testing.TB, op gisxml.Operation, items int) (*etree.Document, *etree.Element) {
+func gisRequest(t testing.TB, op gismessage.Operation, items int) (*etree.Document, *etree.Element) {
 	t.Helper()
-	notes := make([]gisxml.Notification, items)
+	notes := make([]gismessage.Notification, items)
 	for i := range notes {
-		notes[i] = gisxml.Notification{TransportGUID: uuid.NewString(), OrderID: fmt.Sprintf("%032d", i),
-			OrderDate: civil.FromYMD(2026, 11, 21), Amount: money.Kopecks(150000 + i), PaymentDocumentID: "12АБ345678-01-6101",
+		notes[i] = gismessage.Notification{TransportGUID: uuid.NewString(), OrderID: fmt.Sprintf("%032d", i),
+			OrderDate: calendar.FromYMD(2026, 11, 21), Amount: money.Kopecks(150000 + i), PaymentDocumentID: "12АБ345678-01-6101",
 			AccountNumber: "ЛС-000123", Month: 10, Year: 2026,
 			Purpose: `Взнос на капитальный ремонт за октябрь 2026 г., лицевой счёт 000123 & пени`}
 	}
-	var r *gisxml.Recipient
-	if op == gisxml.Notifications {
-		r = &gisxml.Recipient{INN: "7701234567", KPP: "770101001", Name: `Фонд капитального ремонта многоквартирных домов города "Москва"`,
+	var r *gismessage.Recipient
+	if op == gismessage.Notifications {
+		r = &gismessage.Recipient{INN: "7701234567", KPP: "770101001", Name: `Фонд капитального ремонта многоквартирных домов города "Москва"`,
 			BankName: "ПАО Сбербанк", BankBIK: "044525225", PaymentRecipient: "УФК по г. Москве (Фонд капитального ремонта)",
 			OperatingAccount: "40703810938000012345", CorrespondentAccount: "30101810400000000225"}
 	}
-	doc, req, err := gisxml.Build(op, gisxml.Header{Date: time.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: uuid.NewString()}, r, notes)
+	doc, req, err := gismessage.Build(op, gismessage.Header{Date: time.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: uuid.NewString()}, r, notes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,8 +95,11 @@ func TestSignVerify(t *testing.T) {
 		doc  func(t *testing.T) *etree.Document
 	}{
 		{"namespaces on the envelope only", func(t *testing.T) *etree.Document { return parse(t, testEnvelope) }},
-		{"supplier package", func(t *testing.T) *etree.Document { d, _ := gisRequest(t, gisxml.SupplierNotifications, 3); return d }},
-		{"bank package over several output buffers", func(t *testing.T) *etree.Document { d, _ := gisRequest(t, gisxml.Notifications, 100); return d }},
+		{"supplier package", func(t *testing.T) *etree.Document {
+			d, _ := gisRequest(t, gismessage.SupplierNotifications, 3)
+			return d
+		}},
+		{"bank package over several output buffers", func(t *testing.T) *etree.Document { d, _ := gisRequest(t, gismessage.Notifications, 100); return d }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,8 +127,8 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
-// The signature has exactly the elements, order, Ids and algorithms of
-// gis-facts.md §7, nothing more.
+// The signature has exactly the elements, order, Ids and algorithms of the
+// profile in the package comment, nothing more.
 func TestSignatureShape(t *testing.T) {
 	doc := parse(t, testEnvelope)
 	k := testKey(t)
@@ -180,7 +183,7 @@ func TestSignatureShape(t *testing.T) {
 		"  xades:QualifyingProperties Target=#ID",
 		"   xades:SignedProperties Id=ID-signedprops",
 		"    xades:SignedSignatureProperties",
-		"     xades:SigningTime " + at.In(civil.Moscow).Format("2006-01-02T15:04:05.000-07:00"),
+		"     xades:SigningTime " + calendar.Timestamp(at),
 		"     xades:SigningCertificate",
 		"      xades:Cert",
 		"       xades:CertDigest",
@@ -326,7 +329,7 @@ func TestTamperingIsDetected(t *testing.T) {
 	}
 }
 
-func benchmarkSign(b *testing.B, op gisxml.Operation, items int) {
+func benchmarkSign(b *testing.B, op gismessage.Operation, items int) {
 	doc, req := gisRequest(b, op, items)
 	s := &Signer{Key: testKey(b)}
 	for b.Loop() {
@@ -342,9 +345,9 @@ func benchmarkSign(b *testing.B, op gisxml.Operation, items int) {
 // BenchmarkSign250 signs full packages of 250: supplier notifications (the
 // УК/РСО maximum) and bank notifications.
 func BenchmarkSign250(b *testing.B) {
-	b.Run("supplier", func(b *testing.B) { benchmarkSign(b, gisxml.SupplierNotifications, 250) })
-	b.Run("bank", func(b *testing.B) { benchmarkSign(b, gisxml.Notifications, 250) })
+	b.Run("supplier", func(b *testing.B) { benchmarkSign(b, gismessage.SupplierNotifications, 250) })
+	b.Run("bank", func(b *testing.B) { benchmarkSign(b, gismessage.Notifications, 250) })
 }
 
 // BenchmarkSign500 signs a full package of bank notifications (the УФКР maximum).
-func BenchmarkSign500(b *testing.B) { benchmarkSign(b, gisxml.Notifications, 500) }
+func BenchmarkSign500(b *testing.B) { benchmarkSign(b, gismessage.Notifications, 500) }

@@ -3,8 +3,8 @@
 // written "&#xD;"), while the serializer writes CR raw and replaces the
 // characters XML 1.0 does not allow, and the receiver's parser turns CR
 // and CRLF into LF: GIS then computes another digest and refuses the whole
-// package. Ingest (internal/export) and the request builder
-// (internal/gisxml) share these two functions.
+// package. Ingest (internal/exportcsv) and the request builder
+// (internal/gismessage) share these two functions.
 package xmltext
 
 import "unicode/utf8"

@@ -14,8 +14,6 @@ import (
 	"runtime"
 
 	"github.com/beevik/etree"
-
-	"github.com/gispayments/gis-payments/internal/xmlns"
 )
 
 // ErrUnavailable means xmllint or the schemas are not on this machine.
@@ -68,7 +66,7 @@ func New(s Schema) (*Validator, error) {
 // declarations it inherits from its ancestors.
 func (v *Validator) Element(el *etree.Element) error {
 	doc := etree.NewDocument()
-	doc.SetRoot(xmlns.Detached(el))
+	doc.SetRoot(Detached(el))
 	data, err := doc.WriteToBytes()
 	if err != nil {
 		return err

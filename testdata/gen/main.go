@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gispayments/gis-payments/internal/civil"
+	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/exportgen"
 )
 
@@ -24,7 +24,7 @@ func main() {
 	win := flag.Bool("windows1251", true, "write the bank registry in Windows-1251")
 	out := flag.String("out", ".", "folder to write billing.csv and acquiring.csv to")
 	flag.Parse()
-	day, err := civil.ParseDate(*last)
+	day, err := calendar.ParseDate(*last)
 	if err != nil {
 		fail(err)
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/deatil/go-cryptobin/x509"
 	"github.com/google/uuid"
 
-	"github.com/gispayments/gis-payments/internal/civil"
-	"github.com/gispayments/gis-payments/internal/gisxml"
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/keyimport"
 	"github.com/gispayments/gis-payments/internal/money"
 	"github.com/gispayments/gis-payments/internal/signkey"
@@ -239,9 +239,9 @@ func check(path string, now time.Time, w io.Writer) error {
 	if err := key.CheckValidity(now); err != nil {
 		return err
 	}
-	doc, req, err := gisxml.Build(gisxml.SupplierNotifications,
-		gisxml.Header{Date: now, MessageGUID: uuid.NewString(), OrgPPAGUID: uuid.NewString()}, nil,
-		[]gisxml.Notification{{TransportGUID: uuid.NewString(), OrderDate: civil.FromYMD(now.Year(), now.Month(), now.Day()),
+	doc, req, err := gismessage.Build(gismessage.SupplierNotifications,
+		gismessage.Header{Date: now, MessageGUID: uuid.NewString(), OrgPPAGUID: uuid.NewString()}, nil,
+		[]gismessage.Notification{{TransportGUID: uuid.NewString(), OrderDate: calendar.FromYMD(now.Year(), now.Month(), now.Day()),
 			Amount: money.Kopecks(150000), PaymentDocumentID: "12АБ345678-01-6101"}})
 	if err != nil {
 		return err

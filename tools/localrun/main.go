@@ -31,11 +31,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/gispayments/gis-payments/internal/ingest"
 	"github.com/gispayments/gis-payments/internal/lambdalocal"
-	"github.com/gispayments/gis-payments/internal/objstore"
+	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/s3store"
 	"github.com/gispayments/gis-payments/internal/sfnlocal"
-	"github.com/gispayments/gis-payments/internal/store"
+	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
 var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "migrate"}
@@ -55,26 +55,11 @@ func main() {
 
 func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string) error {
 	bucket := os.Getenv("EXPORTS_BUCKET")
-	st, err := store.Open(ctx, os.Getenv("DATABASE_URL"))
+	st, objs, err := prepare(ctx, orgsFile, bucket)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	if err := seedOrganizations(ctx, st, orgsFile); err != nil {
-		return err
-	}
-	objs, err := objstore.New(ctx)
-	if err != nil {
-		return err
-	}
-	for _, b := range []string{bucket, os.Getenv("ARCHIVE_BUCKET")} {
-		if err := ensureBucket(ctx, objs, b); err != nil {
-			return err
-		}
-	}
 
 	step("Synthesizing the CDK stack and its state machine")
 	definition, err := synthesize(bin, work)
@@ -91,40 +76,9 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string)
 	invokeURL := "http://" + addr
 	fmt.Printf("  %d states; the functions answer on the Lambda Invoke API at %s\n", countStates(definition), invokeURL)
 
-	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
+	order, executions, err := uploadAll(ctx, objs, bucket, exportsDir, invokeURL)
 	if err != nil {
 		return err
-	}
-	step("Uploading %d exports to s3://%s/incoming/; upload-trigger gets each S3 event", len(files), bucket)
-	var order []string
-	executions := map[string]ingest.Execution{} // Step Functions starts a name once
-	var last events.S3Event
-	for i, path := range files {
-		ev, err := upload(ctx, objs, bucket, path, i)
-		if err != nil {
-			return err
-		}
-		last = ev
-		f, err := trigger(invokeURL, ev)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("  %-52s %-10s %s\n", f.Key, f.Status, describe(f))
-		if f.Execution != nil {
-			if _, seen := executions[f.Execution.Name]; !seen {
-				order = append(order, f.Execution.Name)
-			}
-			executions[f.Execution.Name] = *f.Execution
-		}
-	}
-	if len(files) > 0 {
-		step("Sending the last event again (S3 delivers at least once)")
-		f, err := trigger(invokeURL, last)
-		if err != nil {
-			return err
-		}
-		_, seen := executions[execName(f)]
-		fmt.Printf("  %s: duplicate=%v, execution %s, already started: %v\n", f.Key, f.Duplicate, execName(f), seen)
 	}
 	runner := &sfnlocal.Runner{LambdaEndpoint: invokeURL, Progress: &progress{}}
 	for _, name := range order {
@@ -146,9 +100,77 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string)
 	return nil
 }
 
+// prepare migrates the database, seeds the organisations and makes the
+// buckets.
+func prepare(ctx context.Context, orgsFile, bucket string) (*postgres.Store, *s3store.Store, error) {
+	st, err := postgres.Open(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*postgres.Store, *s3store.Store, error) { st.Close(); return nil, nil, err }
+	if err := st.Migrate(ctx); err != nil {
+		return fail(err)
+	}
+	if err := seedOrganizations(ctx, st, orgsFile); err != nil {
+		return fail(err)
+	}
+	objs, err := s3store.New(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	for _, b := range []string{bucket, os.Getenv("ARCHIVE_BUCKET")} {
+		if err := ensureBucket(ctx, objs, b); err != nil {
+			return fail(err)
+		}
+	}
+	return st, objs, nil
+}
+
+// uploadAll uploads each export, hands upload-trigger its S3 event (the
+// last one twice, as S3 may) and returns the executions the trigger asked
+// for, in order.
+func uploadAll(ctx context.Context, objs *s3store.Store, bucket, exportsDir, invokeURL string) ([]string, map[string]uploadtrigger.Execution, error) {
+	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
+	if err != nil {
+		return nil, nil, err
+	}
+	step("Uploading %d exports to s3://%s/incoming/; upload-trigger gets each S3 event", len(files), bucket)
+	var order []string
+	executions := map[string]uploadtrigger.Execution{} // Step Functions starts a name once
+	var last events.S3Event
+	for i, path := range files {
+		ev, err := upload(ctx, objs, bucket, path, i)
+		if err != nil {
+			return nil, nil, err
+		}
+		last = ev
+		f, err := trigger(invokeURL, ev)
+		if err != nil {
+			return nil, nil, err
+		}
+		fmt.Printf("  %-52s %-10s %s\n", f.Key, f.Status, describe(f))
+		if f.Execution != nil {
+			if _, seen := executions[f.Execution.Name]; !seen {
+				order = append(order, f.Execution.Name)
+			}
+			executions[f.Execution.Name] = *f.Execution
+		}
+	}
+	if len(files) > 0 {
+		step("Sending the last event again (S3 delivers at least once)")
+		f, err := trigger(invokeURL, last)
+		if err != nil {
+			return nil, nil, err
+		}
+		_, seen := executions[execName(f)]
+		fmt.Printf("  %s: duplicate=%v, execution %s, already started: %v\n", f.Key, f.Duplicate, execName(f), seen)
+	}
+	return order, executions, nil
+}
+
 func step(format string, args ...any) { fmt.Printf("\n== "+format+"\n", args...) }
 
-func describe(f ingest.FileResult) string {
+func describe(f uploadtrigger.FileResult) string {
 	switch {
 	case len(f.Errors) > 0:
 		return f.Errors[0].Error()
@@ -158,7 +180,7 @@ func describe(f ingest.FileResult) string {
 	return f.Waiting
 }
 
-func execName(f ingest.FileResult) string {
+func execName(f uploadtrigger.FileResult) string {
 	if f.Execution == nil {
 		return "none"
 	}
@@ -236,7 +258,7 @@ func (p *progress) Write(b []byte) (int, error) {
 	}
 }
 
-func summary(ctx context.Context, st *store.Store, output []byte, localRoot, bucket string) error {
+func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, bucket string) error {
 	var out struct {
 		Reconcile struct {
 			RunID int64 `json:"run_id"`
@@ -288,12 +310,12 @@ func summary(ctx context.Context, st *store.Store, output []byte, localRoot, buc
 	return rows.Err()
 }
 
-func seedOrganizations(ctx context.Context, st *store.Store, path string) error {
+func seedOrganizations(ctx context.Context, st *postgres.Store, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	var orgs []store.Organization
+	var orgs []postgres.Organization
 	if err := json.Unmarshal(data, &orgs); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -305,7 +327,7 @@ func seedOrganizations(ctx context.Context, st *store.Store, path string) error 
 	return nil
 }
 
-func ensureBucket(ctx context.Context, objs *objstore.Store, bucket string) error {
+func ensureBucket(ctx context.Context, objs *s3store.Store, bucket string) error {
 	_, err := objs.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
 	var owned *types.BucketAlreadyOwnedByYou
 	var exists *types.BucketAlreadyExists
@@ -319,7 +341,7 @@ var exportName = regexp.MustCompile(`^(billing|acquiring)-(.+)-\d{4}-\d{2}-\d{2}
 
 // upload puts one export under incoming/<kind>/<org>/ and returns the S3
 // event AWS would deliver for it (URL-encoded key, ETag, sequencer).
-func upload(ctx context.Context, objs *objstore.Store, bucket, path string, seq int) (events.S3Event, error) {
+func upload(ctx context.Context, objs *s3store.Store, bucket, path string, seq int) (events.S3Event, error) {
 	name := filepath.Base(path)
 	m := exportName.FindStringSubmatch(name)
 	if m == nil {
@@ -350,17 +372,17 @@ func upload(ctx context.Context, objs *objstore.Store, bucket, path string, seq 
 }
 
 // trigger hands an S3 event to upload-trigger through the Invoke API.
-func trigger(invokeURL string, ev events.S3Event) (ingest.FileResult, error) {
+func trigger(invokeURL string, ev events.S3Event) (uploadtrigger.FileResult, error) {
 	payload, _ := json.Marshal(ev)
 	resp, err := http.Post(invokeURL+"/2015-03-31/functions/upload-trigger/invocations", "application/json", bytes.NewReader(payload))
 	if err != nil {
-		return ingest.FileResult{}, err
+		return uploadtrigger.FileResult{}, err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	var res ingest.Result
+	var res uploadtrigger.Result
 	if resp.Header.Get("X-Amz-Function-Error") != "" || json.Unmarshal(body, &res) != nil || len(res.Files) != 1 {
-		return ingest.FileResult{}, fmt.Errorf("upload-trigger: %s", body)
+		return uploadtrigger.FileResult{}, fmt.Errorf("upload-trigger: %s", body)
 	}
 	return res.Files[0], nil
 }

@@ -8,8 +8,8 @@ import (
 	"errors"
 	"os"
 
-	"github.com/gispayments/gis-payments/internal/fault"
-	"github.com/gispayments/gis-payments/internal/lambdaio"
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/steperr"
 )
 
 type event struct {
@@ -27,10 +27,10 @@ type result struct {
 }
 
 func main() {
-	lambdaio.Main(func(_ context.Context, e event) (result, error) {
+	lambdaedge.Main("echo", func(_ context.Context, e event) (result, error) {
 		if e.Fail || (e.FailOnce && !failed[e.Value]) {
 			failed[e.Value] = true
-			return result{}, fault.New(fault.Transient, errors.New("asked to fail"))
+			return result{}, steperr.E("echo", steperr.TransientError, errors.New("asked to fail"))
 		}
 		return result{Value: e.Value, PID: os.Getpid()}, nil
 	})

@@ -1,0 +1,61 @@
+package contract
+
+// Statuses of the lifecycles Postgres enforces (table status_transition);
+// the values are the database's. A test in internal/postgres checks that
+// these are exactly the statuses the migrations know.
+
+// FileStatus is an uploaded export's status (table source_file).
+type FileStatus string
+
+// RunStatus is a run's status.
+type RunStatus string
+
+// PackageStatus is a package's status.
+type PackageStatus string
+
+// PaymentStatus is a payment's status.
+type PaymentStatus string
+
+const (
+	FileRegistered FileStatus = "registered"
+	FileReconciled FileStatus = "reconciled"
+	FileFailed     FileStatus = "failed"
+	FileSuperseded FileStatus = "superseded"
+
+	RunCreated            RunStatus = "created"
+	RunReconciling        RunStatus = "reconciling"
+	RunPacking            RunStatus = "packing"
+	RunSending            RunStatus = "sending"
+	RunProcessing         RunStatus = "processing"
+	RunFinished           RunStatus = "finished"
+	RunFinishedWithErrors RunStatus = "finished_with_errors"
+	RunFailed             RunStatus = "failed"
+	RunTimedOutStatus     RunStatus = "timed_out"
+
+	PackageBuilt      PackageStatus = "built"
+	PackageSigned     PackageStatus = "signed"
+	PackageSent       PackageStatus = "sent"
+	PackageProcessing PackageStatus = "processing"
+	PackageDone       PackageStatus = "done"
+	PackageFailed     PackageStatus = "failed"
+	PackageUnknown    PackageStatus = "unknown"
+
+	PaymentQueued          PaymentStatus = "queued"
+	PaymentSent            PaymentStatus = "sent"
+	PaymentImported        PaymentStatus = "imported"
+	PaymentAlreadyImported PaymentStatus = "already_imported"
+	PaymentRejected        PaymentStatus = "rejected"
+	PaymentError           PaymentStatus = "error"
+	PaymentUnknown         PaymentStatus = "unknown"
+)
+
+// Statuses lists every status by the entity of status_transition.
+var Statuses = map[string][]string{
+	"source_file": {string(FileRegistered), string(FileReconciled), string(FileFailed), string(FileSuperseded)},
+	"run": {string(RunCreated), string(RunReconciling), string(RunPacking), string(RunSending), string(RunProcessing),
+		string(RunFinished), string(RunFinishedWithErrors), string(RunFailed), string(RunTimedOutStatus)},
+	"package": {string(PackageBuilt), string(PackageSigned), string(PackageSent), string(PackageProcessing),
+		string(PackageDone), string(PackageFailed), string(PackageUnknown)},
+	"payment": {string(PaymentQueued), string(PaymentSent), string(PaymentImported), string(PaymentAlreadyImported),
+		string(PaymentRejected), string(PaymentError), string(PaymentUnknown)},
+}

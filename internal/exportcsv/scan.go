@@ -1,0 +1,158 @@
+package exportcsv
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+)
+
+// scanner splits a stream into CSV records (RFC 4180 with a ';' or ','
+// delimiter) more strictly than encoding/csv's LazyQuotes, which took
+// `"ЖКУ" за ноябрь` or a quote left open as the start of a value running
+// over the following rows, so a file "reconciled" with rows missing:
+//
+//   - a value that starts with a quote ends at the matching quote ("" is
+//     a quote inside it), which must be followed by the delimiter or the
+//     end of the line;
+//   - a quoted value may run over lines, but not over lines that hold a
+//     whole row's delimiters: that is a quote left open;
+//   - a quote inside a value that does not start with one is text, as bank
+//     registries write it: Оплата "ЖКУ".
+//
+// Like encoding/csv it builds one string per record and slices the fields
+// out of it, and turns the line breaks inside quoted values into "\n".
+type scanner struct {
+	r     *bufio.Reader
+	delim byte
+	width int // fields of a row (the header's), 0 before the header
+	line  int // lines read so far
+	start int // the line the last record began on
+
+	long   []byte // a line longer than the buffer, assembled
+	rec    []byte
+	ends   []int
+	fields []string
+}
+
+// syntaxError is a record that is not CSV; field is its index in the record.
+type syntaxError struct {
+	line, field int
+	msg         string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+func newScanner(r io.Reader, delim byte) *scanner {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	return &scanner{r: br, delim: delim}
+}
+
+// readLine returns the next line without its line break; the slice is
+// valid until the next call. It returns io.EOF only when nothing is left.
+func (s *scanner) readLine() ([]byte, error) {
+	b, err := s.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		s.long = append(s.long[:0], b...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			b, err = s.r.ReadSlice('\n')
+			s.long = append(s.long, b...)
+		}
+		b = s.long
+	}
+	if len(b) == 0 && err != nil {
+		return nil, err
+	}
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	s.line++
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
+		}
+	}
+	return b, nil
+}
+
+// Read returns the next record, valid until the next call; io.EOF at the
+// end; a *syntaxError for a record that is not CSV (the rest of its line is
+// skipped, and reading may go on); other errors from the reader.
+func (s *scanner) Read() ([]string, error) {
+	line, err := s.readLine()
+	if err != nil {
+		return nil, err
+	}
+	s.start = s.line
+	s.rec, s.ends = s.rec[:0], s.ends[:0]
+	pos := 0
+	for {
+		if pos < len(line) && line[pos] == '"' {
+			opened := s.line
+			pos++
+			for {
+				i := bytes.IndexByte(line[pos:], '"')
+				if i < 0 { // the value goes on over the line break
+					s.rec = append(s.rec, line[pos:]...)
+					s.rec = append(s.rec, '\n')
+					if line, err = s.readLine(); err == io.EOF {
+						return nil, &syntaxError{opened, len(s.ends), "the quote that opens this value is never closed"}
+					} else if err != nil {
+						return nil, err
+					}
+					if s.width > 1 && bytes.Count(line, []byte{s.delim}) >= s.width-1 {
+						return nil, s.runaway(opened)
+					}
+					pos = 0
+					continue
+				}
+				s.rec = append(s.rec, line[pos:pos+i]...)
+				pos += i + 1
+				if pos < len(line) && line[pos] == '"' {
+					s.rec = append(s.rec, '"')
+					pos++
+					continue
+				}
+				break
+			}
+			if pos < len(line) && line[pos] != s.delim {
+				if opened != s.line {
+					return nil, s.runaway(opened)
+				}
+				return nil, &syntaxError{s.line, len(s.ends), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
+			}
+		} else {
+			i := bytes.IndexByte(line[pos:], s.delim)
+			if i < 0 {
+				i = len(line) - pos
+			}
+			s.rec = append(s.rec, line[pos:pos+i]...)
+			pos += i
+		}
+		s.ends = append(s.ends, len(s.rec))
+		if pos >= len(line) {
+			break
+		}
+		pos++ // the delimiter; a value follows, if only an empty one
+	}
+	str := string(s.rec)
+	s.fields = s.fields[:0]
+	prev := 0
+	for _, end := range s.ends {
+		s.fields = append(s.fields, str[prev:end])
+		prev = end
+	}
+	return s.fields, nil
+}
+
+// runaway reports a quoted value that took in what looks like whole rows,
+// and skips the line where that was noticed.
+func (s *scanner) runaway(opened int) error {
+	return &syntaxError{opened, len(s.ends), "the quote that opens this value is not closed on its line: the value would run over the rows up to line " +
+		strconv.Itoa(s.line) + " (close the quote, or double it if it is part of the text)"}
+}

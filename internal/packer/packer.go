@@ -1,0 +1,299 @@
+// Package pack is the packer step: it turns a reconciled run's payments
+// into GIS packages (at most 500 bank notifications or 250 supplier
+// notifications each), fixes their GUIDs in Postgres before any XML
+// exists, builds and signs each request, and archives it to S3. Running it
+// again for the same run creates nothing new: it finishes what is left.
+package packer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/beevik/etree"
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/gismessage"
+	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/s3store"
+	"github.com/gispayments/gis-payments/internal/steperr"
+	"github.com/gispayments/gis-payments/internal/xades"
+)
+
+// Signer signs a request element in place (an enveloped signature).
+type Signer interface {
+	Sign(el *etree.Element) error
+}
+
+// Service runs the step.
+type Service struct {
+	Store         *postgres.Store
+	Objects       *s3store.Store
+	ArchiveBucket string
+	Signer        Signer
+	// PackageSize caps items per package below the schema's maximum
+	// (0: the maximum, 500 or 250).
+	PackageSize       int
+	OperatorSignature bool
+	Workers           int // parallel builders; 0: GOMAXPROCS
+	Log               *slog.Logger
+	Now               func() time.Time
+
+	// Keys chooses the signer per organisation (its own key, or the
+	// operator's with IsOperatorSignature); nil: Signer and
+	// OperatorSignature for every organisation.
+	Keys *Keys
+}
+
+// The step's request and result are the contract's.
+type (
+	Request = contract.PackerRequest
+	Result  = contract.PackerResult
+)
+
+// strandedAfter is how long a run may stay packing before its unsigned
+// packages count as abandoned: longer than a packer can run (Lambda's
+// 15-minute limit).
+const strandedAfter = 20 * time.Minute
+
+// Operation is the import an organisation of this kind sends.
+func Operation(kind string) gismessage.Operation {
+	if kind == "ufkr" {
+		return gismessage.Notifications
+	}
+	return gismessage.SupplierNotifications
+}
+
+// Pack packs, signs and archives a run's payments.
+func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
+	started := s.now()
+	ctx = withKeyCache(ctx)
+	if req.RunID <= 0 {
+		return nil, steperr.E("pack", steperr.InvalidInput, errors.New("the event has no run_id"))
+	}
+	packing, err := s.Store.PreparePackages(ctx, req.RunID, s.plan)
+	prepared := s.now()
+	if errors.Is(err, postgres.ErrNotFound) || errors.Is(err, postgres.ErrNotReady) {
+		return nil, steperr.E("pack", steperr.InvalidInput, fmt.Errorf("%w", err))
+	}
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := s.Store.PackagesOfRun(ctx, req.RunID)
+	if err != nil {
+		return nil, err
+	}
+	signed, busy, err := s.signAll(ctx, packing.Org, req.RunID, pkgs)
+	if err != nil {
+		return nil, err
+	}
+	if len(busy) > 0 {
+		return nil, steperr.E("pack", steperr.TransientError, fmt.Errorf("run %d: packages %v are being signed by another packer", req.RunID, busy))
+	}
+	adopted, err := s.adoptStranded(ctx, packing.Org, req.RunID)
+	if err != nil {
+		return nil, err
+	}
+	s.reportKey(ctx, packing.Org)
+	res := &Result{RunID: req.RunID, PackageIDs: packing.PackageIDs, Packages: len(packing.PackageIDs),
+		Payments: packing.Payments, HeldBack: packing.Held, AlreadyLoaded: packing.AlreadyLoaded, Retried: packing.Retried,
+		Signed: signed, Adopted: adopted,
+		Resumed: packing.Resumed, DurationMillis: s.now().Sub(started).Milliseconds()}
+	if res.PackageIDs == nil {
+		res.PackageIDs = []int64{}
+	}
+	s.Log.Info("packed", "run_id", req.RunID, "org", packing.Org.Code, "packages", res.Packages, "payments", res.Payments,
+		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "retried", res.Retried, "signed_now", signed, "adopted", adopted,
+		"resumed", res.Resumed,
+		"prepare_ms", prepared.Sub(started).Milliseconds(), "duration_ms", res.DurationMillis)
+	return res, nil
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func recipient(org *postgres.Organization) *gismessage.Recipient {
+	return &gismessage.Recipient{INN: org.INN, KPP: org.KPP, Name: org.Name, BankName: org.BankName, BankBIK: org.BankBIK,
+		PaymentRecipient: org.PaymentRecipient, OperatingAccount: org.OperatingAccount,
+		CorrespondentAccount: org.CorrespondentAccount}
+}
+
+func notification(c *postgres.Candidate, transportGUID string) gismessage.Notification {
+	return gismessage.Notification{TransportGUID: transportGUID, OrderID: c.OrderID, OrderDate: c.OrderDate, Amount: c.Amount,
+		PaymentDocumentID: c.PaymentDocumentID, ServiceID: c.GISServiceID, UnifiedAccountNumber: c.UnifiedAccountNumber,
+		AccountNumber: c.AccountNumber, Purpose: c.Purpose, Month: c.Month, Year: c.Year}
+}
+
+// plan gives each sendable candidate a TransportGUID, holds back the rest
+// with the reason, and cuts the sendable ones into packages.
+func (s *Service) plan(org *postgres.Organization, candidates []postgres.Candidate) ([]postgres.PlannedPackage, []postgres.Hold, error) {
+	op := Operation(org.Kind)
+	if op == gismessage.Notifications {
+		if err := gismessage.CheckRecipient(recipient(org)); err != nil {
+			return nil, nil, steperr.New(steperr.InvalidInput, fmt.Errorf("organisation %s: %w", org.Code, err))
+		}
+	}
+	size := op.MaxItems()
+	if s.PackageSize > 0 && s.PackageSize < size {
+		size = s.PackageSize
+	}
+	var packages []postgres.PlannedPackage
+	var holds []postgres.Hold
+	for i := range candidates {
+		c := &candidates[i]
+		guid := uuid.NewString()
+		n := notification(c, guid)
+		if err := op.Check(&n); err != nil {
+			holds = append(holds, postgres.Hold{ReconRowID: c.ReconRowID, Reason: err.Error()})
+			continue
+		}
+		if len(packages) == 0 || len(packages[len(packages)-1].Payments) == size {
+			packages = append(packages, postgres.PlannedPackage{MessageGUID: uuid.NewString(), Operation: string(op)})
+		}
+		last := &packages[len(packages)-1]
+		last.Payments = append(last.Payments, postgres.PlannedPayment{Candidate: c, TransportGUID: guid})
+	}
+	return packages, holds, nil
+}
+
+// signAll builds, signs and archives every package still in status built
+// that this packer can claim, a few at a time; it returns how many it
+// signed. Packages another packer is signing make it a transient error, so
+// the state machine retries once they are signed.
+// adoptStranded signs the packages an earlier packer of the organisation
+// stored but never signed (it failed, or was cut off), with their stored
+// GUIDs; the sweep sends them. Packages another packer is signing are its
+// own business.
+func (s *Service) adoptStranded(ctx context.Context, org *postgres.Organization, runID int64) (int, error) {
+	stranded, err := s.Store.StrandedPackages(ctx, org.ID, runID, strandedAfter)
+	if err != nil {
+		return 0, err
+	}
+	byRun := map[int64][]postgres.Package{}
+	for _, p := range stranded {
+		byRun[p.RunID] = append(byRun[p.RunID], p)
+	}
+	adopted := 0
+	for run, pkgs := range byRun {
+		n, _, err := s.signAll(ctx, org, run, pkgs)
+		adopted += n
+		if err != nil {
+			return adopted, err
+		}
+	}
+	return adopted, nil
+}
+
+func (s *Service) signAll(ctx context.Context, org *postgres.Organization, runID int64, pkgs []postgres.Package) (signed int, busy []int64, err error) {
+	owner := uuid.NewString()
+	claimed, busy, err := s.Store.ClaimForSigning(ctx, runID, owner, signingLease(ctx))
+	if err != nil {
+		return 0, nil, err
+	}
+	mine := map[int64]bool{}
+	for _, id := range claimed {
+		mine[id] = true
+	}
+	workers := s.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for _, p := range pkgs {
+		if !mine[p.ID] {
+			continue
+		}
+		signed++
+		g.Go(func() error { return s.signOne(gctx, org, p) })
+	}
+	if err := g.Wait(); err != nil {
+		// Let a retry take the unsigned ones at once, not after the lease.
+		if rerr := s.Store.ReleaseSigning(context.WithoutCancel(ctx), claimed, owner); rerr != nil {
+			s.Log.Warn("signing claims not released", "run_id", runID, "error", rerr.Error())
+		}
+		return signed, busy, err
+	}
+	return signed, busy, nil
+}
+
+// signingLease is how long a claim to sign lasts: to the end of this
+// invocation (Lambda's deadline, with a margin for the clocks), so a
+// packer never archives after its claim passed on, and a timed-out one
+// holds nothing back; without a deadline, Lambda's longest invocation.
+func signingLease(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return time.Until(dl) + 10*time.Second
+	}
+	return 15 * time.Minute
+}
+
+// ArchiveKey is where a package's signed request is kept.
+func ArchiveKey(p postgres.Package) string {
+	d := p.CreatedAt.In(calendar.Moscow)
+	return fmt.Sprintf("archive/%04d/%02d/%02d/%d/%d.request.xml", d.Year(), d.Month(), d.Day(), p.RunID, p.ID)
+}
+
+func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
+	items, err := s.Store.PackageItems(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	notes := make([]gismessage.Notification, len(items))
+	for i := range items {
+		notes[i] = notification(&items[i].Candidate, items[i].TransportGUID)
+	}
+	signer, operator, err := s.signerFor(ctx, org)
+	if err != nil {
+		return err
+	}
+	hdr := gismessage.Header{Date: s.now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
+		OperatorSignature: operator}
+	doc, req, err := gismessage.Build(gismessage.Operation(p.Operation), hdr, recipient(org), notes)
+	if err != nil {
+		return fmt.Errorf("pack: package %d: %w", p.ID, err)
+	}
+	if err := signer.Sign(req); err != nil {
+		return signError(fmt.Errorf("pack: sign package %d: %w", p.ID, err))
+	}
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return err
+	}
+	if err := verifyWritten(buf.Bytes()); err != nil {
+		return fmt.Errorf("pack: package %d does not verify as written, not archived: %w", p.ID, err)
+	}
+	key := ArchiveKey(p)
+	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", bytes.NewReader(buf.Bytes())); err != nil {
+		return err
+	}
+	return s.Store.MarkPackageSigned(ctx, p.ID, key)
+}
+
+// verifyWritten parses the bytes to be archived and sent and verifies
+// their signature, as GIS will: the tree that was signed and the bytes
+// written from it can disagree (a CR the parser turns into LF), and GIS
+// refuses the whole package then.
+func verifyWritten(data []byte) error {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(data); err != nil {
+		return err
+	}
+	body := doc.FindElement("/soapenv:Envelope/soapenv:Body")
+	if body == nil || len(body.ChildElements()) != 1 {
+		return errors.New("no request element in the SOAP body")
+	}
+	_, err := xades.Verify(body.ChildElements()[0])
+	return err
+}

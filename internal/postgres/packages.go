@@ -1,0 +1,438 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/money"
+)
+
+// Candidate is a reconciled payment the packer may load: the bank side of
+// a recon row, which is what GIS is told was paid.
+type Candidate struct {
+	ReconRowID           int64
+	OrderID              string
+	OrderDate            calendar.Date
+	Amount               money.Kopecks
+	PaymentDocumentID    string
+	GISServiceID         string
+	UnifiedAccountNumber string
+	AccountNumber        string
+	Purpose              string
+	Month, Year          int
+	// Attempt is which try at this order the payment will be: 1, or one
+	// more than the payment an earlier run left in error.
+	Attempt int16
+}
+
+// PlannedPackage is a package the packer decided on, GUIDs included.
+type PlannedPackage struct {
+	MessageGUID string
+	Operation   string
+	Payments    []PlannedPayment
+}
+
+// PlannedPayment is one payment in a planned package.
+type PlannedPayment struct {
+	Candidate     *Candidate
+	TransportGUID string
+}
+
+// Hold is a payment held back, with the reason.
+type Hold struct {
+	ReconRowID int64
+	Reason     string
+}
+
+// Planner decides the packages of a run from its candidates.
+type Planner func(org *Organization, candidates []Candidate) ([]PlannedPackage, []Hold, error)
+
+// Packing is what PreparePackages found or did.
+type Packing struct {
+	Org           *Organization
+	PackageIDs    []int64
+	Payments      int
+	Held          int
+	AlreadyLoaded int  // payments of this run already queued, sent or loaded by another run
+	Retried       int  // payments left in error by earlier runs, taken again
+	Resumed       bool // the packages existed already (a retry)
+}
+
+// liveStatuses are the payment statuses that hold an order: queued or
+// sent, loaded, or possibly held by GIS. The partial unique index
+// payment_once keeps one such payment per organisation and order.
+const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown')`
+
+// policyStatuses are the recon statuses each load policy sends.
+var policyStatuses = map[string][]string{
+	"matched":   {"check"},
+	"acquiring": {"check", "mismatch", "acquiring_only"},
+}
+
+// PreparePackages plans and stores a run's packages and payments in one
+// transaction, before any XML exists, so their TransportGUIDs and
+// MessageGUIDs are fixed once and never regenerated. A second call for the
+// same run finds the packages and creates nothing.
+func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) (*Packing, error) {
+	var out *Packing
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var status string
+		var orgID int64
+		var reconciledAt *time.Time
+		if err := tx.QueryRow(ctx, `SELECT status, organization_id, reconciled_at FROM run WHERE id = $1 FOR UPDATE`, runID).
+			Scan(&status, &orgID, &reconciledAt); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("run %d: %w", runID, ErrNotFound)
+			}
+			return err
+		}
+		org, err := scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM organization WHERE id = $1`, orgID))
+		if err != nil {
+			return err
+		}
+		out = &Packing{Org: org}
+		if reconciledAt == nil {
+			return fmt.Errorf("run %d is not reconciled (status %s): %w", runID, status, ErrNotReady)
+		}
+		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY id), '{}'),
+				(SELECT count(*) FROM payment WHERE run_id = $1), (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)
+			FROM package WHERE run_id = $1`, runID).Scan(&out.PackageIDs, &out.Payments, &out.Held); err != nil {
+			return err
+		}
+		if status != "reconciling" {
+			out.Resumed = true // packed before: report, do not plan again
+			return nil
+		}
+		statuses := policyStatuses[org.LoadPolicy]
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM recon_row r WHERE r.run_id = $1 AND r.status = ANY($2)
+			AND EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
+			            AND p.status IN `+liveStatuses+`)`,
+			runID, statuses, orgID).Scan(&out.AlreadyLoaded); err != nil {
+			return err
+		}
+		candidates, retried, err := loadCandidates(ctx, tx, runID, orgID, statuses)
+		if err != nil {
+			return err
+		}
+		planned, holds, err := plan(org, candidates)
+		if err != nil {
+			return err
+		}
+		if err := storeHolds(ctx, tx, holds); err != nil {
+			return err
+		}
+		out.Retried = retried
+		out.Held = len(holds)
+		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, orgID, planned); err != nil {
+			return err
+		}
+		next := "packing"
+		switch {
+		case len(planned) == 0 && len(holds) > 0:
+			next = "finished_with_errors" // nothing to send, but payments a person must look at
+		case len(planned) == 0:
+			next = "finished" // nothing to send
+		}
+		_, err = tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = CASE WHEN $2 <> 'packing' THEN now() END
+			WHERE id = $1`, runID, next)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: prepare packages of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// ErrNotReady means a step was asked to act on a run not ready for it.
+var ErrNotReady = errors.New("run not ready")
+
+// candidateColumns reads a Candidate from recon_row r; the amount is the
+// bank side, main + fine.
+const candidateColumns = `r.id, r.order_id, r.order_date, (r.acquiring_main + r.acquiring_fine)::text,
+	coalesce(r.payment_document_id, ''), coalesce(r.gis_service_id, ''), coalesce(r.unified_account_number, ''),
+	coalesce(r.account_number, ''), coalesce(r.payment_purpose, ''), coalesce(r.period_month, 0), coalesce(r.period_year, 0)`
+
+// scanCandidate scans candidateColumns, after any leading columns in first.
+func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
+	var day time.Time
+	var amount string
+	var month, year int16
+	dest := append(first, &c.ReconRowID, &c.OrderID, &day, &amount, &c.PaymentDocumentID, &c.GISServiceID,
+		&c.UnifiedAccountNumber, &c.AccountNumber, &c.Purpose, &month, &year)
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	c.OrderDate, c.Month, c.Year = calendar.FromYMD(day.Date()), int(month), int(year)
+	var err error
+	c.Amount, err = money.Parse(amount)
+	return err
+}
+
+// loadCandidates returns the run's payments to load by the policy's
+// statuses, then the organisation's orders whose latest payment an earlier
+// run left in error (retryable: a transient GIS code or a whole-message
+// failure), which each run takes again unless it holds the same order
+// itself. Orders live, loaded or possibly held by GIS are left out.
+func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
+	own, err = queryCandidates(ctx, tx, `SELECT 1, `+candidateColumns+` FROM recon_row r
+		WHERE r.run_id = $1 AND r.status = ANY($2)
+		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
+		                  AND p.status IN `+liveStatuses+`)
+		ORDER BY r.day, r.id`, runID, statuses, orgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	retry, err := queryCandidates(ctx, tx, `SELECT DISTINCT ON (e.order_id) e.attempt + 1, `+candidateColumns+` FROM payment e
+		JOIN recon_row r ON r.id = e.recon_row_id
+		WHERE e.organization_id = $2 AND e.status = 'error' AND e.run_id <> $1
+		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id
+		                  AND p.status IN `+liveStatuses+`)
+		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id
+		                  AND p.status IN ('error', 'rejected') AND p.id > e.id)
+		  AND NOT EXISTS (SELECT 1 FROM recon_row c WHERE c.run_id = $1 AND c.order_id = e.order_id)
+		ORDER BY e.order_id, e.id DESC`, runID, orgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(own, retry...), len(retry), nil
+}
+
+func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Candidate, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Candidate
+	for rows.Next() {
+		var c Candidate
+		if err := scanCandidate(rows, &c, &c.Attempt); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
+	if len(holds) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(holds))
+	reasons := make([]string, len(holds))
+	for i, h := range holds {
+		ids[i], reasons[i] = h.ReconRowID, h.Reason
+	}
+	_, err := tx.Exec(ctx, `UPDATE recon_row r SET hold_reason = h.reason
+		FROM unnest($1::bigint[], $2::text[]) AS h(id, reason) WHERE r.id = h.id`, ids, reasons)
+	return err
+}
+
+var paymentColumns = []string{"run_id", "organization_id", "recon_row_id", "order_id", "amount", "transport_guid", "package_id", "status", "attempt"}
+
+func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) ([]int64, int, error) {
+	if len(planned) == 0 {
+		return nil, 0, nil
+	}
+	guids := make([]string, len(planned))
+	ops := make([]string, len(planned))
+	counts := make([]int32, len(planned))
+	totals := make([]string, len(planned))
+	for i, p := range planned {
+		var total money.Kopecks
+		for _, pay := range p.Payments {
+			total += pay.Candidate.Amount
+		}
+		guids[i], ops[i], counts[i], totals[i] = p.MessageGUID, p.Operation, int32(len(p.Payments)), total.String()
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO package (run_id, message_guid, operation, status, payments, total)
+		SELECT $1, g, o, 'built', c, t::numeric FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS x(g, o, c, t, n)
+		ORDER BY n RETURNING id`, runID, guids, ops, counts, totals)
+	if err != nil {
+		return nil, 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, 0, err
+	}
+	var values [][]any
+	for i, p := range planned {
+		for _, pay := range p.Payments {
+			guid, err := uuid.Parse(pay.TransportGUID)
+			if err != nil {
+				return nil, 0, err
+			}
+			values = append(values, []any{runID, orgID, pay.Candidate.ReconRowID, pay.Candidate.OrderID,
+				numeric(pay.Candidate.Amount), [16]byte(guid), ids[i], "queued", pay.Candidate.Attempt})
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"payment"}, paymentColumns, pgx.CopyFromRows(values)); err != nil {
+		if isUniqueViolation(err) {
+			return nil, 0, fmt.Errorf("a payment of this run is already live in another run: %w", err)
+		}
+		return nil, 0, err
+	}
+	// The table's statistics do not know about the rows just copied; with
+	// them stale the reference check runs a nested loop for seconds.
+	if _, err := tx.Exec(ctx, `ANALYZE payment`); err != nil {
+		return nil, 0, err
+	}
+	return ids, len(values), checkPaymentRefs(ctx, tx, runID)
+}
+
+// checkPaymentRefs stands in for payment's foreign keys (dropped for COPY
+// speed): one set-based query instead of a trigger per row.
+func checkPaymentRefs(ctx context.Context, tx pgx.Tx, runID int64) error {
+	var broken int
+	// Every payment of the run must reach its package, its run and a recon
+	// row of its organisation (its own run's, or an earlier run's for a
+	// retried payment) with the same order id.
+	err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM payment WHERE run_id = $1) - count(*)
+		FROM payment p
+		JOIN package k ON k.id = p.package_id AND k.run_id = p.run_id
+		JOIN run u ON u.id = p.run_id AND u.organization_id = p.organization_id
+		JOIN recon_row r ON r.id = p.recon_row_id AND r.order_id = p.order_id
+		JOIN run ru ON ru.id = r.run_id AND ru.organization_id = p.organization_id
+		WHERE p.run_id = $1`, runID).Scan(&broken)
+	if err == nil && broken > 0 {
+		err = fmt.Errorf("%d payments reference a missing package, recon row or run", broken)
+	}
+	return err
+}
+
+// Package is a stored package.
+type Package struct {
+	ID          int64
+	RunID       int64
+	MessageGUID string
+	Operation   string
+	Status      string
+	Payments    int
+	Total       string
+	RequestKey  string
+	CreatedAt   time.Time
+}
+
+const packageColumns = `id, run_id, message_guid::text, operation, status, payments, total::text,
+	coalesce(request_key, ''), created_at`
+
+// PackagesOfRun lists a run's packages by id.
+func (s *Store) PackagesOfRun(ctx context.Context, runID int64) ([]Package, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+packageColumns+` FROM package WHERE run_id = $1 ORDER BY id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: packages of run %d: %w", runID, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Package])
+	if err != nil {
+		return nil, fmt.Errorf("store: packages of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
+// PackageItem is a payment of a package with what its XML needs.
+type PackageItem struct {
+	TransportGUID string
+	Candidate
+}
+
+// PackageItems returns a package's payments in a stable order.
+func (s *Store) PackageItems(ctx context.Context, packageID int64) ([]PackageItem, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT p.transport_guid::text, `+candidateColumns+`
+		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id
+		WHERE p.package_id = $1 ORDER BY p.id`, packageID)
+	if err != nil {
+		return nil, fmt.Errorf("store: items of package %d: %w", packageID, err)
+	}
+	defer rows.Close()
+	var out []PackageItem
+	for rows.Next() {
+		var it PackageItem
+		if err := scanCandidate(rows, &it.Candidate, &it.TransportGUID); err != nil {
+			return nil, fmt.Errorf("store: items of package %d: %w", packageID, err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// ClaimForSigning leases a run's built packages to one packer (owner), so
+// two packers at once never both sign and archive a package: claimed are
+// the ones owner got, busy the built ones another packer's lease holds.
+// The lease must outlast a packer's invocation, so a holder never writes
+// after its claim has passed to another.
+func (s *Store) ClaimForSigning(ctx context.Context, runID int64, owner string, lease time.Duration) (claimed, busy []int64, err error) {
+	rows, err := s.Pool.Query(ctx, `
+		WITH c AS (
+			UPDATE package SET lease_owner = $2, lease_until = now() + $3::interval
+			WHERE run_id = $1 AND status = 'built' AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+			RETURNING id)
+		SELECT id, true FROM c
+		UNION ALL
+		SELECT id, false FROM package WHERE run_id = $1 AND status = 'built' AND id NOT IN (SELECT id FROM c)
+		ORDER BY 1`, runID, owner, lease.String())
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: claim packages of run %d for signing: %w", runID, err)
+	}
+	var id int64
+	var mine bool
+	_, err = pgx.ForEachRow(rows, []any{&id, &mine}, func() error {
+		if mine {
+			claimed = append(claimed, id)
+		} else {
+			busy = append(busy, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: claim packages of run %d for signing: %w", runID, err)
+	}
+	return claimed, busy, nil
+}
+
+// ReleaseSigning gives back owner's claims on packages it did not sign (a
+// failed signing), so a retry need not wait for the lease to pass.
+func (s *Store) ReleaseSigning(ctx context.Context, ids []int64, owner string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE package SET lease_owner = NULL, lease_until = NULL
+		WHERE id = ANY($1) AND lease_owner = $2 AND status = 'built'`, ids, owner)
+	if err != nil {
+		return fmt.Errorf("store: release signing claims: %w", err)
+	}
+	return nil
+}
+
+// MarkPackageSigned records that a package's signed request is archived,
+// and ends the signing claim.
+func (s *Store) MarkPackageSigned(ctx context.Context, packageID int64, requestKey string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE package SET status = 'signed', request_key = $2, lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND status = 'built'`,
+		packageID, requestKey)
+	if err != nil {
+		return fmt.Errorf("store: mark package %d signed: %w", packageID, err)
+	}
+	return nil
+}
+
+// StrandedPackages lists the packages of an organisation's other runs
+// that were stored but never signed: their packer failed or was cut off
+// (a run failed, or packing for longer than stale). The next packer of the
+// organisation signs them with their stored GUIDs.
+func (s *Store) StrandedPackages(ctx context.Context, orgID, exceptRun int64, stale time.Duration) ([]Package, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+packageColumns+` FROM package WHERE status = 'built' AND run_id IN (
+			SELECT id FROM run WHERE organization_id = $1 AND id <> $2
+			  AND (status IN ('failed', 'timed_out') OR (status = 'packing' AND updated_at < now() - $3::interval)))
+		ORDER BY id`, orgID, exceptRun, stale.String())
+	if err != nil {
+		return nil, fmt.Errorf("store: stranded packages: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Package])
+	if err != nil {
+		return nil, fmt.Errorf("store: stranded packages: %w", err)
+	}
+	return out, nil
+}

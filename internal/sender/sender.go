@@ -1,0 +1,170 @@
+// Package send is the sender step: it posts each signed package to GIS and
+// stores the Ack MessageGUID in the transaction that marks the package and
+// its payments sent.
+//
+// A crash (or a lost reply) between GIS accepting a package and the store
+// leaves it signed; the retry posts the very same archived bytes — the same
+// header MessageGUID and TransportGUIDs, never regenerated — and GIS
+// answers a repeated MessageGUID with the Ack it gave the first time, so
+// the package is accepted once. Payments GIS already holds come back
+// SRV012001 (already_imported), never as a second payment.
+package sender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/gisclient"
+	"github.com/gispayments/gis-payments/internal/gismessage"
+	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/s3store"
+	"github.com/gispayments/gis-payments/internal/steperr"
+)
+
+// GIS posts imports.
+type GIS interface {
+	Send(ctx context.Context, op gismessage.Operation, envelope []byte) (ackGUID string, reply []byte, err error)
+}
+
+// Service runs the step.
+type Service struct {
+	Store         *postgres.Store
+	Objects       *s3store.Store
+	ArchiveBucket string
+	GIS           GIS
+	Concurrency   int           // packages posted at once per invocation; 0: gisclient.DefaultConcurrency
+	Limiter       *rate.Limiter // requests to GIS per second across the invocation; nil: none
+	CallTimeout   time.Duration // one GIS call at most: none starts with less time left in the invocation
+	Log           *slog.Logger
+}
+
+// The step's request and result are the contract's.
+type (
+	Request        = contract.SenderRequest
+	Result         = contract.SenderResult
+	PackageOutcome = contract.PackageOutcome
+)
+
+// Send posts the packages of req. Transient failures are returned after
+// the other packages are done, so the state machine retries only those.
+func (s *Service) Send(ctx context.Context, req Request) (*Result, error) {
+	ids := req.PackageIDs
+	if req.PackageID > 0 {
+		ids = append(ids, req.PackageID)
+	}
+	if len(ids) == 0 {
+		return nil, steperr.E("send", steperr.InvalidInput, errors.New("the event names no package"))
+	}
+	out := make([]PackageOutcome, len(ids))
+	errs := make([]error, len(ids))
+	limit := s.Concurrency
+	if limit <= 0 {
+		limit = gisclient.DefaultConcurrency
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for i, id := range ids {
+		g.Go(func() error {
+			out[i].PackageID = id
+			out[i].Status, errs[i] = s.sendOne(gctx, id)
+			return nil
+		})
+	}
+	g.Wait()
+	res := &Result{Packages: out}
+	for i := range out {
+		switch out[i].Status {
+		case "sent":
+			res.Sent++
+		case "failed":
+			res.Failed++
+		case "already":
+			res.AlreadySent++
+			out[i].Status = "sent"
+		}
+	}
+	s.Log.Info("sent", "packages", len(ids), "sent", res.Sent, "already_sent", res.AlreadySent, "failed", res.Failed)
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// sendOne returns "sent", "already" (acknowledged before), or "failed"
+// (refused for good), or an error to retry.
+func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
+	p, err := s.Store.PackageByID(ctx, id)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return "", steperr.E("send", steperr.InvalidInput, fmt.Errorf("%w", err))
+	}
+	if err != nil {
+		return "", err
+	}
+	switch p.Status {
+	case "sent", "processing", "done":
+		return "already", nil
+	case "failed", "unknown":
+		return "failed", nil
+	case "built":
+		return "", steperr.E("send", steperr.InvalidInput, fmt.Errorf("package %d is not signed yet", id))
+	}
+	obj, err := s.Objects.Open(ctx, s.ArchiveBucket, p.RequestKey, "")
+	if err != nil {
+		return "", err
+	}
+	envelope, err := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if err != nil {
+		return "", err
+	}
+	if s.Limiter != nil {
+		if err := s.Limiter.Wait(ctx); err != nil {
+			return "", err
+		}
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < s.CallTimeout+5*time.Second {
+		return "", steperr.E(sendOp(id), steperr.TransientError, errors.New("too little time left in this invocation for a call"))
+	}
+	if still, err := s.Store.NoteSendAttempt(ctx, id); err != nil || !still {
+		return "already", err
+	}
+	ack, _, err := s.GIS.Send(ctx, gismessage.Operation(p.Operation), envelope)
+	if err != nil {
+		var gerr *gisclient.Error
+		if !errors.As(err, &gerr) {
+			return "", steperr.E(sendOp(id), steperr.TransientError, err)
+		}
+		if gerr.Uncertain() {
+			if err := s.Store.NoteUncertainSend(ctx, id); err != nil {
+				return "", err
+			}
+		}
+		if gerr.Kind == gisclient.Permanent {
+			s.Log.Warn("package refused", "package_id", id, "run_id", p.RunID, "code", gerr.Code, "error", gerr.Error())
+			if err := s.Store.FailPackage(ctx, id, gisclient.MessageStatus(gerr.Code), gerr.Code, gerr.Error()); err != nil {
+				return "", err
+			}
+			return "failed", nil
+		}
+		return "", steperr.E(sendOp(id), steperr.TransientError, err)
+	}
+	stored, err := s.Store.MarkSent(ctx, id, ack)
+	if err != nil {
+		return "", steperr.E(sendOp(id), steperr.TransientError, fmt.Errorf("GIS acked %s but storing it failed: %w", ack, err))
+	}
+	if !stored {
+		return "already", nil
+	}
+	return "sent", nil
+}
+
+// sendOp is the operation of posting one package.
+func sendOp(id int64) steperr.Op { return steperr.Op(fmt.Sprintf("send package %d", id)) }
