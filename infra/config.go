@@ -22,6 +22,7 @@ type Config struct {
 	RunTimeoutMinutes int      // runTimeoutMinutes: a run waiting for GIS longer is timed_out (RUN_TIMEOUT); the sweep goes on
 	ExecutionHours    int      // executionTimeoutHours: the state machine's own limit, a backstop above every step's retries
 	GISTimeoutSeconds int      // gisTimeoutSeconds: one call to GIS at most (GIS_TIMEOUT); the sender's timeout is set above it
+	GISBasicAuth      bool     // gisBasicAuth: a secret with the test stand's user:password for the sender and poller
 	Organizations     []string // organizations: codes that get a daily 06:00 run
 	AlarmEmail        string   // alarmEmail: subscribed to the alarm topic when set
 	LogLevel          string   // logLevel: the functions' log level (DEBUG, INFO, WARN, ERROR)
@@ -76,6 +77,7 @@ func LoadConfig(node constructs.Node) (Config, error) {
 	fail(intValue(ctx("runTimeoutMinutes"), "runTimeoutMinutes", 1, 7*24*60, &c.RunTimeoutMinutes))
 	fail(intValue(ctx("executionTimeoutHours"), "executionTimeoutHours", 1, 30*24, &c.ExecutionHours))
 	fail(intValue(ctx("gisTimeoutSeconds"), "gisTimeoutSeconds", 5, 300, &c.GISTimeoutSeconds))
+	fail(boolValue(ctx("gisBasicAuth"), "gisBasicAuth", &c.GISBasicAuth))
 	fail(listValue(ctx("organizations"), "organizations", &c.Organizations))
 	fail(boolValue(ctx("multiAz"), "multiAz", &c.MultiAZ))
 	fail(boolValue(ctx("rdsProxy"), "rdsProxy", &c.RDSProxy))

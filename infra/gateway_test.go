@@ -318,3 +318,26 @@ func TestGatewayConfig(t *testing.T) {
 		t.Errorf("cdk.json gives %+v, %v; defaults are %+v", got, err, want)
 	}
 }
+
+// TestBasicAuthForTheTestStand: gisBasicAuth gives the sender and poller a
+// secret with the test stand's credentials, and nothing else reads it.
+func TestBasicAuthForTheTestStand(t *testing.T) {
+	s, err := synthesizeWith(map[string]any{"gisBasicAuth": true}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := s.logicalID(t, "GisBasicAuth")
+	for _, name := range []string{senderName, pollerName} {
+		if got := asJSON(s.json.environment(s.logicalID(t, name))["GIS_BASIC_AUTH"]); !strings.Contains(got, secret) {
+			t.Errorf("%s: GIS_BASIC_AUTH %s, want the secret %s", name, got, secret)
+		}
+	}
+	for _, name := range []string{uploadTriggerName, reconcilerName, packerName} {
+		if env := s.json.environment(s.logicalID(t, name)); env["GIS_BASIC_AUTH"] != nil {
+			t.Errorf("%s gets GIS_BASIC_AUTH", name)
+		}
+	}
+	if off := synth(t); off.json.Resources[secret].Type != "" {
+		t.Error("the secret exists without gisBasicAuth")
+	}
+}

@@ -46,6 +46,7 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	if _, err := newGateway(stack, d, f); err != nil { // after the alarm topic: its alarms go there
 		return nil, err
 	}
+	newBasicAuth(stack, cfg, f.Sender, f.Poller)
 	if err := newSigningKeys(stack, f.Packer); err != nil {
 		return nil, err
 	}

@@ -28,3 +28,14 @@ func TestLoad(t *testing.T) {
 		t.Error("negative MAX_EXPORT_ROWS accepted")
 	}
 }
+
+// GIS_BASIC_AUTH is a secret: a malformed one is refused without echoing it.
+func TestBasicAuthNeverEchoed(t *testing.T) {
+	var g GIS
+	if err := g.SetBasicAuth("no-colon-secret"); err == nil || strings.Contains(err.Error(), "no-colon-secret") {
+		t.Errorf("malformed: %v", err)
+	}
+	if err := g.SetBasicAuth("sit-user:pa:ss"); err != nil || g.Client.BasicUser != "sit-user" || g.Client.BasicPassword != "pa:ss" {
+		t.Errorf("user:password: %+v %v", g.Client, err)
+	}
+}

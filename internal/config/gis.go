@@ -1,9 +1,11 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/gisclient"
@@ -12,14 +14,27 @@ import (
 
 // GIS is how the sender and poller reach GIS ZhKKh.
 type GIS struct {
-	Client            gisclient.Config
-	OperatorSignature bool          // GIS_OPERATOR_SIGNATURE: IsOperatorSignature in RequestHeader
-	RatePerSecond     float64       // GIS_RATE_PER_SECOND: 0 for no limit
-	Concurrency       int           // GIS_CONCURRENCY: calls at once per invocation
-	PackageSize       int           // GIS_PACKAGE_SIZE: items per package below the schema maximum
-	RunTimeout        time.Duration // RUN_TIMEOUT: a run still waiting after this is timed_out
-	PollGrace         time.Duration // POLL_GRACE: the sweep leaves younger packages to their run
-	DoubtLimit        int           // GIS_DOUBT_LIMIT: doubtful getState answers in a row before a package is unknown
+	Client        gisclient.Config
+	RatePerSecond float64       // GIS_RATE_PER_SECOND: 0 for no limit
+	Concurrency   int           // GIS_CONCURRENCY: calls at once per invocation
+	PackageSize   int           // GIS_PACKAGE_SIZE: items per package below the schema maximum
+	RunTimeout    time.Duration // RUN_TIMEOUT: a run still waiting after this is timed_out
+	PollGrace     time.Duration // POLL_GRACE: the sweep leaves younger packages to their run
+	DoubtLimit    int           // GIS_DOUBT_LIMIT: doubtful getState answers in a row before a package is unknown
+	// BasicAuth is GIS_BASIC_AUTH: "user:password" for GIS's test stand, or
+	// the ARN of a secret holding it; SetBasicAuth puts it into Client.
+	BasicAuth string
+}
+
+// SetBasicAuth puts "user:password" into the client settings. The value is
+// a secret: an error never echoes it.
+func (g *GIS) SetBasicAuth(v string) error {
+	user, pass, ok := strings.Cut(v, ":")
+	if !ok || user == "" {
+		return errors.New("config: GIS_BASIC_AUTH is not user:password (nor the ARN of a secret holding it)")
+	}
+	g.Client.BasicUser, g.Client.BasicPassword = user, pass
+	return nil
 }
 
 // LoadGIS reads the GIS settings.
@@ -29,7 +44,8 @@ func LoadGIS() (GIS, error) {
 		CABundle:   os.Getenv("GIS_CA_BUNDLE"),
 		ClientCert: os.Getenv("GIS_CLIENT_CERT"),
 		ClientKey:  os.Getenv("GIS_CLIENT_KEY"),
-	}, OperatorSignature: os.Getenv("GIS_OPERATOR_SIGNATURE") == "true"}
+	}}
+	g.BasicAuth = os.Getenv("GIS_BASIC_AUTH")
 	var err error
 	durations := []struct {
 		name string

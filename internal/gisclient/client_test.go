@@ -236,3 +236,22 @@ func TestUncertain(t *testing.T) {
 		t.Errorf("refused connection: %v is uncertain", err)
 	}
 }
+
+// The test stand's basic authentication goes with every call; without it
+// GIS answers 401, a refusal.
+func TestBasicAuth(t *testing.T) {
+	sim := gissim.New(gissim.Config{BasicAuth: "sit-user:s3cret"})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	data, _ := request(t, strings.Repeat("b", 32))
+	without, _ := gisclient.New(gisclient.Config{Endpoint: srv.URL})
+	_, _, err := without.Send(context.Background(), gismessage.Notifications, data)
+	var e *gisclient.Error
+	if !errors.As(err, &e) || e.HTTPStatus != http.StatusUnauthorized || e.Kind != gisclient.Permanent {
+		t.Fatalf("without credentials: %v", err)
+	}
+	with, _ := gisclient.New(gisclient.Config{Endpoint: srv.URL, BasicUser: "sit-user", BasicPassword: "s3cret"})
+	if _, _, err := with.Send(context.Background(), gismessage.Notifications, data); err != nil || sim.Accepted() != 1 {
+		t.Fatalf("with credentials: %v, %d accepted", err, sim.Accepted())
+	}
+}

@@ -51,6 +51,9 @@ type Config struct {
 	Verify func(*etree.Element) error
 	// FaultCode is the GIS code a SOAPFault carries (default EXP001000, transient).
 	FaultCode string
+	// BasicAuth, when set ("user:password"), is required of every call,
+	// as on GIS's test stand: without it the answer is HTTP 401.
+	BasicAuth string
 }
 
 // Sim is the simulator; its zero value is not usable, use New.
@@ -183,6 +186,11 @@ func (s *Sim) Calls(action string) int {
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/ext-bus-payment-service/services/PaymentAsync") {
 		http.NotFound(w, r)
+		return
+	}
+	if user, pass, ok := r.BasicAuth(); s.cfg.BasicAuth != "" && (!ok || user+":"+pass != s.cfg.BasicAuth) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="GIS"`)
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
 		return
 	}
 	action := strings.Trim(r.Header.Get("SOAPAction"), `"`)

@@ -42,23 +42,22 @@ type Sender interface {
 
 // Service runs the step.
 type Service struct {
-	Store             *postgres.Store
-	Objects           *s3store.Store
-	ArchiveBucket     string // responses go next to their requests
-	ResultsBucket     string // results/<run>.csv
-	GIS               GIS
-	Sender            Sender // posts the signed packages runs left unsent; nil: none are
-	OperatorSignature bool
-	Lease             time.Duration // how long a claim lasts; 0: 2 min
-	Grace             time.Duration // the sweep leaves packages younger than this to their run; 0: 5 min
-	RunTimeout        time.Duration // a run still waiting after this is timed_out; 0: 20 min
-	CallTimeout       time.Duration // one GIS call at most; no call starts with less time left; 0: 60 s
-	DoubtLimit        int           // doubtful answers in a row before a package is unknown; 0: 12
-	Batch             int           // packages claimed per call; 0: 200
-	Concurrency       int           // getState calls at once; 0: gisclient.DefaultConcurrency
-	Log               *slog.Logger
-	Metrics           io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
-	Now               func() time.Time
+	Store         *postgres.Store
+	Objects       *s3store.Store
+	ArchiveBucket string // responses go next to their requests
+	ResultsBucket string // results/<run>.csv
+	GIS           GIS
+	Sender        Sender        // posts the signed packages runs left unsent; nil: none are
+	Lease         time.Duration // how long a claim lasts; 0: 2 min
+	Grace         time.Duration // the sweep leaves packages younger than this to their run; 0: 5 min
+	RunTimeout    time.Duration // a run still waiting after this is timed_out; 0: 20 min
+	CallTimeout   time.Duration // one GIS call at most; no call starts with less time left; 0: 60 s
+	DoubtLimit    int           // doubtful answers in a row before a package is unknown; 0: 12
+	Batch         int           // packages claimed per call; 0: 200
+	Concurrency   int           // getState calls at once; 0: gisclient.DefaultConcurrency
+	Log           *slog.Logger
+	Metrics       io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
+	Now           func() time.Time
 }
 
 // The step's request and result are the contract's.
@@ -299,8 +298,7 @@ func (e *errDoubtful) Error() string { return e.reason }
 
 // pollOne asks GIS about one package; true when a final result was applied.
 // IsOperatorSignature follows the package's organisation (NULL
-// signing_key: the operator signs for it), as the packer signed; the
-// Service's OperatorSignature is no longer read.
+// signing_key: the operator signs for it), as the packer signed.
 func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed) (bool, error) {
 	h := gismessage.Header{Date: s.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
 		OperatorSignature: c.OperatorSigns} // as the organisation's packages were signed

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strings"
 
 	"golang.org/x/time/rate"
 
@@ -73,6 +74,16 @@ func (a *App) MustGIS() (config.GIS, *gisclient.Client) {
 	gis, err := config.LoadGIS()
 	if err != nil {
 		Fail(a.Log, "config", err)
+	}
+	if auth := gis.BasicAuth; auth != "" {
+		if strings.HasPrefix(auth, "arn:aws:secretsmanager:") {
+			if auth, err = signkey.SecretString(context.Background(), auth); err != nil {
+				Fail(a.Log, "GIS_BASIC_AUTH secret", err)
+			}
+		}
+		if err := gis.SetBasicAuth(auth); err != nil {
+			Fail(a.Log, "config", err)
+		}
 	}
 	client, err := gisclient.New(gis.Client)
 	if err != nil {
