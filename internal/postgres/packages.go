@@ -65,9 +65,11 @@ type Packing struct {
 }
 
 // liveStatuses are the payment statuses that hold an order: queued or
-// sent, loaded, or possibly held by GIS. The partial unique index
-// payment_once keeps one such payment per organisation and order.
-const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown')`
+// sent, loaded, possibly held by GIS, or being (or having been) cancelled.
+// The partial unique index payment_once keeps one such payment per
+// organisation and order.
+const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown',
+	'cancel_requested', 'cancelled', 'cancel_rejected', 'cancel_unknown')`
 
 // policyStatuses are the recon statuses each load policy sends.
 var policyStatuses = map[string][]string{
