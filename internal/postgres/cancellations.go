@@ -108,16 +108,16 @@ func registerCancellation(ctx context.Context, tx pgx.Tx, org *Organization, run
 	}
 	reg.Status, reg.Reason = "requested", reason
 	var paymentID *int64
-	var gisOrderID *string
+	var gisOrderID string
 	if p != nil {
-		reg.OrderID, paymentID, gisOrderID = p.orderID, &p.id, &p.gisOrderID
+		reg.OrderID, paymentID, gisOrderID = p.orderID, &p.id, p.gisOrderID
 	}
 	if reason != "" {
 		reg.Status = "refused"
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO cancellation (organization_id, source, source_ref, order_id, payment_id, gis_order_id,
 			cancellation_date, comment, status, reason, run_id)
-		VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, nullif($8, ''), $9, nullif($10, ''), nullif($11, 0::bigint))
+		VALUES ($1, $2, $3, nullif($4, ''), $5, nullif($6, ''), $7, nullif($8, ''), $9, nullif($10, ''), nullif($11, 0::bigint))
 		RETURNING id`, org.ID, r.Source, r.SourceRef, reg.OrderID, paymentID, gisOrderID, r.Date.Time(), r.Comment,
 		reg.Status, reason, runID).Scan(&reg.ID)
 	if err != nil {
