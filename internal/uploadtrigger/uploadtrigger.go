@@ -95,6 +95,9 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
 		return &FileResult{Key: key, Status: "ignored"}, nil
 	}
+	if org, ok := cancellationsOrg(key); ok {
+		return s.startCancellation(ctx, rec, key, org)
+	}
 	fr, org, reg, err := s.register(ctx, upload{Bucket: rec.S3.Bucket.Name, Key: key, ETag: rec.S3.Object.ETag,
 		VersionID: rec.S3.Object.VersionID, Sequencer: rec.S3.Object.Sequencer, Size: rec.S3.Object.Size})
 	if err != nil || reg == nil || reg.Status != "registered" {
