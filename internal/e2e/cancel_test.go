@@ -58,7 +58,7 @@ func TestCancellationThroughTheStateMachine(t *testing.T) {
 	}
 	var result struct {
 		Reconcile struct{ Requested, Refused int } `json:"reconcile"`
-		Pack      struct{ Packages, Payments int }  `json:"pack"`
+		Pack      struct{ Packages, Payments int } `json:"pack"`
 		Poll      struct {
 			Status string `json:"status"`
 			Done   bool   `json:"done"`
