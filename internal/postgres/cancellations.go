@@ -249,17 +249,7 @@ func (s *Store) RunKind(ctx context.Context, runID int64) (string, error) {
 func (s *Store) PrepareCancellations(ctx context.Context, runID int64, size int) (*Packing, error) {
 	var out *Packing
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status, kind string
-		var orgID int64
-		var reconciledAt *time.Time
-		if err := tx.QueryRow(ctx, `SELECT status, kind, organization_id, reconciled_at FROM run WHERE id = $1 FOR UPDATE`, runID).
-			Scan(&status, &kind, &orgID, &reconciledAt); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("run %d: %w", runID, ErrNotFound)
-			}
-			return err
-		}
-		org, err := scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM organization WHERE id = $1`, orgID))
+		status, kind, reconciledAt, org, err := lockRun(ctx, tx, runID)
 		if err != nil {
 			return err
 		}
@@ -274,7 +264,7 @@ func (s *Store) PrepareCancellations(ctx context.Context, runID int64, size int)
 				(SELECT count(*) FROM cancellation WHERE run_id = $1 AND status = 'refused')`, runID).
 				Scan(&out.PackageIDs, &out.Payments, &out.Held)
 		}
-		if err := packCancellations(ctx, tx, runID, orgID, size, out); err != nil {
+		if err := packCancellations(ctx, tx, runID, org.ID, size, out); err != nil {
 			return err
 		}
 		next := "packing"

@@ -3,7 +3,6 @@ package uploadtrigger
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,12 +51,7 @@ func (s *Service) startCancellation(ctx context.Context, rec events.S3EventRecor
 	}
 	exec := &Execution{Name: ExecutionName(org.Code, f), Input: contract.ReconcilerRequest{Org: org.Code,
 		Kind: contract.KindCancellation, Files: []contract.FileRef{{Bucket: f.Bucket, Key: f.Key, ETag: f.ETag}}}}
-	exec.Input.ExecutionName = exec.Name
-	input, err := json.Marshal(exec.Input)
-	if err != nil {
-		return nil, err
-	}
-	if exec.Started, err = s.Starter.Start(ctx, exec.Name, input); err != nil {
+	if err := s.start(ctx, exec); err != nil {
 		return nil, err
 	}
 	fr.Status, fr.Execution = "registered", exec

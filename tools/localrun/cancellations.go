@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -10,15 +9,10 @@ import (
 
 // cancellationSummary prints what became of a cancellation run's requests.
 func cancellationSummary(ctx context.Context, st *postgres.Store, output []byte, bucket string) error {
-	var out struct {
-		Reconcile struct {
-			RunID int64 `json:"run_id"`
-		} `json:"reconcile"`
+	runID, err := runOf(output)
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(output, &out); err != nil {
-		return fmt.Errorf("execution output %s: %w", output, err)
-	}
-	runID := out.Reconcile.RunID
 	rows, err := st.Pool.Query(ctx, `SELECT coalesce(c.order_id, ''), c.status, coalesce(p.status, ''), coalesce(c.reason, '')
 		FROM cancellation c LEFT JOIN payment p ON p.id = c.payment_id WHERE c.run_id = $1 ORDER BY c.id`, runID)
 	if err != nil {

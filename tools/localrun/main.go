@@ -280,15 +280,10 @@ func (p *progress) Write(b []byte) (int, error) {
 }
 
 func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, bucket string) error {
-	var out struct {
-		Reconcile struct {
-			RunID int64 `json:"run_id"`
-		} `json:"reconcile"`
+	runID, err := runOf(output)
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(output, &out); err != nil {
-		return fmt.Errorf("execution output %s: %w", output, err)
-	}
-	runID := out.Reconcile.RunID
 	run, err := st.RunByID(ctx, runID)
 	if err != nil {
 		return err
@@ -329,6 +324,19 @@ func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, 
 		fmt.Printf("  open the report: file://%s\n", filepath.Join(localRoot, bucket, run.ReportHTMLKey))
 	}
 	return rows.Err()
+}
+
+// runOf is the run an execution's first step started.
+func runOf(output []byte) (int64, error) {
+	var out struct {
+		Reconcile struct {
+			RunID int64 `json:"run_id"`
+		} `json:"reconcile"`
+	}
+	if err := json.Unmarshal(output, &out); err != nil {
+		return 0, fmt.Errorf("execution output %s: %w", output, err)
+	}
+	return out.Reconcile.RunID, nil
 }
 
 func seedOrganizations(ctx context.Context, st *postgres.Store, path string) error {
