@@ -61,6 +61,8 @@ func parseDefinition(t *testing.T) aslMachine {
 func TestDefinitionFollowsTheDesign(t *testing.T) {
 	m := parseDefinition(t)
 	want := map[string][]string{ // where each state may go; "!" marks a Catch
+		"Cancellation or reconciliation?":   {"Reconcile billing and acquiring", "Register cancellations"},
+		"Register cancellations":            {"!Run failed", "Pack and sign payments"},
 		"Reconcile billing and acquiring":   {"!Run failed", "Pack and sign payments"},
 		"Pack and sign payments":            {"!Record failure", "Any packages?"},
 		"Any packages?":                     {"Finish", "Send packages"},
@@ -79,7 +81,7 @@ func TestDefinitionFollowsTheDesign(t *testing.T) {
 	for name, st := range m.States {
 		got[name] = transitions(st)
 	}
-	if m.StartAt != "Reconcile billing and acquiring" || !reflect.DeepEqual(got, want) {
+	if m.StartAt != "Cancellation or reconciliation?" || !reflect.DeepEqual(got, want) {
 		t.Errorf("start %q, transitions\n%v\nwant\n%v", m.StartAt, got, want)
 	}
 
@@ -120,6 +122,7 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 	function := map[string]string{
 		"Reconcile billing and acquiring": reconcilerName, "Pack and sign payments": packerName, "Send package": senderName,
 		"Poll package states": pollerName, "Mark run timed out": pollerName, "Record failure": pollerName,
+		"Register cancellations": cancellerName,
 	}
 	wantRetry := []map[string]any{{
 		"ErrorEquals": []any{"TransientError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gispayments/gis-payments/internal/contract"
 )
 
 // Function names: the folder under functions/, the asset folder under
@@ -22,20 +24,21 @@ const (
 	packerName        = "packer"
 	senderName        = "sender"
 	pollerName        = "poller"
+	cancellerName     = "canceller"
 	migrateName       = "migrate"
 )
 
 // pipeline is the steps in the order a run meets them.
-var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName}
+var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName, cancellerName}
 
-// Functions are the five pipeline steps.
+// Functions are the pipeline's steps.
 type Functions struct {
-	UploadTrigger, Reconciler, Packer, Sender, Poller awslambda.Function
+	UploadTrigger, Reconciler, Packer, Sender, Poller, Canceller awslambda.Function
 }
 
 // InOrder lists the functions in the order of pipeline.
 func (f *Functions) InOrder() []awslambda.Function {
-	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller}
+	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller, f.Canceller}
 }
 
 // functionSpec is how one function is sized.
@@ -71,6 +74,7 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 		{packerName, "Packs a run's payments into GIS packages, signs and archives them", 1024, minutes(5)},
 		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, gisCall.Plus(minutes(1))},
 		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 1024, minutes(5)},
+		{cancellerName, "Registers cancellations of loaded payments and opens their run", 256, minutes(1)},
 	}
 	fns := map[string]awslambda.Function{}
 	memoryMB := map[string]float64{}
@@ -83,11 +87,12 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 		fns[spec.name] = fn
 	}
 	f := &Functions{UploadTrigger: fns[uploadTriggerName], Reconciler: fns[reconcilerName],
-		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName]}
+		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName], Canceller: fns[cancellerName]}
 
 	exports, archive := d.storage.Exports, d.storage.Archive
 	exports.GrantRead(f.UploadTrigger, jsii.String(incomingPrefix+"*"))
 	exports.GrantRead(f.Reconciler, jsii.String(incomingPrefix+"*"))
+	exports.GrantRead(f.Canceller, jsii.String(incomingPrefix+string(contract.Cancellations)+"/*"))
 	exports.GrantPut(f.Reconciler, jsii.String(reportsPrefix+"*"))
 	archive.GrantPut(f.Packer, jsii.String(archivePrefix+"*"))
 	archive.GrantRead(f.Sender, jsii.String(archivePrefix+"*"))

@@ -21,13 +21,14 @@ func TestFunctions(t *testing.T) {
 		"LoggingConfig": map[string]any{"LogFormat": "JSON"},
 		"VpcConfig":     assertions.Match_ObjectLike(&map[string]any{"SubnetIds": assertions.Match_AnyValue()}),
 	}
-	check(t, "the five steps and migrate are Go functions on arm64", func() {
-		s.template.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), goFunction, jsii.Number(6))
+	check(t, "the six steps and migrate are Go functions on arm64", func() {
+		s.template.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), goFunction, jsii.Number(7))
 	})
 
 	sizes := map[string][2]float64{ // MB, seconds
 		uploadTriggerName: {256, 60}, reconcilerName: {1024, 300}, packerName: {1024, 300},
 		senderName: {256, 40 + 60}, pollerName: {1024, 300}, // the sender: one GIS call (gisTimeoutSeconds) and a minute
+		cancellerName: {256, 60},
 	}
 	proxy := s.logicalID(t, "Database", "Proxy")
 	for name, size := range sizes {
@@ -96,6 +97,7 @@ func TestFunctionsReachOnlyTheirPrefixes(t *testing.T) {
 		packerName:        {archive + "/archive/*"},
 		senderName:        {archive + "/archive/*"},
 		pollerName:        {archive + "/archive/*", exports + "/results/*"},
+		cancellerName:     {exports + "/incoming/cancellations/*"},
 	}
 	for _, name := range pipeline {
 		var got []string
@@ -324,7 +326,7 @@ func TestAlarms(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{"AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors",
-		"AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut",
+		"AWS/Lambda/Errors", "AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut",
 		"GisPayments/StuckRuns"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("alarms on %v, want %v", got, want)

@@ -70,6 +70,20 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 	// reconciler marks a run it rejects itself.
 	reconcile.AddCatch(runFailed, catchToRecord)
 
+	// A cancellation run (input kind "cancellation") starts with the
+	// canceller instead; its result takes the reconciler's place, so the
+	// rest of the chain is the same.
+	registerCancellations := invoke(scope, "Register cancellations", f.Canceller, &tasks.LambdaInvokeProps{
+		ResultSelector: pick(contract.CancellerResult{}, "RunID", "Status", "Requested", "Refused", "Duplicate"),
+		ResultPath:     jsii.String(contract.Path("Reconcile")),
+	})
+	registerCancellations.AddCatch(runFailed, catchToRecord)
+	kindPath := jsii.String(contract.Path("Kind"))
+	firstStep := sfn.NewChoice(scope, jsii.String("Cancellation or reconciliation?"), nil).
+		When(sfn.Condition_And(sfn.Condition_IsPresent(kindPath), sfn.Condition_StringEquals(kindPath, jsii.String(contract.KindCancellation))),
+			registerCancellations, nil).
+		Otherwise(reconcile)
+
 	pack := invoke(scope, "Pack and sign payments", f.Packer, &tasks.LambdaInvokeProps{
 		Payload: sfn.TaskInput_FromObject(&map[string]any{contract.Field(contract.PackerRequest{}, "RunID"): runID()}),
 		ResultSelector: pick(contract.PackerResult{}, "RunID", "PackageIDs", "Packages", "Payments", "HeldBack",
@@ -139,10 +153,13 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		When(sfn.Condition_NumberGreaterThan(jsii.String(contract.Path("Pack", "Packages")), jsii.Number(0)),
 			sendAll.Next(waitForGIS).Next(poll).Next(allDone), nil).
 		Otherwise(finish)
+	reconcile.Next(pack)
+	registerCancellations.Next(pack)
+	pack.Next(anyPackages)
 
 	return sfn.NewStateMachine(scope, jsii.String("Runs"), &sfn.StateMachineProps{
 		Comment:          jsii.String("gis-payments: reconcile, pack and sign, send to GIS ZhKKh, poll until settled"),
-		DefinitionBody:   sfn.DefinitionBody_FromChainable(reconcile.Next(pack).Next(anyPackages)),
+		DefinitionBody:   sfn.DefinitionBody_FromChainable(firstStep),
 		StateMachineType: sfn.StateMachineType_STANDARD,
 		// A backstop: the poller times a run out after runTimeoutMinutes;
 		// should this fire anyway, the sweep still sends, polls and

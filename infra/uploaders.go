@@ -8,11 +8,11 @@ import (
 )
 
 // The kinds of upload, as upload-trigger reads them from the key.
-var uploadKinds = []string{"billing", "acquiring"}
+var uploadKinds = []string{"billing", "acquiring", "cancellations"}
 
 // newUploaders gives each organisation's billing team a role its upload job
-// assumes: it may put objects under incoming/billing/<org>/ and
-// incoming/acquiring/<org>/ of the exports bucket, and have S3 encrypt them
+// assumes: it may put objects under incoming/billing/<org>/,
+// incoming/acquiring/<org>/ and incoming/cancellations/<org>/ of the exports bucket, and have S3 encrypt them
 // with the stack's key, nothing else (no reading, listing or deleting, no
 // other organisation's prefix). The principal that may assume it is
 // uploaderPrincipals[org] (a role or user ARN, possibly in another
@@ -27,7 +27,7 @@ func newUploaders(scope constructs.Construct, cfg Config, storage *Storage) map[
 		}
 		role := awsiam.NewRole(scope, jsii.String("Uploader-"+org), &awsiam.RoleProps{
 			AssumedBy:          principal,
-			Description:        jsii.String("Uploads " + org + "'s billing exports and bank registries to the exports bucket"),
+			Description:        jsii.String("Uploads " + org + "'s billing exports, bank registries and cancellations to the exports bucket"),
 			MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)),
 		})
 		var objects []*string

@@ -8,7 +8,7 @@ import (
 )
 
 // Each organisation's uploader role may put objects under its own
-// incoming/billing/<org>/ and incoming/acquiring/<org>/ only, encrypt
+// incoming/billing/<org>/, incoming/acquiring/<org>/ and incoming/cancellations/<org>/ only, encrypt
 // through S3 with the stack's key, and is assumable by the principal
 // uploaderPrincipals names (else this account).
 func TestUploaderRolesPutOnlyTheirOwnPrefixes(t *testing.T) {
@@ -32,7 +32,8 @@ func TestUploaderRolesPutOnlyTheirOwnPrefixes(t *testing.T) {
 			}
 		}
 		sort.Strings(objects)
-		want := []string{exports + "/incoming/acquiring/" + org + "/*", exports + "/incoming/billing/" + org + "/*"}
+		want := []string{exports + "/incoming/acquiring/" + org + "/*", exports + "/incoming/billing/" + org + "/*",
+			exports + "/incoming/cancellations/" + org + "/*"}
 		if !reflect.DeepEqual(objects, want) {
 			t.Errorf("%s may put %v, want %v", org, objects, want)
 		}

@@ -17,6 +17,7 @@ import (
 var eventTypes = map[string]func() any{
 	"upload-trigger": func() any { return new(events.S3Event) },
 	"reconciler":     func() any { return new(contract.ReconcilerRequest) },
+	"canceller":      func() any { return new(contract.ReconcilerRequest) },
 	"packer":         func() any { return new(contract.PackerRequest) },
 	"sender":         func() any { return new(contract.SenderRequest) },
 	"poller":         func() any { return new(contract.PollerRequest) },

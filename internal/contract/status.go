@@ -47,7 +47,23 @@ const (
 	PaymentRejected        PaymentStatus = "rejected"
 	PaymentError           PaymentStatus = "error"
 	PaymentUnknown         PaymentStatus = "unknown"
+	// A loaded payment being taken back (importNotificationsOfOrderExecutionCancellation).
+	PaymentCancelRequested PaymentStatus = "cancel_requested"
+	PaymentCancelled       PaymentStatus = "cancelled"
+	PaymentCancelRejected  PaymentStatus = "cancel_rejected"
+	PaymentCancelUnknown   PaymentStatus = "cancel_unknown"
+
+	CancellationRequested CancellationStatus = "requested"
+	CancellationRefused   CancellationStatus = "refused" // never sent: no such loaded payment, no UniqueNumber, …
+	CancellationQueued    CancellationStatus = "queued"
+	CancellationSent      CancellationStatus = "sent"
+	CancellationCancelled CancellationStatus = "cancelled"
+	CancellationRejected  CancellationStatus = "rejected"
+	CancellationUnknown   CancellationStatus = "unknown"
 )
+
+// CancellationStatus is a cancellation request's status (table cancellation).
+type CancellationStatus string
 
 // Statuses lists every status by the entity of status_transition.
 var Statuses = map[string][]string{
@@ -57,5 +73,8 @@ var Statuses = map[string][]string{
 	"package": {string(PackageBuilt), string(PackageSigned), string(PackageSent), string(PackageProcessing),
 		string(PackageDone), string(PackageFailed), string(PackageUnknown)},
 	"payment": {string(PaymentQueued), string(PaymentSent), string(PaymentImported), string(PaymentAlreadyImported),
-		string(PaymentRejected), string(PaymentError), string(PaymentUnknown)},
+		string(PaymentRejected), string(PaymentError), string(PaymentUnknown),
+		string(PaymentCancelRequested), string(PaymentCancelled), string(PaymentCancelRejected), string(PaymentCancelUnknown)},
+	"cancellation": {string(CancellationRequested), string(CancellationRefused), string(CancellationQueued),
+		string(CancellationSent), string(CancellationCancelled), string(CancellationRejected), string(CancellationUnknown)},
 }

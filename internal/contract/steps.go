@@ -57,6 +57,10 @@ type ReconcilerRequest struct {
 	Files         []FileRef `json:"files,omitempty"`
 	Period        *Period   `json:"period,omitempty"`
 	ExecutionName string    `json:"execution_name,omitempty"`
+	// Kind is KindCancellation for a cancellation run (Files are then
+	// cancellations exports, or none: the organisation's pending requests);
+	// empty for a reconciliation.
+	Kind string `json:"kind,omitempty"`
 }
 
 // ReconcilerResult is the reconciler's answer (State.Reconcile).

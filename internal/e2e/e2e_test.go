@@ -39,7 +39,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller"}
+var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller"}
 
 // build compiles the functions once and synthesizes the definition.
 var build = sync.OnceValues(func() (string, error) {

@@ -107,33 +107,49 @@ func NewReader(file string, kind Kind, r io.Reader, limits Limits) (*Reader, err
 		rd.col[i] = -1
 	}
 	rd.counter = &countingReader{r: r, limit: limits.MaxBytes}
-	br := bufio.NewReaderSize(rd.counter, sniffBytes)
-	head, err := br.Peek(sniffBytes)
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+	var err error
+	switch rd.csv, rd.format, err = detect(rd.counter); {
+	case errors.Is(err, errEmpty):
+		return nil, rd.fail(0, "", "file is empty: a header row is required")
+	case err != nil:
 		return nil, rd.fileError(err)
 	}
-	head = bytes.TrimPrefix(head, []byte("\ufeff"))
-	if len(bytes.TrimSpace(head)) == 0 {
-		return nil, rd.fail(0, "", "file is empty: a header row is required")
-	}
-	var src io.Reader = br
-	rd.utf8 = validUTF8Prefix(head, len(head) < sniffBytes)
-	if rd.utf8 {
-		rd.format.Encoding = "utf-8"
-		if bytes.HasPrefix(mustPeek(br, 3), []byte("\ufeff")) {
-			br.Discard(3)
-		}
-	} else {
-		rd.format.Encoding = "windows-1251"
-		src = charmap.Windows1251.NewDecoder().Reader(br)
-	}
-	delim := sniffDelimiter(head)
-	rd.format.Delimiter = string(delim)
-	rd.csv = newScanner(src, byte(delim))
+	rd.utf8 = rd.format.Encoding == "utf-8"
 	if err := rd.readHeader(); err != nil {
 		return nil, err
 	}
 	return rd, nil
+}
+
+var errEmpty = errors.New("empty file")
+
+// detect sniffs the encoding (UTF-8, with or without BOM, or
+// Windows-1251) and the delimiter of an export from its first 64 KiB and
+// returns a scanner over its text; errEmpty when there is none.
+func detect(r io.Reader) (*scanner, Format, error) {
+	br := bufio.NewReaderSize(r, sniffBytes)
+	head, err := br.Peek(sniffBytes)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, Format{}, err
+	}
+	head = bytes.TrimPrefix(head, []byte("\ufeff"))
+	if len(bytes.TrimSpace(head)) == 0 {
+		return nil, Format{}, errEmpty
+	}
+	var format Format
+	var src io.Reader = br
+	if validUTF8Prefix(head, len(head) < sniffBytes) {
+		format.Encoding = "utf-8"
+		if bytes.HasPrefix(mustPeek(br, 3), []byte("\ufeff")) {
+			br.Discard(3)
+		}
+	} else {
+		format.Encoding = "windows-1251"
+		src = charmap.Windows1251.NewDecoder().Reader(br)
+	}
+	delim := sniffDelimiter(head)
+	format.Delimiter = string(delim)
+	return newScanner(src, byte(delim)), format, nil
 }
 
 func mustPeek(br *bufio.Reader, n int) []byte {
@@ -306,6 +322,28 @@ func (r *Reader) parse(rec []string, line int, row *Row) *Error {
 	return r.acquiring(rec, line, row)
 }
 
+// checkShape refuses a record with the wrong number of fields or bytes
+// that are not text.
+func checkShape(file string, rec []string, line, width int, isUTF8 bool) *Error {
+	if len(rec) != width {
+		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), width)
+		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
+			msg += ` (a field opened with " is never closed)`
+		}
+		return &Error{File: file, Line: line, Msg: msg}
+	}
+	for i, v := range rec {
+		if isUTF8 && !utf8.ValidString(v) {
+			return &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
+				Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
+		}
+	}
+	return nil
+}
+
 // value is the trimmed value of field f in rec, or "" when the file has no
 // such column.
 func (r *Reader) value(rec []string, f field) string {
@@ -325,21 +363,8 @@ func (r *Reader) errAt(line int, f field, msg string) *Error {
 // free-text purpose.
 func (r *Reader) check(rec []string, line int) *Error {
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
-	if len(rec) != r.width {
-		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), r.width)
-		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
-			msg += ` (a field opened with " is never closed)`
-		}
-		return &Error{File: r.file, Line: line, Msg: msg}
-	}
-	for i, v := range rec {
-		if r.utf8 && !utf8.ValidString(v) {
-			return &Error{File: r.file, Line: line, Column: fmt.Sprintf("#%d", i+1),
-				Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
-		}
-		if strings.IndexByte(v, 0) >= 0 {
-			return &Error{File: r.file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
-		}
+	if e := checkShape(r.file, rec, line, r.width, r.utf8); e != nil {
+		return e
 	}
 	for f := field(0); f < numFields; f++ {
 		i := r.col[f]

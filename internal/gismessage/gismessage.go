@@ -50,7 +50,7 @@ const (
 
 // MaxItems is the schema's maxOccurs for each operation.
 func (op Operation) MaxItems() int {
-	if op == Notifications {
+	if op == Notifications || op == Cancellations {
 		return 500
 	}
 	return 250
@@ -212,6 +212,20 @@ func Build(op Operation, h Header, r *Recipient, items []Notification) (*etree.D
 			return nil, nil, fmt.Errorf("gisxml: %w", err)
 		}
 	}
+	doc, req := envelope(op, h)
+	for i := range items {
+		if op == Notifications {
+			notification(req, r, &items[i])
+		} else {
+			supplierNotification(req, &items[i])
+		}
+	}
+	return doc, req, nil
+}
+
+// envelope is the SOAP envelope with h as its RequestHeader and the empty
+// request element of op (signed-data-container) in its Body.
+func envelope(op Operation, h Header) (*etree.Document, *etree.Element) {
 	doc := etree.NewDocument()
 	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
 	env := doc.CreateElement("soapenv:Envelope")
@@ -228,14 +242,7 @@ func Build(op Operation, h Header, r *Recipient, items []Notification) (*etree.D
 	req := env.CreateElement("soapenv:Body").CreateElement("pm:" + string(op) + "Request")
 	req.CreateAttr("Id", SignedID)
 	req.CreateAttr("base:version", SchemaVersion)
-	for i := range items {
-		if op == Notifications {
-			notification(req, r, &items[i])
-		} else {
-			supplierNotification(req, &items[i])
-		}
-	}
-	return doc, req, nil
+	return doc, req
 }
 
 func text(parent *etree.Element, tag, value string) *etree.Element {

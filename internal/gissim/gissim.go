@@ -4,8 +4,8 @@
 // are available and their signature with the project's verifier, acks
 // with a MessageGUID, moves each message through states 1 → 2 → 3 on a
 // clock the caller controls, answers a CommonResult per TransportGUID,
-// answers SRV012001 for an OrderID it has already imported, and injects
-// faults on demand.
+// answers SRV012001 for an OrderID it has already imported, cancels what
+// it holds, and injects faults on demand.
 package gissim
 
 import (
@@ -64,6 +64,8 @@ type Sim struct {
 	messages  map[string]*message    // by GIS (ack) MessageGUID
 	requester map[string]string      // requester MessageGUID → ack MessageGUID
 	imported  map[string]string      // OrderID or TransportGUID → GUID of the imported payment
+	numbers   map[string]string      // UniqueNumber → the imported payment's key in imported
+	cancelled map[string]result      // imported key → the cancellation's result
 	faults    map[string][]Injection // by SOAP action, consumed in order
 	stuck     bool                   // new messages stay in state 2
 	down      bool                   // every call answered 503: an outage
@@ -101,7 +103,8 @@ func New(cfg Config) *Sim {
 		cfg.FaultCode = "EXP001000"
 	}
 	return &Sim{cfg: cfg, messages: map[string]*message{}, requester: map[string]string{},
-		imported: map[string]string{}, faults: map[string][]Injection{}, calls: map[string]int{}}
+		imported: map[string]string{}, numbers: map[string]string{}, cancelled: map[string]result{},
+		faults: map[string][]Injection{}, calls: map[string]int{}}
 }
 
 // Inject queues faults for the next calls of a SOAP action ("urn:getState", …).
@@ -235,7 +238,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var reply []byte
 	var code int
 	switch action {
-	case gismessage.Notifications.SOAPAction(), gismessage.SupplierNotifications.SOAPAction():
+	case gismessage.Notifications.SOAPAction(), gismessage.SupplierNotifications.SOAPAction(), gismessage.Cancellations.SOAPAction():
 		reply, code = s.importMessage(gismessage.Operation(strings.TrimPrefix(action, "urn:")), data)
 	case "urn:getState":
 		reply, code = s.getState(data)
@@ -369,6 +372,10 @@ func (s *Sim) process(op gismessage.Operation, req *etree.Element) *message {
 		if info := find(item, gismessage.NsPaymentsBase, "OrderInfo"); info != nil {
 			key = text(info, gismessage.NsPaymentsBase, "OrderID")
 		}
+		if op == gismessage.Cancellations {
+			m.results = append(m.results, s.cancel(item, tg, now))
+			continue
+		}
 		r := result{transportGUID: tg, updated: now}
 		if s.itemError != nil {
 			r.errCode, r.errText = s.itemError(item)
@@ -382,6 +389,7 @@ func (s *Sim) process(op gismessage.Operation, req *etree.Element) *message {
 			r.guid = uuid.NewString()
 			r.uniqueNumber = fmt.Sprintf("%010d", len(s.imported)+1)
 			s.imported[key] = r.guid
+			s.numbers[r.uniqueNumber] = key
 		}
 		m.results = append(m.results, r)
 	}

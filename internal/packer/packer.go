@@ -78,7 +78,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	if req.RunID <= 0 {
 		return nil, steperr.E("pack", steperr.InvalidInput, errors.New("the event has no run_id"))
 	}
-	packing, err := s.Store.PreparePackages(ctx, req.RunID, s.plan)
+	packing, err := s.prepare(ctx, req.RunID)
 	prepared := s.now()
 	if errors.Is(err, postgres.ErrNotFound) || errors.Is(err, postgres.ErrNotReady) {
 		return nil, steperr.E("pack", steperr.InvalidInput, fmt.Errorf("%w", err))
@@ -245,22 +245,27 @@ func ArchiveKey(p postgres.Package) string {
 	return fmt.Sprintf("archive/%04d/%02d/%02d/%d/%d.request.xml", d.Year(), d.Month(), d.Day(), p.RunID, p.ID)
 }
 
-func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
+// buildImport builds an import package's request from its payments.
+func (s *Service) buildImport(ctx context.Context, org *postgres.Organization, p postgres.Package, hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
 	items, err := s.Store.PackageItems(ctx, p.ID)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	notes := make([]gismessage.Notification, len(items))
 	for i := range items {
 		notes[i] = notification(&items[i].Candidate, items[i].TransportGUID)
 	}
+	return gismessage.Build(gismessage.Operation(p.Operation), hdr, recipient(org), notes)
+}
+
+func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
 	signer, operator, err := s.signerFor(ctx, org)
 	if err != nil {
 		return err
 	}
 	hdr := gismessage.Header{Date: s.now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
 		OperatorSignature: operator}
-	doc, req, err := gismessage.Build(gismessage.Operation(p.Operation), hdr, recipient(org), notes)
+	doc, req, err := s.build(ctx, org, p, hdr)
 	if err != nil {
 		return fmt.Errorf("pack: package %d: %w", p.ID, err)
 	}

@@ -65,9 +65,11 @@ type Packing struct {
 }
 
 // liveStatuses are the payment statuses that hold an order: queued or
-// sent, loaded, or possibly held by GIS. The partial unique index
-// payment_once keeps one such payment per organisation and order.
-const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown')`
+// sent, loaded, possibly held by GIS, or being (or having been) cancelled.
+// The partial unique index payment_once keeps one such payment per
+// organisation and order.
+const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown',
+	'cancel_requested', 'cancelled', 'cancel_rejected', 'cancel_unknown')`
 
 // policyStatuses are the recon statuses each load policy sends.
 var policyStatuses = map[string][]string{
@@ -82,20 +84,11 @@ var policyStatuses = map[string][]string{
 func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) (*Packing, error) {
 	var out *Packing
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status string
-		var orgID int64
-		var reconciledAt *time.Time
-		if err := tx.QueryRow(ctx, `SELECT status, organization_id, reconciled_at FROM run WHERE id = $1 FOR UPDATE`, runID).
-			Scan(&status, &orgID, &reconciledAt); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("run %d: %w", runID, ErrNotFound)
-			}
-			return err
-		}
-		org, err := scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM organization WHERE id = $1`, orgID))
+		status, _, reconciledAt, org, err := lockRun(ctx, tx, runID)
 		if err != nil {
 			return err
 		}
+		orgID := org.ID
 		out = &Packing{Org: org}
 		if reconciledAt == nil {
 			return fmt.Errorf("run %d is not reconciled (status %s): %w", runID, status, ErrNotReady)
@@ -147,6 +140,20 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		return nil, fmt.Errorf("store: prepare packages of run %d: %w", runID, err)
 	}
 	return out, nil
+}
+
+// lockRun locks a run for packing and reads it with its organisation.
+func lockRun(ctx context.Context, tx pgx.Tx, runID int64) (status, kind string, reconciledAt *time.Time, org *Organization, err error) {
+	var orgID int64
+	err = tx.QueryRow(ctx, `SELECT status, kind, organization_id, reconciled_at FROM run WHERE id = $1 FOR UPDATE`, runID).
+		Scan(&status, &kind, &orgID, &reconciledAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = fmt.Errorf("run %d: %w", runID, ErrNotFound)
+	}
+	if err == nil {
+		org, err = scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM organization WHERE id = $1`, orgID))
+	}
+	return status, kind, reconciledAt, org, err
 }
 
 // ErrNotReady means a step was asked to act on a run not ready for it.

@@ -138,6 +138,9 @@ func (s *Store) ApplyResults(ctx context.Context, packageID int64, owner, respon
 			WHERE package_id = $1 AND status = 'sent'`, packageID); err != nil {
 			return err
 		}
+		if err := applyCancellationResults(ctx, tx, packageID, tgs, statuses, guids, dates, codes, reasons); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE package SET status = 'done', request_state = 3, response_key = $2, done_at = now(),
 			lease_owner = NULL, lease_until = NULL WHERE id = $1`, packageID, responseKey); err != nil {
 			return err
@@ -207,9 +210,10 @@ func (s *Store) RecordDoubt(ctx context.Context, packageID int64, owner, respons
 	return gaveUp, err
 }
 
-// TransportGUIDs returns the TransportGUIDs of a package's payments.
+// TransportGUIDs returns the TransportGUIDs of a package's payments (or cancellations).
 func (s *Store) TransportGUIDs(ctx context.Context, packageID int64) (map[string]bool, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT transport_guid::text FROM payment WHERE package_id = $1`, packageID)
+	rows, err := s.Pool.Query(ctx, `SELECT transport_guid::text FROM payment WHERE package_id = $1
+		UNION ALL SELECT transport_guid::text FROM cancellation WHERE package_id = $1`, packageID)
 	if err != nil {
 		return nil, fmt.Errorf("store: transport GUIDs of package %d: %w", packageID, err)
 	}
@@ -324,8 +328,8 @@ type PaymentResult struct {
 	ErrorCode, Error                                          string
 }
 
-// EachPaymentResult streams a run's payments and held-back rows for the
-// billing system, by order id.
+// EachPaymentResult streams a run's payments and held-back rows (or its
+// cancellations) for the billing system, by order id.
 func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*PaymentResult) error) error {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT p.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''), p.amount::text,
@@ -336,6 +340,7 @@ func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*Pay
 		SELECT r.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
 			(r.acquiring_main + r.acquiring_fine)::text, 'held', '', '', NULL, '', r.hold_reason
 		FROM recon_row r WHERE r.run_id = $1 AND r.hold_reason IS NOT NULL
+		UNION ALL`+cancellationResults+`
 		ORDER BY 1`, runID)
 	if err != nil {
 		return fmt.Errorf("store: results of run %d: %w", runID, err)

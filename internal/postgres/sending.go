@@ -44,6 +44,9 @@ func (s *Store) MarkSent(ctx context.Context, packageID int64, ackGUID string) (
 		if _, err := tx.Exec(ctx, `UPDATE payment SET status = 'sent' WHERE package_id = $1 AND status = 'queued'`, packageID); err != nil {
 			return err
 		}
+		if err := markCancellationsSent(ctx, tx, packageID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE run SET status = 'sending', sent_at = coalesce(sent_at, now())
 			WHERE id = $1 AND status IN ('packing', 'sending')`, runID)
 		return err
@@ -118,6 +121,9 @@ func failPackage(ctx context.Context, tx pgx.Tx, runID, packageID int64, status,
 		WHERE package_id = $1 AND status IN ('queued', 'sent')`, packageID, status, code, reason, maxAttempts); err != nil {
 		return err
 	}
+	if err := failCancellations(ctx, tx, packageID, status, code, reason); err != nil {
+		return err
+	}
 	return settleRun(ctx, tx, runID)
 }
 
@@ -135,8 +141,8 @@ func capped(status, reason, maxAttempts string) string {
 const answeredPackage = `('done', 'failed', 'unknown')`
 
 // settleRun ends a run whose packages are all done or failed: finished when
-// every payment is imported or already imported and none was held back,
-// finished_with_errors otherwise. A run with packages still pending is left.
+// every payment is imported or already imported, none was held back and
+// every cancellation of the run is cancelled, finished_with_errors otherwise. A run with packages still pending is left.
 func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 	// Lock the run first: two packages applied at once would each see the
 	// other still pending, and neither would settle the run. After the
@@ -151,7 +157,8 @@ func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 	}
 	if err := tx.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM payment WHERE run_id = $1 AND status NOT IN ('imported', 'already_imported'))
-			+ (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)`, runID).Scan(&bad); err != nil {
+			+ (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)
+			+ `+cancellationsNotDone, runID).Scan(&bad); err != nil {
 		return err
 	}
 	final := "finished"

@@ -95,6 +95,9 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
 		return &FileResult{Key: key, Status: "ignored"}, nil
 	}
+	if org, ok := cancellationsOrg(key); ok {
+		return s.startCancellation(ctx, rec, key, org)
+	}
 	fr, org, reg, err := s.register(ctx, upload{Bucket: rec.S3.Bucket.Name, Key: key, ETag: rec.S3.Object.ETag,
 		VersionID: rec.S3.Object.VersionID, Sequencer: rec.S3.Object.Sequencer, Size: rec.S3.Object.Size})
 	if err != nil || reg == nil || reg.Status != "registered" {
@@ -127,17 +130,24 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	for _, f := range files {
 		exec.Input.Files = append(exec.Input.Files, reconciler.FileRef{Bucket: f.Bucket, Key: f.Key, ETag: f.ETag})
 	}
-	exec.Input.ExecutionName = exec.Name
-	input, err := json.Marshal(exec.Input)
-	if err != nil {
-		return nil, err
-	}
-	if exec.Started, err = s.Starter.Start(ctx, exec.Name, input); err != nil {
+	if err := s.start(ctx, exec); err != nil {
 		return nil, err
 	}
 	fr.Execution = exec
 	log.Info("run requested", "execution", exec.Name, "started", exec.Started)
 	return fr, nil
+}
+
+// start asks Step Functions for exec under its deterministic name, which
+// the input carries too.
+func (s *Service) start(ctx context.Context, exec *Execution) error {
+	exec.Input.ExecutionName = exec.Name
+	input, err := json.Marshal(exec.Input)
+	if err != nil {
+		return err
+	}
+	exec.Started, err = s.Starter.Start(ctx, exec.Name, input)
+	return err
 }
 
 // upload is an object under incoming/ as an S3 event or a listing shows it.

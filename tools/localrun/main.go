@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/lambdalocal"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/s3store"
@@ -38,22 +39,23 @@ import (
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "migrate"}
+var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "migrate"}
 
 func main() {
 	bin := flag.String("bin", "bin", "folder with the built function binaries")
 	orgs := flag.String("orgs", "testdata/organizations.json", "organisations to configure")
 	exports := flag.String("exports", "testdata/exports", "exports to upload, named <kind>-<org>-<YYYY-MM-DD>.csv")
+	cancellations := flag.String("cancellations", "testdata/cancellations", "cancellations exports to upload after the runs")
 	work := flag.String("work", ".local", "folder for the synthesized definition and assets")
 	localRoot := flag.String("s3-root", "", "where the local S3 server keeps objects, to print report paths")
 	flag.Parse()
-	if err := run(context.Background(), *bin, *orgs, *exports, *work, *localRoot); err != nil {
+	if err := run(context.Background(), *bin, *orgs, *exports, *cancellations, *work, *localRoot); err != nil {
 		fmt.Fprintln(os.Stderr, "localrun:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string) error {
+func run(ctx context.Context, bin, orgsFile, exportsDir, cancellationsDir, work, localRoot string) error {
 	bucket := os.Getenv("EXPORTS_BUCKET")
 	st, objs, err := prepare(ctx, orgsFile, bucket)
 	if err != nil {
@@ -76,11 +78,25 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string)
 	invokeURL := "http://" + addr
 	fmt.Printf("  %d states; the functions answer on the Lambda Invoke API at %s\n", countStates(definition), invokeURL)
 
-	order, executions, err := uploadAll(ctx, objs, bucket, exportsDir, invokeURL)
+	order, executions, err := uploadFiles(ctx, objs, bucket, exportsDir, invokeURL, true)
 	if err != nil {
 		return err
 	}
 	runner := &sfnlocal.Runner{LambdaEndpoint: invokeURL, Progress: &progress{}}
+	if err := execute(ctx, runner, st, definition, order, executions, localRoot, bucket); err != nil {
+		return err
+	}
+	// Then take some of the loaded payments back out of GIS.
+	order, executions, err = uploadFiles(ctx, objs, bucket, cancellationsDir, invokeURL, false)
+	if err != nil {
+		return err
+	}
+	return execute(ctx, runner, st, definition, order, executions, localRoot, bucket)
+}
+
+// execute runs each execution the trigger asked for and prints its summary.
+func execute(ctx context.Context, runner *sfnlocal.Runner, st *postgres.Store, definition []byte, order []string,
+	executions map[string]uploadtrigger.Execution, localRoot, bucket string) error {
 	for _, name := range order {
 		ex := executions[name]
 		step("Execution %s", name)
@@ -93,7 +109,12 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, work, localRoot string)
 		if err != nil {
 			return err
 		}
-		if err := summary(ctx, st, out, localRoot, bucket); err != nil {
+		if ex.Input.Kind == contract.KindCancellation {
+			err = cancellationSummary(ctx, st, out, bucket)
+		} else {
+			err = summary(ctx, st, out, localRoot, bucket)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -126,10 +147,10 @@ func prepare(ctx context.Context, orgsFile, bucket string) (*postgres.Store, *s3
 	return st, objs, nil
 }
 
-// uploadAll uploads each export, hands upload-trigger its S3 event (the
-// last one twice, as S3 may) and returns the executions the trigger asked
-// for, in order.
-func uploadAll(ctx context.Context, objs *s3store.Store, bucket, exportsDir, invokeURL string) ([]string, map[string]uploadtrigger.Execution, error) {
+// uploadFiles uploads each export, hands upload-trigger its S3 event (the
+// last one twice, as S3 may, when again is set) and returns the executions
+// the trigger asked for, in order.
+func uploadFiles(ctx context.Context, objs *s3store.Store, bucket, exportsDir, invokeURL string, again bool) ([]string, map[string]uploadtrigger.Execution, error) {
 	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
 	if err != nil {
 		return nil, nil, err
@@ -156,7 +177,7 @@ func uploadAll(ctx context.Context, objs *s3store.Store, bucket, exportsDir, inv
 			executions[f.Execution.Name] = *f.Execution
 		}
 	}
-	if len(files) > 0 {
+	if again && len(files) > 0 {
 		step("Sending the last event again (S3 delivers at least once)")
 		f, err := trigger(invokeURL, last)
 		if err != nil {
@@ -259,15 +280,10 @@ func (p *progress) Write(b []byte) (int, error) {
 }
 
 func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, bucket string) error {
-	var out struct {
-		Reconcile struct {
-			RunID int64 `json:"run_id"`
-		} `json:"reconcile"`
+	runID, err := runOf(output)
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(output, &out); err != nil {
-		return fmt.Errorf("execution output %s: %w", output, err)
-	}
-	runID := out.Reconcile.RunID
 	run, err := st.RunByID(ctx, runID)
 	if err != nil {
 		return err
@@ -310,6 +326,19 @@ func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, 
 	return rows.Err()
 }
 
+// runOf is the run an execution's first step started.
+func runOf(output []byte) (int64, error) {
+	var out struct {
+		Reconcile struct {
+			RunID int64 `json:"run_id"`
+		} `json:"reconcile"`
+	}
+	if err := json.Unmarshal(output, &out); err != nil {
+		return 0, fmt.Errorf("execution output %s: %w", output, err)
+	}
+	return out.Reconcile.RunID, nil
+}
+
 func seedOrganizations(ctx context.Context, st *postgres.Store, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -337,7 +366,7 @@ func ensureBucket(ctx context.Context, objs *s3store.Store, bucket string) error
 	return nil
 }
 
-var exportName = regexp.MustCompile(`^(billing|acquiring)-(.+)-\d{4}-\d{2}-\d{2}\.csv$`)
+var exportName = regexp.MustCompile(`^(billing|acquiring|cancellations)-(.+)-\d{4}-\d{2}-\d{2}\.csv$`)
 
 // upload puts one export under incoming/<kind>/<org>/ and returns the S3
 // event AWS would deliver for it (URL-encoded key, ETag, sequencer).
@@ -345,7 +374,7 @@ func upload(ctx context.Context, objs *s3store.Store, bucket, path string, seq i
 	name := filepath.Base(path)
 	m := exportName.FindStringSubmatch(name)
 	if m == nil {
-		return events.S3Event{}, fmt.Errorf("%s: name exports <billing|acquiring>-<org>-<YYYY-MM-DD>.csv", path)
+		return events.S3Event{}, fmt.Errorf("%s: name exports <billing|acquiring|cancellations>-<org>-<YYYY-MM-DD>.csv", path)
 	}
 	key := fmt.Sprintf("incoming/%s/%s/%s", m[1], m[2], name)
 	f, err := os.Open(path)
