@@ -525,9 +525,11 @@ func (m *matcher) summary() *Summary {
 }
 
 // Discrepancy is a stored result that needs a person's attention: a sum
-// mismatch or a payment seen on one side only. Amounts absent on a side are nil.
+// mismatch, a payment seen on one side only, a split match, a refund, a
+// held row. Amounts absent on a side are nil.
 type Discrepancy struct {
 	Day                          calendar.Date
+	Undated                      bool // a held row whose date could not be read
 	Status                       Status
 	BillNumber                   string
 	SupplierID                   string
@@ -537,6 +539,7 @@ type Discrepancy struct {
 	AcquiringMain, AcquiringFine *money.Kopecks
 	OrderID                      string
 	BillingRef, AcquiringRef     string // file:line
+	Reason                       string // why a row is held
 }
 
 // BillingTotal is main + fine on the billing side (0 when absent).

@@ -31,7 +31,9 @@ const (
 )
 
 // DefaultRules are the rules of an organisation that set none.
-func DefaultRules() Rules { return Rules{WindowDays: DefaultWindowDays, MaxBadShare: DefaultMaxBadShare} }
+func DefaultRules() Rules {
+	return Rules{WindowDays: DefaultWindowDays, MaxBadShare: DefaultMaxBadShare}
+}
 
 // Validate refuses rules the matcher cannot apply.
 func (r Rules) Validate() error {

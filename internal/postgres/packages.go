@@ -69,10 +69,11 @@ type Packing struct {
 // payment_once keeps one such payment per organisation and order.
 const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown')`
 
-// policyStatuses are the recon statuses each load policy sends.
+// policyStatuses are the recon statuses each load policy sends: each bank
+// row of a split match is a payment; refunds and held rows never are.
 var policyStatuses = map[string][]string{
-	"matched":   {"check"},
-	"acquiring": {"check", "mismatch", "acquiring_only"},
+	"matched":   {"check", "check_split"},
+	"acquiring": {"check", "check_split", "mismatch", "acquiring_only"},
 }
 
 // PreparePackages plans and stores a run's packages and payments in one

@@ -97,7 +97,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 		BillingFiles:   ids(billing),
 		AcquiringFiles: ids(acquiring),
 		Produce: func(sink matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
-			return s.match(ctx, billing, acquiring, from, to, sink)
+			return s.match(ctx, billing, acquiring, from, to, *org.Rules, sink)
 		},
 	})
 	if errors.Is(err, postgres.ErrAlreadyReconciled) { // a concurrent duplicate got there first
@@ -253,7 +253,7 @@ func ids(files []*postgres.SourceFile) []int64 {
 
 // match opens every file and runs the matcher into sink.
 func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.SourceFile, from, to *calendar.Date,
-	sink matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
+	rules matcher.Rules, sink matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
 	var problems exportcsv.Errors
 	var closers []io.Closer
 	defer func() {
@@ -302,7 +302,7 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 	if problems.Len() > 0 {
 		return nil, nil, &problems
 	}
-	var opts []matcher.Option
+	opts := []matcher.Option{matcher.WithRules(rules)}
 	if from != nil {
 		opts = append(opts, matcher.Within(*from, *to))
 	}
@@ -400,12 +400,16 @@ func (s *Service) finish(ctx context.Context, org *postgres.Organization, run *p
 		BillingOnly: run.BillingOnly, AcquiringOnly: run.AcquiringOnly,
 		BillingSum: run.BillingSum.StringFixed(2), AcquiringSum: run.AcquiringSum.StringFixed(2),
 		Difference: run.BillingSum.Sub(run.AcquiringSum).StringFixed(2),
-		ReportCSV:  "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
+		Held:       run.HeldRows, Refunds: run.Refunds,
+		ReportCSV: "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
 		Days: len(days), DurationMillis: s.now().Sub(started).Milliseconds()}
+	if run.Refunds > 0 {
+		res.RefundSum = run.RefundSum.StringFixed(2)
+	}
 	s.Log.Info("reconciled", "run_id", run.ID, "org", org.Code, "already_done", already,
 		"days", res.Days, "billing_rows", res.BillingRows, "acquiring_rows", res.AcquiringRows, "matched", res.Matched,
 		"mismatched", res.Mismatched, "billing_only", res.BillingOnly, "acquiring_only", res.AcquiringOnly,
-		"duration_ms", res.DurationMillis)
+		"held", res.Held, "refunds", res.Refunds, "duration_ms", res.DurationMillis)
 	return res, nil
 }
 
