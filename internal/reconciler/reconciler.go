@@ -302,15 +302,8 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 	if problems.Len() > 0 {
 		return nil, nil, &problems
 	}
-	opts := []matcher.Option{matcher.WithRules(rules)}
-	if from != nil {
-		opts = append(opts, matcher.Within(*from, *to))
-	}
-	sum, err := matcher.Run(bin, ain, sink, opts...)
+	sum, err := Match(bin, ain, rules, from, to, sink)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := storable(sum); err != nil {
 		return nil, nil, err
 	}
 	var stats []postgres.FileStats
@@ -323,6 +316,25 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 		stats = append(stats, st)
 	}
 	return sum, stats, nil
+}
+
+// Match reconciles opened exports by an organisation's rules, within
+// from..to when given, and refuses totals a run cannot store: what the
+// reconciler does once the files are open, and what `gispay check` does
+// with local files.
+func Match(billing, acquiring []matcher.Input, rules matcher.Rules, from, to *calendar.Date, sink matcher.Sink) (*matcher.Summary, error) {
+	opts := []matcher.Option{matcher.WithRules(rules)}
+	if from != nil {
+		opts = append(opts, matcher.Within(*from, *to))
+	}
+	sum, err := matcher.Run(billing, acquiring, sink, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := storable(sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
 }
 
 // TotalTooLarge is a day's (or the run's) sum past what Postgres stores
