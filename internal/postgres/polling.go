@@ -324,7 +324,8 @@ type PaymentResult struct {
 	ErrorCode, Error                                          string
 }
 
-// EachPaymentResult streams a run's payments and held-back rows for the
+// EachPaymentResult streams a run's payments and held rows (held back by
+// the packer, or for a row-level problem, from either side) for the
 // billing system, by order id.
 func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*PaymentResult) error) error {
 	rows, err := s.Pool.Query(ctx, `
@@ -333,8 +334,9 @@ func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*Pay
 			coalesce(p.error_code, ''), coalesce(p.error, '')
 		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id WHERE p.run_id = $1
 		UNION ALL
-		SELECT r.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
-			(r.acquiring_main + r.acquiring_fine)::text, 'held', '', '', NULL, '', r.hold_reason
+		SELECT coalesce(r.order_id, ''), r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
+			coalesce((r.acquiring_main + r.acquiring_fine)::text, (r.billing_main + r.billing_fine)::text, ''),
+			'held', '', '', NULL, '', r.hold_reason
 		FROM recon_row r WHERE r.run_id = $1 AND r.hold_reason IS NOT NULL
 		ORDER BY 1`, runID)
 	if err != nil {
