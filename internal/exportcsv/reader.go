@@ -15,8 +15,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/money"
 	"github.com/gispayments/gis-payments/internal/xmltext"
@@ -143,7 +141,7 @@ func NewReader(file string, kind Kind, r io.Reader, limits Limits) (*Reader, err
 		}
 	} else {
 		rd.format.Encoding = "windows-1251"
-		src = charmap.Windows1251.NewDecoder().Reader(br)
+		src = newCP1251Reader(br)
 	}
 	delim := sniffDelimiter(head)
 	rd.format.Delimiter = string(delim)
@@ -400,7 +398,7 @@ func (r *Reader) checkValues(rec []string, line int) *Error {
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	for f := field(0); f < numFields; f++ {
 		i := r.col[f]
-		if i < 0 {
+		if i < 0 || plain(rec[i]) {
 			continue
 		}
 		if utf8.RuneCountInString(rec[i]) > maxValueLen {
@@ -512,6 +510,20 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 		}
 	}
 	return nil
+}
+
+// plain is a short value of printable ASCII, which no check refuses: most
+// values are, so the rune counting and XML checks are skipped for them.
+func plain(s string) bool {
+	if len(s) > maxValueLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 var errPeriod = errors.New("bad period")

@@ -16,6 +16,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
@@ -130,18 +131,35 @@ func rowsHint(inputs []Input) int {
 	return int(min(n, 1<<24))
 }
 
-// billingRow is the compact form of a billing line kept in the index.
-// Rows whose keys share a hash are chained through next (-1 ends it), the
-// newest first.
+// billingRow is the compact form of a billing line kept in the index: no
+// pointers (the garbage collector never scans the index), its text in the
+// matcher's arena at text, the lengths of bill, supplier, service and
+// account in lens. Rows whose keys share a hash are chained through next
+// (-1 ends it), the newest first.
 type billingRow struct {
-	date                             calendar.Date
-	line                             int32
-	source                           int32
-	next                             int32
-	matched                          bool
-	bill, supplier, service, account string
-	total                            money.Kopecks
-	main, fine                       money.Kopecks
+	date       calendar.Date
+	line       int32
+	source     int32
+	next       int32
+	text       uint32
+	lens       [4]uint16
+	matched    bool
+	total      money.Kopecks
+	main, fine money.Kopecks
+}
+
+// field returns the i-th text field of b (bill, supplier, service,
+// account) as a string over the arena, without copying: the arena is not
+// appended to once the billing side is loaded, so the string stays valid.
+func (m *matcher) field(b *billingRow, i int) string {
+	off := int(b.text)
+	for _, l := range b.lens[:i] {
+		off += int(l)
+	}
+	if b.lens[i] == 0 {
+		return ""
+	}
+	return unsafe.String(&m.text[off], int(b.lens[i]))
 }
 
 type location struct {
@@ -164,6 +182,7 @@ type matcher struct {
 	seed               maphash.Seed
 	index              map[uint64]int32 // key hash → newest billing row with it
 	rows               []billingRow
+	text               []byte // the billing rows' text, back to back
 	orders             map[string]location
 	pending            []pendingRow
 	days               map[calendar.Date]*Day
@@ -202,6 +221,7 @@ func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error
 		seed:      maphash.MakeSeed(),
 		index:     make(map[uint64]int32, rowsHint(billing)),
 		rows:      make([]billingRow, 0, rowsHint(billing)),
+		text:      make([]byte, 0, rowsHint(billing)*32),
 		orders:    make(map[string]location, rowsHint(acquiring)),
 		days:      make(map[calendar.Date]*Day),
 		sink:      sink,
@@ -242,8 +262,8 @@ func (m *matcher) hash(date calendar.Date, bill, supplier, service string) uint6
 // near reports whether a billing row can match a bank row dated d: same
 // key, not matched yet, its date within the window.
 func (m *matcher) near(b *billingRow, r *exportcsv.Row) bool {
-	return !b.matched && b.bill == r.BillNumber && b.supplier == r.SupplierID && b.service == r.ServiceID &&
-		abs(int32(b.date-r.Date)) <= m.rules.window()
+	return !b.matched && abs(int32(b.date-r.Date)) <= m.rules.window() &&
+		m.field(b, 0) == r.BillNumber && m.field(b, 1) == r.SupplierID && m.field(b, 2) == r.ServiceID
 }
 
 func abs(x int32) int32 {
@@ -294,9 +314,9 @@ const (
 // runs on its own goroutine a few batches ahead, so decoding overlaps
 // matching.
 func (m *matcher) each(in Input, s side, src int, fn func(*exportcsv.Row) error) error {
-	batches := make(chan []parsed, 4)
+	batches, free := make(chan []parsed, 4), make(chan []parsed, 6)
 	stop := make(chan struct{})
-	go readAhead(in.Reader, batches, stop)
+	go readAhead(in.Reader, batches, free, stop)
 	defer func() {
 		close(stop)
 		for range batches { // let the reader goroutine finish
@@ -336,6 +356,10 @@ func (m *matcher) each(in Input, s side, src int, fn func(*exportcsv.Row) error)
 			if e.Line == 0 || m.errs.Len() >= exportcsv.MaxErrors {
 				return nil // a file-level problem, or enough to report
 			}
+		}
+		select {
+		case free <- batch[:0]: // the reader fills it again
+		default:
 		}
 	}
 	m.judge(in, held)
@@ -380,17 +404,23 @@ type parsed struct {
 
 const batchRows = 256
 
-func readAhead(r *exportcsv.Reader, out chan<- []parsed, stop <-chan struct{}) {
+// readAhead parses rows into batches, taking spent batches back from free
+// so that reading allocates no batch per 256 rows.
+func readAhead(r *exportcsv.Reader, out chan<- []parsed, free <-chan []parsed, stop <-chan struct{}) {
 	defer close(out)
 	batch := make([]parsed, 0, batchRows)
 	send := func() bool {
 		select {
 		case out <- batch:
-			batch = make([]parsed, 0, batchRows)
-			return true
 		case <-stop:
 			return false
 		}
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]parsed, 0, batchRows)
+		}
+		return true
 	}
 	for {
 		batch = batch[:len(batch)+1]
@@ -418,11 +448,13 @@ func (m *matcher) loadBilling() error {
 				next = -1
 			}
 			m.index[h] = int32(len(m.rows))
-			m.rows = append(m.rows, billingRow{
-				date: row.Date, line: int32(row.Line), source: int32(src), next: next,
-				bill: row.BillNumber, supplier: row.SupplierID, service: row.ServiceID,
-				account: row.AccountNumber, total: row.Total(), main: row.Main, fine: row.Fine,
-			})
+			b := billingRow{date: row.Date, line: int32(row.Line), source: int32(src), next: next,
+				text: uint32(len(m.text)), total: row.Total(), main: row.Main, fine: row.Fine}
+			for i, f := range [...]string{row.BillNumber, row.SupplierID, row.ServiceID, row.AccountNumber} {
+				b.lens[i] = uint16(len(f)) // at most 1000 characters, 4000 bytes
+				m.text = append(m.text, f...)
+			}
+			m.rows = append(m.rows, b)
 			d := m.day(row.Date)
 			d.BillingCount++
 			d.BillingSum = d.BillingSum.Plus(row.Total())
@@ -487,8 +519,8 @@ func (m *matcher) match(st Status, b *billingRow, row *exportcsv.Row, src int) e
 }
 
 func (m *matcher) billingRow(b *billingRow) *exportcsv.Row {
-	m.brow = exportcsv.Row{Line: int(b.line), Date: b.date, BillNumber: b.bill, SupplierID: b.supplier,
-		ServiceID: b.service, AccountNumber: b.account, Main: b.main, Fine: b.fine}
+	m.brow = exportcsv.Row{Line: int(b.line), Date: b.date, BillNumber: m.field(b, 0), SupplierID: m.field(b, 1),
+		ServiceID: m.field(b, 2), AccountNumber: m.field(b, 3), Main: b.main, Fine: b.fine}
 	return &m.brow
 }
 
