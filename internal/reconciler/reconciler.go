@@ -277,17 +277,13 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 				problems.Add(&exportcsv.Error{File: f.Key, Msg: fmt.Sprintf("file too large: %d bytes, the limit is %d", obj.Size, s.limits().MaxBytes)})
 				continue
 			}
-			rd, err := exportcsv.NewReader(f.Key, f.Kind, obj.Body, s.limits())
-			if list, ok := exportcsv.AsErrors(err); ok {
-				for _, e := range list.List {
-					problems.Add(e)
-				}
-				continue
-			}
+			in, err := OpenInput(f.Key, f.Kind, obj.Body, obj.Size, s.limits(), &problems)
 			if err != nil {
 				return nil, err
 			}
-			inputs = append(inputs, matcher.Input{Name: f.Key, Reader: rd, Size: obj.Size})
+			if in.Reader != nil {
+				inputs = append(inputs, in)
+			}
 		}
 		return inputs, nil
 	}
@@ -316,6 +312,23 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 		stats = append(stats, st)
 	}
 	return sum, stats, nil
+}
+
+// OpenInput starts reading an export for Match. A problem with its header
+// is added to problems and leaves the input's Reader nil; other errors
+// (reading) are returned.
+func OpenInput(name string, kind exportcsv.Kind, r io.Reader, size int64, limits exportcsv.Limits, problems *exportcsv.Errors) (matcher.Input, error) {
+	rd, err := exportcsv.NewReader(name, kind, r, limits)
+	if list, ok := exportcsv.AsErrors(err); ok {
+		for _, e := range list.List {
+			problems.Add(e)
+		}
+		return matcher.Input{}, nil
+	}
+	if err != nil {
+		return matcher.Input{}, err
+	}
+	return matcher.Input{Name: name, Reader: rd, Size: size}, nil
 }
 
 // Match reconciles opened exports by an organisation's rules, within

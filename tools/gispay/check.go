@@ -123,17 +123,9 @@ func check(billingPath, acquiringPath string, rules matcher.Rules, sink matcher.
 		if fi, err := file.Stat(); err == nil {
 			size = fi.Size()
 		}
-		rd, err := exportcsv.NewReader(f.path, f.kind, file, exportcsv.Limits{})
-		if list, ok := exportcsv.AsErrors(err); ok {
-			for _, e := range list.List {
-				problems.Add(e)
-			}
-			continue
-		}
-		if err != nil {
+		if inputs[i], err = reconciler.OpenInput(f.path, f.kind, file, size, exportcsv.Limits{}, &problems); err != nil {
 			return nil, err
 		}
-		inputs[i] = matcher.Input{Name: f.path, Reader: rd, Size: size}
 	}
 	if problems.Len() > 0 {
 		return nil, &problems
