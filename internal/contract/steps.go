@@ -80,6 +80,9 @@ type ReconcilerResult struct {
 	BillingSum     string    `json:"billing_sum"`
 	AcquiringSum   string    `json:"acquiring_sum"`
 	Difference     string    `json:"difference"`
+	Held           int       `json:"held,omitempty"`       // rows held for row-level problems
+	Refunds        int       `json:"refunds,omitempty"`    // refund rows, candidates for cancellation
+	RefundSum      string    `json:"refund_sum,omitempty"` // their refunded amounts
 	ReportCSV      string    `json:"report_csv,omitempty"`
 	ReportHTML     string    `json:"report_html,omitempty"`
 	DurationMillis int64     `json:"duration_ms"`

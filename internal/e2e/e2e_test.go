@@ -229,8 +229,9 @@ func TestPipeline(t *testing.T) {
 func TestFailedStepHasReadableCause(t *testing.T) {
 	e := setup(t)
 	e.upload(t, "incoming/billing/uk-dom/b.csv", testdata(t, "billing-uk-dom-2026-11-21.csv"), "01")
-	bad := exportcsv.AcquiringHeader +
-		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;ten;0\n"
+	// Two rows of three bad: more than the default share of bad rows, so the file fails.
+	bad := exportcsv.AcquiringHeader + "2026-11-21;O0;2026-11-21;B0;S1;SV1;LS1;1;0\n" +
+		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1O;0\n2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;ten;0\n"
 	res := e.upload(t, "incoming/acquiring/uk-dom/bad.csv", []byte(bad), "02")
 	if res.Execution == nil {
 		t.Fatalf("no execution asked for: %+v", res)
@@ -238,7 +239,7 @@ func TestFailedStepHasReadableCause(t *testing.T) {
 	_, err := e.runner.Run(context.Background(), e.definition, res.Execution.Input)
 	var failed *sfnlocal.ExecutionFailed
 	if !errors.As(err, &failed) || failed.Name != "InvalidInput" ||
-		!strings.Contains(failed.Cause, `incoming/acquiring/uk-dom/bad.csv: line 3, column "main_sum": bad number "ten"`) {
+		!strings.Contains(failed.Cause, `incoming/acquiring/uk-dom/bad.csv: line 4, column "main_sum": bad number "ten"`) {
 		t.Fatalf("execution error: %v", err)
 	}
 	var status string

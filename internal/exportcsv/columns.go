@@ -40,6 +40,7 @@ const (
 	fUnifiedAccountNumber
 	fPeriod
 	fPaymentPurpose
+	fOperationType
 	numFields
 )
 
@@ -47,7 +48,7 @@ const (
 var columnNames = [numFields]string{
 	"date", "order_id", "order_date", "bill_number", "supplier_id", "service_id",
 	"account_number", "main_sum", "fine_sum", "payment_document_id", "gis_service_id",
-	"unified_account_number", "period", "payment_purpose",
+	"unified_account_number", "period", "payment_purpose", "operation_type",
 }
 
 // aliases maps a normalised header (see normalizeHeader) to its field. The
@@ -74,6 +75,7 @@ var aliases = func() map[string]field {
 	add(fUnifiedAccountNumber, "единый лицевой счет", "елс")
 	add(fPeriod, "период", "расчетный период", "период оплаты")
 	add(fPaymentPurpose, "назначение платежа", "назначение")
+	add(fOperationType, "тип операции", "вид операции")
 	return m
 }()
 

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/money"
 	"github.com/gispayments/gis-payments/internal/xmltext"
@@ -40,7 +38,24 @@ type Row struct {
 	PeriodMonth          int
 	PeriodYear           int
 	PaymentPurpose       string
+	// Refund marks a bank row that returns money (a negative amount, or
+	// operation_type refund/возврат): Main and Fine hold the refunded
+	// amounts as positive numbers. It is never loaded as a payment.
+	Refund bool
 }
+
+// Held is a row-level problem (bad number, bad date, empty key field,
+// over-long value, control characters, unknown operation type): the row
+// cannot be loaded, but the rest of the file can. Next fills the row with
+// what it could read (text cleaned and clipped); Amounts says whether Main
+// and Fine were read, Dated whether Date was. Whether a held row fails its
+// file is the caller's rule (strict mode, the share of bad rows).
+type Held struct {
+	Err            *Error
+	Amounts, Dated bool
+}
+
+func (h *Held) Error() string { return h.Err.Error() }
 
 // Total is main + fine, the sum both sides are compared on.
 func (r *Row) Total() money.Kopecks { return r.Main + r.Fine }
@@ -82,6 +97,7 @@ type Reader struct {
 	minDate calendar.Date
 	maxDate calendar.Date
 	good    int
+	held    int
 }
 
 // ErrTooLarge is wrapped in the file error for an export over Limits.
@@ -145,7 +161,7 @@ func detect(r io.Reader) (*scanner, Format, error) {
 		}
 	} else {
 		format.Encoding = "windows-1251"
-		src = charmap.Windows1251.NewDecoder().Reader(br)
+		src = newCP1251Reader(br)
 	}
 	delim := sniffDelimiter(head)
 	format.Delimiter = string(delim)
@@ -162,6 +178,9 @@ func (r *Reader) Format() Format { return r.format }
 
 // Rows is how many data rows have been read so far.
 func (r *Reader) Rows() int { return r.rows }
+
+// HeldRows is how many rows so far had a row-level problem (see Held).
+func (r *Reader) HeldRows() int { return r.held }
 
 // Dates is the range of dates of the good rows read so far; ok is false
 // when there were none.
@@ -282,7 +301,13 @@ func (r *Reader) Next(row *Row) error {
 			r.errs.Add(e)
 			return e
 		}
-		if e := r.parse(rec, line, row); e != nil {
+		if e, rowLevel := r.parse(rec, line, row); e != nil {
+			if rowLevel {
+				r.held++
+				h := &Held{Err: e}
+				h.Amounts, h.Dated = r.salvage(rec, line, row)
+				return h
+			}
 			r.errs.Add(e)
 			return e
 		}
@@ -311,15 +336,40 @@ func (r *Reader) columnName(i int) string {
 	return fmt.Sprintf("#%d", i+1)
 }
 
-func (r *Reader) parse(rec []string, line int, row *Row) *Error {
-	if e := r.check(rec, line); e != nil {
-		return e
+// parse reads rec into row; rowLevel tells a problem of this row alone
+// from one that says the file is broken (field count, encoding).
+func (r *Reader) parse(rec []string, line int, row *Row) (e *Error, rowLevel bool) {
+	if e, rowLevel = r.check(rec, line); e != nil {
+		return e, rowLevel
 	}
 	*row = Row{Line: line}
 	if e := r.common(rec, line, row); e != nil || r.kind == Billing {
-		return e
+		return e, true
 	}
-	return r.acquiring(rec, line, row)
+	return r.acquiring(rec, line, row), true
+}
+
+// salvage fills a held row with what can be read, for the report: the
+// date if it parses, the identifying text cleaned of control characters
+// and clipped, and the amounts when both parse (it reports which were read).
+func (r *Reader) salvage(rec []string, line int, row *Row) (amounts, dated bool) {
+	text := func(f field) string { return clip(strings.TrimSpace(xmltext.Line(r.value(rec, f)))) }
+	*row = Row{Line: line, BillNumber: text(fBillNumber), SupplierID: text(fSupplierID), ServiceID: text(fServiceID),
+		AccountNumber: text(fAccountNumber), OrderID: text(fOrderID)}
+	var err error
+	row.Date, err = calendar.ParseDate(r.value(rec, fDate))
+	dated = err == nil
+	main, err1 := money.Parse(r.value(rec, fMainSum))
+	var fine money.Kopecks
+	var err2 error
+	if v := r.value(rec, fFineSum); v != "" {
+		fine, err2 = money.Parse(v)
+	}
+	if err1 != nil || err2 != nil || main < 0 || fine < 0 {
+		return false, dated
+	}
+	row.Main, row.Fine = main, fine
+	return true, dated
 }
 
 // checkShape refuses a record with the wrong number of fields or bytes
@@ -358,17 +408,22 @@ func (r *Reader) errAt(line int, f field, msg string) *Error {
 	return &Error{File: r.file, Line: line, Column: columnNames[f], Msg: msg}
 }
 
-// check refuses a record with the wrong number of fields, bytes that are
-// not text, values too long, and characters XML cannot carry outside the
-// free-text purpose.
-func (r *Reader) check(rec []string, line int) *Error {
-	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
+// check refuses a record with the wrong number of fields or bytes that are
+// not text (the file is broken), then checks its values (see checkValues).
+func (r *Reader) check(rec []string, line int) (e *Error, rowLevel bool) {
 	if e := checkShape(r.file, rec, line, r.width, r.utf8); e != nil {
-		return e
+		return e, false
 	}
+	return r.checkValues(rec, line), true
+}
+
+// checkValues refuses values too long, and characters XML cannot carry
+// outside the free-text purpose: problems of the row alone.
+func (r *Reader) checkValues(rec []string, line int) *Error {
+	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	for f := field(0); f < numFields; f++ {
 		i := r.col[f]
-		if i < 0 {
+		if i < 0 || plain(rec[i]) {
 			continue
 		}
 		if utf8.RuneCountInString(rec[i]) > maxValueLen {
@@ -418,11 +473,38 @@ func (r *Reader) common(rec []string, line int, row *Row) *Error {
 			return bad(fFineSum, fmt.Sprintf("bad number %q: %v", clip(v), err))
 		}
 	}
+	if r.kind == Acquiring {
+		return nil // a negative amount is a refund there: see refund
+	}
 	if row.Main < 0 {
 		return bad(fMainSum, fmt.Sprintf("negative amount %s", row.Main))
 	}
 	if row.Fine < 0 {
 		return bad(fFineSum, fmt.Sprintf("negative amount %s", row.Fine))
+	}
+	return nil
+}
+
+// refund recognises a bank row that returns money: operation_type says so
+// (refund, возврат), or the amount is negative. Its amounts are kept as
+// positive numbers. A negative part beside a positive one is a bad number.
+func (r *Reader) refund(rec []string, line int, row *Row) *Error {
+	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
+	switch op := strings.ToLower(r.value(rec, fOperationType)); op {
+	case "", "payment", "оплата", "платеж", "платёж", "приход":
+	case "refund", "return", "возврат", "отмена":
+		row.Refund = true
+	default:
+		return bad(fOperationType, fmt.Sprintf("unknown operation type %q: want payment/оплата or refund/возврат", clip(op)))
+	}
+	switch {
+	case row.Main > 0 && row.Fine < 0:
+		return bad(fFineSum, fmt.Sprintf("negative amount %s beside a positive main_sum", row.Fine))
+	case row.Fine > 0 && row.Main < 0:
+		return bad(fMainSum, fmt.Sprintf("negative amount %s beside a positive fine_sum", row.Main))
+	case row.Main < 0 || row.Fine < 0:
+		row.Refund = true
+		row.Main, row.Fine = -row.Main, -row.Fine
 	}
 	return nil
 }
@@ -434,6 +516,9 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	var err error
 	if row.OrderID = get(fOrderID); row.OrderID == "" {
 		return bad(fOrderID, "empty value")
+	}
+	if e := r.refund(rec, line, row); e != nil {
+		return e
 	}
 	if row.OrderDate, err = calendar.ParseDate(get(fOrderDate)); err != nil {
 		return bad(fOrderDate, fmt.Sprintf("bad date %q: %v", clip(get(fOrderDate)), err))
@@ -450,6 +535,20 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 		}
 	}
 	return nil
+}
+
+// plain is a short value of printable ASCII, which no check refuses: most
+// values are, so the rune counting and XML checks are skipped for them.
+func plain(s string) bool {
+	if len(s) > maxValueLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 var errPeriod = errors.New("bad period")

@@ -16,14 +16,21 @@ func readAll(t *testing.T, name string, kind Kind, data string, lim Limits) ([]R
 		return nil, nil, err
 	}
 	var rows []Row
+	var all Errors // held rows and file-level problems, in file order
 	for {
 		var row Row
 		err := rd.Next(&row)
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var h *Held
+		if errors.As(err, &h) {
+			all.Add(h.Err)
+			continue
+		}
 		var e *Error
 		if errors.As(err, &e) {
+			all.Add(e)
 			continue
 		}
 		if err != nil {
@@ -31,7 +38,10 @@ func readAll(t *testing.T, name string, kind Kind, data string, lim Limits) ([]R
 		}
 		rows = append(rows, row)
 	}
-	return rows, rd, rd.Errors().Err()
+	if all.Len() == 0 {
+		return rows, rd, rd.Errors().Err()
+	}
+	return rows, rd, &all
 }
 
 func TestReadsFormats(t *testing.T) {

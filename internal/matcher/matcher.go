@@ -1,7 +1,11 @@
-// Package reconcile matches a billing export against a bank (acquiring)
-// registry. Rows match on (date, bill number, supplier, service); their
-// main + fine sums are compared exactly. The billing side is held in a
-// compact index, the acquiring side is streamed, and results flow to a
+// Package matcher matches a billing export against a bank (acquiring)
+// registry by an organisation's Rules: rows match on (bill number,
+// supplier, service), with the date in the key or within a window of days;
+// main + fine sums are compared exactly. A key may repeat: its rows match
+// one to one by amount first, then a billing row against several bank rows
+// whose sum equals it, and the rest are one-sided. The billing side is held
+// in a compact index, the bank side is streamed (only rows that may still
+// match a split or a mismatch wait for the end), and results flow to a
 // Sink as they are found, so memory grows with one side only.
 package matcher
 
@@ -12,38 +16,49 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/money"
 )
 
-// Status is the outcome for one key.
+// Status is the outcome for one row (a recon_row's status).
 type Status string
 
 const (
-	Matched       Status = "check" // both sides, equal sums
+	Matched       Status = "check"       // both sides, equal sums
+	Split         Status = "check_split" // one of several bank rows whose sum equals one billing row
 	Mismatch      Status = "mismatch"
 	BillingOnly   Status = "billing_only"
 	AcquiringOnly Status = "acquiring_only"
+	Refund        Status = "refund" // a bank row returning money: never a payment, a candidate for cancellation
+	Held          Status = "held"   // a row with a row-level problem, with its reason
 )
 
 // Statuses lists every status in report order.
-var Statuses = []Status{Matched, Mismatch, BillingOnly, AcquiringOnly}
+var Statuses = []Status{Matched, Split, Mismatch, BillingOnly, AcquiringOnly, Refund, Held}
 
-// Result is one reconciled key. Billing or Acquiring is nil for a one-sided
-// row. The pointers are only valid during Sink.Emit.
+// Result is one reconciled row. Billing or Acquiring is nil for a one-sided
+// row; a held row has the side it came from, as far as it could be read.
+// The pointers are only valid during Sink.Emit.
 type Result struct {
-	Day             calendar.Date
+	Day             calendar.Date // the bank row's date for a match; unset (Dated false) for a held row without a date
+	Dated           bool
 	Status          Status
 	Billing         *exportcsv.Row
 	Acquiring       *exportcsv.Row
 	BillingSource   int // index into the billing inputs
 	AcquiringSource int // index into the acquiring inputs
+	// Problem is a held row's reason; Amounts says whether its row's
+	// amounts were read.
+	Problem *exportcsv.Error
+	Amounts bool
 }
 
-// Sink receives results in a stable order: acquiring file order, then the
-// billing-only rows in billing file order.
+// Sink receives results: the bank rows in file order as they are decided,
+// then the bank rows that waited for the whole file, then the billing-only
+// rows in billing file order. Held rows and refunds come as they are read.
 type Sink interface {
 	Emit(*Result) error
 }
@@ -56,7 +71,8 @@ func (f SinkFunc) Emit(r *Result) error { return f(r) }
 // Discard is a Sink that keeps nothing.
 var Discard = SinkFunc(func(*Result) error { return nil })
 
-// Day is the per-day summary.
+// Day is the per-day summary. Matched counts bank rows matched exactly or
+// as part of a split; MatchedSum is their sum.
 type Day struct {
 	Day            calendar.Date `json:"day"`
 	BillingCount   int           `json:"billing_count"`
@@ -74,10 +90,14 @@ type Day struct {
 func (d *Day) Difference() money.Kopecks { return d.BillingSum - d.AcquiringSum }
 
 // Summary is the whole reconciliation: per-day rows sorted by date and
-// their totals.
+// their totals, and the rows outside the days' counts: held rows and
+// refunds (by their refunded amounts).
 type Summary struct {
-	Days  []Day `json:"days"`
-	Total Day   `json:"total"`
+	Days      []Day         `json:"days"`
+	Total     Day           `json:"total"`
+	Held      int           `json:"held"`
+	Refunds   int           `json:"refunds"`
+	RefundSum money.Kopecks `json:"refund_sum"`
 }
 
 // Add adds o's counts and sums to d.
@@ -111,20 +131,35 @@ func rowsHint(inputs []Input) int {
 	return int(min(n, 1<<24))
 }
 
-// billingRow is the compact form of a billing line kept in the index.
-// Rows whose keys share a hash are chained through next (-1 ends it).
+// billingRow is the compact form of a billing line kept in the index: no
+// pointers (the garbage collector never scans the index), its text in the
+// matcher's arena at text, the lengths of bill, supplier, service and
+// account in lens. Rows whose keys share a hash are chained through next
+// (-1 ends it), the newest first.
 type billingRow struct {
-	date                             calendar.Date
-	line                             int32
-	source                           int32
-	next                             int32
-	matched                          bool
-	bill, supplier, service, account string
-	main, fine                       money.Kopecks
+	date       calendar.Date
+	line       int32
+	source     int32
+	next       int32
+	text       uint32
+	lens       [4]uint16
+	matched    bool
+	total      money.Kopecks
+	main, fine money.Kopecks
 }
 
-func (b *billingRow) is(r *exportcsv.Row) bool {
-	return b.date == r.Date && b.bill == r.BillNumber && b.supplier == r.SupplierID && b.service == r.ServiceID
+// field returns the i-th text field of b (bill, supplier, service,
+// account) as a string over the arena, without copying: the arena is not
+// appended to once the billing side is loaded, so the string stays valid.
+func (m *matcher) field(b *billingRow, i int) string {
+	off := int(b.text)
+	for _, l := range b.lens[:i] {
+		off += int(l)
+	}
+	if b.lens[i] == 0 {
+		return ""
+	}
+	return unsafe.String(&m.text[off], int(b.lens[i]))
 }
 
 type location struct {
@@ -132,13 +167,24 @@ type location struct {
 	line   int32
 }
 
+// pendingRow is a bank row that may still match a split or a mismatch:
+// its key has unmatched billing rows but none of its amount.
+type pendingRow struct {
+	row    exportcsv.Row
+	source int32
+	hash   uint64
+	done   bool
+}
+
 type matcher struct {
+	rules              Rules
 	billing, acquiring []Input
 	seed               maphash.Seed
-	index              map[uint64]int32 // key hash → first billing row with it
+	index              map[uint64]int32 // key hash → newest billing row with it
 	rows               []billingRow
-	acqOnly            map[string]location
+	text               []byte // the billing rows' text, back to back
 	orders             map[string]location
+	pending            []pendingRow
 	days               map[calendar.Date]*Day
 	errs               exportcsv.Errors
 	sink               Sink
@@ -146,6 +192,8 @@ type matcher struct {
 	keyBuf             []byte
 	from, to           calendar.Date
 	windowed           bool
+	held, refunds      int
+	refundSum          money.Kopecks
 }
 
 // Option adjusts a reconciliation.
@@ -157,18 +205,23 @@ func Within(from, to calendar.Date) Option {
 	return func(m *matcher) { m.from, m.to, m.windowed = from, to, true }
 }
 
+// WithRules sets the organisation's rules (default: DefaultRules).
+func WithRules(r Rules) Option { return func(m *matcher) { m.rules = r } }
+
 // Run reconciles the billing inputs against the acquiring inputs, emitting
-// every result to sink. Bad rows and duplicate keys are collected and
-// returned together as *exportcsv.Errors; once one is found nothing more is
-// emitted, so the caller must discard what the sink received.
+// every result to sink. File-level problems, and held rows past a file's
+// allowance (any, in strict mode), are collected and returned together as
+// *exportcsv.Errors; once one is found nothing more is emitted, so the
+// caller must discard what the sink received.
 func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error) {
 	m := &matcher{
+		rules:     DefaultRules(),
 		billing:   billing,
 		acquiring: acquiring,
 		seed:      maphash.MakeSeed(),
 		index:     make(map[uint64]int32, rowsHint(billing)),
 		rows:      make([]billingRow, 0, rowsHint(billing)),
-		acqOnly:   make(map[string]location),
+		text:      make([]byte, 0, rowsHint(billing)*32),
 		orders:    make(map[string]location, rowsHint(acquiring)),
 		days:      make(map[calendar.Date]*Day),
 		sink:      sink,
@@ -176,14 +229,13 @@ func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error
 	for _, o := range opts {
 		o(m)
 	}
-	if err := m.loadBilling(); err != nil {
+	if err := m.rules.Validate(); err != nil {
 		return nil, err
 	}
-	if err := m.streamAcquiring(); err != nil {
-		return nil, err
-	}
-	if err := m.emitBillingOnly(); err != nil {
-		return nil, err
+	for _, step := range []func() error{m.loadBilling, m.streamAcquiring, m.settlePending, m.emitBillingOnly} {
+		if err := step(); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.errs.Err(); err != nil {
 		return nil, err
@@ -191,32 +243,53 @@ func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error
 	return m.summary(), nil
 }
 
-func (m *matcher) key(date calendar.Date, bill, supplier, service string) []byte {
+// hash hashes a row's key: (bill, supplier, service), with the date first
+// when the rules put it in the key.
+func (m *matcher) hash(date calendar.Date, bill, supplier, service string) uint64 {
 	b := m.keyBuf[:0]
-	b = append(b, byte(date), byte(date>>8), byte(date>>16), byte(date>>24))
+	if m.rules.KeyWithDate {
+		b = append(b, byte(date), byte(date>>8), byte(date>>16), byte(date>>24))
+	}
 	b = append(b, bill...)
 	b = append(b, 0x1f)
 	b = append(b, supplier...)
 	b = append(b, 0x1f)
 	b = append(b, service...)
 	m.keyBuf = b
-	return b
+	return maphash.Bytes(m.seed, b)
 }
 
-func (m *matcher) hash(r *exportcsv.Row) uint64 {
-	return maphash.Bytes(m.seed, m.key(r.Date, r.BillNumber, r.SupplierID, r.ServiceID))
+// near reports whether a billing row can match a bank row dated d: same
+// key, not matched yet, its date within the window.
+func (m *matcher) near(b *billingRow, r *exportcsv.Row) bool {
+	return !b.matched && abs(int32(b.date-r.Date)) <= m.rules.window() &&
+		m.field(b, 0) == r.BillNumber && m.field(b, 1) == r.SupplierID && m.field(b, 2) == r.ServiceID
 }
 
-// lookup finds the billing row with r's key, or -1.
-func (m *matcher) lookup(h uint64, r *exportcsv.Row) int32 {
+func abs(x int32) int32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// exact finds the unmatched billing row of r's key with r's sum, the
+// nearest in date (the earliest in file order on a tie), or -1; open
+// reports whether any unmatched billing row of the key is in reach.
+func (m *matcher) exact(h uint64, r *exportcsv.Row) (best int32, open bool) {
+	best = -1
 	i, ok := m.index[h]
 	for ok && i >= 0 {
-		if m.rows[i].is(r) {
-			return i
+		b := &m.rows[i]
+		if m.near(b, r) {
+			open = true
+			if b.total == r.Total() && (best < 0 || abs(int32(b.date-r.Date)) <= abs(int32(m.rows[best].date-r.Date))) {
+				best = i
+			}
 		}
-		i = m.rows[i].next
+		i = b.next
 	}
-	return -1
+	return best, open
 }
 
 func (m *matcher) day(d calendar.Date) *Day {
@@ -228,25 +301,49 @@ func (m *matcher) day(d calendar.Date) *Day {
 	return s
 }
 
-// each calls fn for every good row of in, collecting bad rows. Parsing runs
-// on its own goroutine a few batches ahead, so decoding overlaps matching.
-func (m *matcher) each(in Input, fn func(*exportcsv.Row) error) error {
-	batches := make(chan []parsed, 4)
+type side int
+
+const (
+	billingSide side = iota
+	acquiringSide
+)
+
+// each calls fn for every good row of in and holds the rows with
+// row-level problems, collecting file-level ones; at the end of the file
+// it fails the file if it held more rows than the rules allow. Parsing
+// runs on its own goroutine a few batches ahead, so decoding overlaps
+// matching.
+func (m *matcher) each(in Input, s side, src int, fn func(*exportcsv.Row) error) error {
+	batches, free := make(chan []parsed, 4), make(chan []parsed, 6)
 	stop := make(chan struct{})
-	go readAhead(in.Reader, batches, stop)
+	go readAhead(in.Reader, batches, free, stop)
 	defer func() {
 		close(stop)
 		for range batches { // let the reader goroutine finish
 		}
 	}()
+	var held []*exportcsv.Error
 	for batch := range batches {
 		for i := range batch {
 			p := &batch[i]
 			if p.err == nil {
-				if m.windowed && (p.row.Date < m.from || p.row.Date > m.to) {
+				if m.outside(p.row.Date) {
 					continue
 				}
 				if err := fn(&p.row); err != nil {
+					return err
+				}
+				continue
+			}
+			var h *exportcsv.Held
+			if errors.As(p.err, &h) {
+				if h.Dated && m.outside(p.row.Date) {
+					continue
+				}
+				if len(held) < exportcsv.MaxErrors {
+					held = append(held, h.Err)
+				}
+				if err := m.hold(s, src, &p.row, h); err != nil {
 					return err
 				}
 				continue
@@ -260,8 +357,44 @@ func (m *matcher) each(in Input, fn func(*exportcsv.Row) error) error {
 				return nil // a file-level problem, or enough to report
 			}
 		}
+		select {
+		case free <- batch[:0]: // the reader fills it again
+		default:
+		}
 	}
+	m.judge(in, held)
 	return nil
+}
+
+func (m *matcher) outside(d calendar.Date) bool { return m.windowed && (d < m.from || d > m.to) }
+
+// judge fails a file that held more rows than the rules allow, with every
+// held row located.
+func (m *matcher) judge(in Input, held []*exportcsv.Error) {
+	n, rows := in.Reader.HeldRows(), in.Reader.Rows()
+	if n <= m.rules.allowedBad(rows) {
+		return
+	}
+	if !m.rules.Strict {
+		m.errs.Add(&exportcsv.Error{File: in.Name, Msg: fmt.Sprintf(
+			"%d of %d rows have problems, more than the %g%% the organisation allows: the file is refused (the rows follow)",
+			n, rows, m.rules.MaxBadShare*100)})
+	}
+	for _, e := range held {
+		m.errs.Add(e)
+	}
+}
+
+// hold emits a row with a row-level problem as held, with its reason.
+func (m *matcher) hold(s side, src int, row *exportcsv.Row, h *exportcsv.Held) error {
+	m.held++
+	res := Result{Day: row.Date, Dated: h.Dated, Status: Held, Problem: h.Err, Amounts: h.Amounts}
+	if s == billingSide {
+		res.Billing, res.BillingSource = row, src
+	} else {
+		res.Acquiring, res.AcquiringSource = row, src
+	}
+	return m.emit(&res)
 }
 
 type parsed struct {
@@ -271,17 +404,23 @@ type parsed struct {
 
 const batchRows = 256
 
-func readAhead(r *exportcsv.Reader, out chan<- []parsed, stop <-chan struct{}) {
+// readAhead parses rows into batches, taking spent batches back from free
+// so that reading allocates no batch per 256 rows.
+func readAhead(r *exportcsv.Reader, out chan<- []parsed, free <-chan []parsed, stop <-chan struct{}) {
 	defer close(out)
 	batch := make([]parsed, 0, batchRows)
 	send := func() bool {
 		select {
 		case out <- batch:
-			batch = make([]parsed, 0, batchRows)
-			return true
 		case <-stop:
 			return false
 		}
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]parsed, 0, batchRows)
+		}
+		return true
 	}
 	for {
 		batch = batch[:len(batch)+1]
@@ -302,25 +441,20 @@ func readAhead(r *exportcsv.Reader, out chan<- []parsed, stop <-chan struct{}) {
 
 func (m *matcher) loadBilling() error {
 	for src, in := range m.billing {
-		err := m.each(in, func(row *exportcsv.Row) error {
-			h := m.hash(row)
-			if i := m.lookup(h, row); i >= 0 {
-				first := m.rows[i]
-				m.errs.Add(&exportcsv.Error{File: in.Name, Line: row.Line,
-					Msg: fmt.Sprintf("duplicate key (date %s, bill_number, supplier_id, service_id): first at %s line %d",
-						row.Date, m.billing[first.source].Name, first.line)})
-				return nil
-			}
+		err := m.each(in, billingSide, src, func(row *exportcsv.Row) error {
+			h := m.hash(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
 			next, chained := m.index[h]
 			if !chained {
 				next = -1
 			}
 			m.index[h] = int32(len(m.rows))
-			m.rows = append(m.rows, billingRow{
-				date: row.Date, line: int32(row.Line), source: int32(src), next: next,
-				bill: row.BillNumber, supplier: row.SupplierID, service: row.ServiceID,
-				account: row.AccountNumber, main: row.Main, fine: row.Fine,
-			})
+			b := billingRow{date: row.Date, line: int32(row.Line), source: int32(src), next: next,
+				text: uint32(len(m.text)), total: row.Total(), main: row.Main, fine: row.Fine}
+			for i, f := range [...]string{row.BillNumber, row.SupplierID, row.ServiceID, row.AccountNumber} {
+				b.lens[i] = uint16(len(f)) // at most 1000 characters, 4000 bytes
+				m.text = append(m.text, f...)
+			}
+			m.rows = append(m.rows, b)
 			d := m.day(row.Date)
 			d.BillingCount++
 			d.BillingSum = d.BillingSum.Plus(row.Total())
@@ -335,49 +469,32 @@ func (m *matcher) loadBilling() error {
 
 func (m *matcher) streamAcquiring() error {
 	for src, in := range m.acquiring {
-		err := m.each(in, func(row *exportcsv.Row) error {
-			here := location{source: int32(src), line: int32(row.Line)}
-			if first, dup := m.orders[row.OrderID]; dup {
-				m.errs.Add(&exportcsv.Error{File: in.Name, Line: row.Line, Column: "order_id",
-					Msg: fmt.Sprintf("duplicate order_id: first at %s line %d", m.acquiring[first.source].Name, first.line)})
-				return nil
+		err := m.each(in, acquiringSide, src, func(row *exportcsv.Row) error {
+			if row.Refund {
+				m.refunds++
+				m.refundSum = m.refundSum.Plus(row.Total())
+				return m.emit(&Result{Day: row.Date, Dated: true, Status: Refund, Acquiring: row, AcquiringSource: src})
 			}
-			m.orders[strings.Clone(row.OrderID)] = here // the clone frees the rest of the line
+			if first, dup := m.orders[row.OrderID]; dup {
+				return m.hold(acquiringSide, src, row, &exportcsv.Held{Dated: true, Amounts: true, Err: &exportcsv.Error{
+					File: in.Name, Line: row.Line, Column: "order_id",
+					Msg: fmt.Sprintf("duplicate order_id: first at %s line %d", m.acquiring[first.source].Name, first.line)}})
+			}
+			m.orders[strings.Clone(row.OrderID)] = location{source: int32(src), line: int32(row.Line)} // the clone frees the rest of the line
 			d := m.day(row.Date)
 			d.AcquiringCount++
 			d.AcquiringSum = d.AcquiringSum.Plus(row.Total())
-			i := m.lookup(m.hash(row), row)
-			res := Result{Day: row.Date, Acquiring: row, AcquiringSource: src}
+			h := m.hash(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
+			i, open := m.exact(h, row)
 			switch {
-			case i >= 0 && m.rows[i].matched:
-				m.errs.Add(&exportcsv.Error{File: in.Name, Line: row.Line,
-					Msg: "duplicate key (date, bill_number, supplier_id, service_id) in the bank registry"})
-				return nil
 			case i >= 0:
-				b := &m.rows[i]
-				b.matched = true
-				res.Billing, res.BillingSource = m.billingRow(b), int(b.source)
-				if res.Billing.Total() == row.Total() {
-					res.Status = Matched
-					d.Matched++
-					d.MatchedSum = d.MatchedSum.Plus(row.Total())
-				} else {
-					res.Status = Mismatch
-					d.Mismatched++
-				}
-			default:
-				k := m.key(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
-				if first, dup := m.acqOnly[string(k)]; dup {
-					m.errs.Add(&exportcsv.Error{File: in.Name, Line: row.Line,
-						Msg: fmt.Sprintf("duplicate key (date, bill_number, supplier_id, service_id): first at %s line %d",
-							m.acquiring[first.source].Name, first.line)})
-					return nil
-				}
-				m.acqOnly[string(k)] = here
-				res.Status = AcquiringOnly
-				d.AcquiringOnly++
+				return m.match(Matched, &m.rows[i], row, src)
+			case open:
+				m.pending = append(m.pending, pendingRow{row: *row, source: int32(src), hash: h})
+				return nil
 			}
-			return m.emit(&res)
+			d.AcquiringOnly++
+			return m.emit(&Result{Day: row.Date, Dated: true, Status: AcquiringOnly, Acquiring: row, AcquiringSource: src})
 		})
 		if err != nil {
 			return err
@@ -386,9 +503,24 @@ func (m *matcher) streamAcquiring() error {
 	return nil
 }
 
+// match emits a bank row matched to billing row b (Matched, Split or
+// Mismatch), on the bank row's day.
+func (m *matcher) match(st Status, b *billingRow, row *exportcsv.Row, src int) error {
+	b.matched = true
+	d := m.day(row.Date)
+	if st == Mismatch {
+		d.Mismatched++
+	} else {
+		d.Matched++
+		d.MatchedSum = d.MatchedSum.Plus(row.Total())
+	}
+	return m.emit(&Result{Day: row.Date, Dated: true, Status: st, Acquiring: row, AcquiringSource: src,
+		Billing: m.billingRow(b), BillingSource: int(b.source)})
+}
+
 func (m *matcher) billingRow(b *billingRow) *exportcsv.Row {
-	m.brow = exportcsv.Row{Line: int(b.line), Date: b.date, BillNumber: b.bill, SupplierID: b.supplier,
-		ServiceID: b.service, AccountNumber: b.account, Main: b.main, Fine: b.fine}
+	m.brow = exportcsv.Row{Line: int(b.line), Date: b.date, BillNumber: m.field(b, 0), SupplierID: m.field(b, 1),
+		ServiceID: m.field(b, 2), AccountNumber: m.field(b, 3), Main: b.main, Fine: b.fine}
 	return &m.brow
 }
 
@@ -406,7 +538,7 @@ func (m *matcher) emitBillingOnly() error {
 			continue
 		}
 		m.day(b.date).BillingOnly++
-		if err := m.emit(&Result{Day: b.date, Status: BillingOnly, Billing: m.billingRow(b),
+		if err := m.emit(&Result{Day: b.date, Dated: true, Status: BillingOnly, Billing: m.billingRow(b),
 			BillingSource: int(b.source)}); err != nil {
 			return err
 		}
@@ -415,7 +547,7 @@ func (m *matcher) emitBillingOnly() error {
 }
 
 func (m *matcher) summary() *Summary {
-	s := &Summary{Days: make([]Day, 0, len(m.days))}
+	s := &Summary{Days: make([]Day, 0, len(m.days)), Held: m.held, Refunds: m.refunds, RefundSum: m.refundSum}
 	for _, d := range m.days {
 		s.Days = append(s.Days, *d)
 		s.Total.Add(d)
@@ -425,9 +557,11 @@ func (m *matcher) summary() *Summary {
 }
 
 // Discrepancy is a stored result that needs a person's attention: a sum
-// mismatch or a payment seen on one side only. Amounts absent on a side are nil.
+// mismatch, a payment seen on one side only, a split match, a refund, a
+// held row. Amounts absent on a side are nil.
 type Discrepancy struct {
 	Day                          calendar.Date
+	Undated                      bool // a held row whose date could not be read
 	Status                       Status
 	BillNumber                   string
 	SupplierID                   string
@@ -437,6 +571,7 @@ type Discrepancy struct {
 	AcquiringMain, AcquiringFine *money.Kopecks
 	OrderID                      string
 	BillingRef, AcquiringRef     string // file:line
+	Reason                       string // why a row is held
 }
 
 // BillingTotal is main + fine on the billing side (0 when absent).

@@ -39,6 +39,7 @@ func TestReconcile(t *testing.T) {
 		name      string
 		billing   string
 		acquiring string
+		rules     *Rules // nil: DefaultRules
 		want      []string
 		days      []string // day billingSum acquiringSum difference matched/mismatched/billingOnly/acquiringOnly
 	}{
@@ -86,7 +87,8 @@ func TestReconcile(t *testing.T) {
 			days: []string{"2026-11-21 30.00 30.00 0.00 1/0/1/1"},
 		},
 		{
-			name:      "same key on different dates: separate payments, grouped and sorted by day",
+			name:      "date in the key: same key on different dates are separate payments, grouped and sorted by day",
+			rules:     &Rules{KeyWithDate: true},
 			billing:   "22.11.2026;B1;S1;SV1;LS1;10;0\n2026-11-21;B1;S1;SV1;LS1;10;0\n",
 			acquiring: "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-23;O2;2026-11-23;B1;S1;SV1;LS1;10;0\n",
 			want: []string{"2026-11-21 check B1 10.00 10.00", "2026-11-23 acquiring_only B1 - 10.00",
@@ -98,8 +100,12 @@ func TestReconcile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
+			rules := DefaultRules()
+			if tt.rules != nil {
+				rules = *tt.rules
+			}
 			sum, err := Run([]Input{input(t, "b.csv", exportcsv.Billing, exportcsv.BillingHeader+tt.billing)},
-				[]Input{input(t, "a.csv", exportcsv.Acquiring, exportcsv.AcquiringHeader+tt.acquiring)}, collect(&got))
+				[]Input{input(t, "a.csv", exportcsv.Acquiring, exportcsv.AcquiringHeader+tt.acquiring)}, collect(&got), WithRules(rules))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,76 +129,6 @@ func TestReconcile(t *testing.T) {
 				t.Errorf("total %+v is not the sum of the days %+v", sum.Total, total)
 			}
 		})
-	}
-}
-
-func TestDuplicates(t *testing.T) {
-	tests := []struct {
-		name               string
-		billing, acquiring []string // one file each
-		want               string
-	}{
-		{
-			name:    "duplicate key in billing",
-			billing: []string{"2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;B1;S1;SV1;LS2;5;0\n"},
-			want:    "b0.csv: line 3: duplicate key (date 2026-11-21, bill_number, supplier_id, service_id): first at b0.csv line 2",
-		},
-		{
-			name:    "duplicate key across billing files",
-			billing: []string{"2026-11-21;B1;S1;SV1;LS1;10;0\n", "2026-11-21;B1;S1;SV1;LS1;10;0\n"},
-			want:    "b1.csv: line 2: duplicate key (date 2026-11-21, bill_number, supplier_id, service_id): first at b0.csv line 2",
-		},
-		{
-			name:      "duplicate key in acquiring, matched in billing",
-			billing:   []string{"2026-11-21;B1;S1;SV1;LS1;10;0\n"},
-			acquiring: []string{"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;O2;2026-11-21;B1;S1;SV1;LS1;10;0\n"},
-			want:      "a0.csv: line 3: duplicate key (date, bill_number, supplier_id, service_id) in the bank registry",
-		},
-		{
-			name:      "duplicate key in acquiring, absent from billing",
-			acquiring: []string{"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;O2;2026-11-21;B1;S1;SV1;LS1;10;0\n"},
-			want:      "a0.csv: line 3: duplicate key (date, bill_number, supplier_id, service_id): first at a0.csv line 2",
-		},
-		{
-			name:      "duplicate order id",
-			acquiring: []string{"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-22;O1;2026-11-22;B2;S1;SV1;LS1;10;0\n"},
-			want:      `a0.csv: line 3, column "order_id": duplicate order_id: first at a0.csv line 2`,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var bs, as []Input
-			for i, b := range tt.billing {
-				bs = append(bs, input(t, fmt.Sprintf("b%d.csv", i), exportcsv.Billing, exportcsv.BillingHeader+b))
-			}
-			for i, a := range tt.acquiring {
-				as = append(as, input(t, fmt.Sprintf("a%d.csv", i), exportcsv.Acquiring, exportcsv.AcquiringHeader+a))
-			}
-			_, err := Run(bs, as, Discard)
-			list, ok := exportcsv.AsErrors(err)
-			if !ok {
-				t.Fatalf("error = %v, want export errors", err)
-			}
-			if got := list.List[0].Error(); got != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", got, tt.want)
-			}
-		})
-	}
-}
-
-// A bad row stops emission but reading goes on, so every problem is reported.
-func TestBadRowsAllReported(t *testing.T) {
-	var got []string
-	_, err := Run(
-		[]Input{input(t, "b.csv", exportcsv.Billing, exportcsv.BillingHeader+"2026-11-21;B1;S1;SV1;LS1;x;0\n2026-11-21;B2;S1;SV1;LS1;1;0\n")},
-		[]Input{input(t, "a.csv", exportcsv.Acquiring, exportcsv.AcquiringHeader+"2026-11-21;O1;bad;B2;S1;SV1;LS1;1;0\n2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;1;0\n")},
-		collect(&got))
-	list, ok := exportcsv.AsErrors(err)
-	if !ok || len(list.List) != 2 {
-		t.Fatalf("error = %v, want two problems", err)
-	}
-	if len(got) != 0 {
-		t.Errorf("emitted %v after a bad row", got)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/matcher"
 )
 
 // Organization is a payment recipient the project loads payments for.
@@ -26,16 +28,22 @@ type Organization struct {
 	// SigningKey names the organisation's own signing key (a Secrets
 	// Manager ARN or a PEM file); empty: the operator signs for it.
 	SigningKey string `json:"signing_key,omitempty"`
+	// Rules are the organisation's matching rules; nil on upsert: the defaults.
+	Rules *matcher.Rules `json:"matching_rules,omitempty"`
 }
 
 const orgColumns = `id, code, name, inn, coalesce(kpp, ''), org_ppa_guid::text, kind, load_policy,
 	coalesce(bank_name, ''), coalesce(bank_bik, ''), coalesce(operating_account, ''),
-	coalesce(correspondent_account, ''), coalesce(payment_recipient, ''), coalesce(signing_key, '')`
+	coalesce(correspondent_account, ''), coalesce(payment_recipient, ''), coalesce(signing_key, ''),
+	match_key_with_date, match_window_days, strict_rows, max_bad_share::float8`
 
 func scanOrg(row pgx.Row) (*Organization, error) {
-	var o Organization
+	o := Organization{Rules: &matcher.Rules{}}
+	var window int16
 	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.INN, &o.KPP, &o.OrgPPAGUID, &o.Kind, &o.LoadPolicy,
-		&o.BankName, &o.BankBIK, &o.OperatingAccount, &o.CorrespondentAccount, &o.PaymentRecipient, &o.SigningKey)
+		&o.BankName, &o.BankBIK, &o.OperatingAccount, &o.CorrespondentAccount, &o.PaymentRecipient, &o.SigningKey,
+		&o.Rules.KeyWithDate, &window, &o.Rules.Strict, &o.Rules.MaxBadShare)
+	o.Rules.WindowDays = int(window)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -47,19 +55,30 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *Organization) (*Organ
 	if o.LoadPolicy == "" {
 		o.LoadPolicy = "matched"
 	}
+	rules := matcher.DefaultRules()
+	if o.Rules != nil {
+		rules = *o.Rules
+	}
+	if err := rules.Validate(); err != nil {
+		return nil, fmt.Errorf("store: upsert organization %s: %w", o.Code, err)
+	}
 	row := s.Pool.QueryRow(ctx, `
 		INSERT INTO organization (code, name, inn, kpp, org_ppa_guid, kind, load_policy, bank_name, bank_bik,
-			operating_account, correspondent_account, payment_recipient, signing_key)
+			operating_account, correspondent_account, payment_recipient, signing_key,
+			match_key_with_date, match_window_days, strict_rows, max_bad_share)
 		VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''),
-			nullif($11, ''), nullif($12, ''), nullif($13, ''))
+			nullif($11, ''), nullif($12, ''), nullif($13, ''), $14, $15, $16, $17)
 		ON CONFLICT (code) DO UPDATE SET name = excluded.name, inn = excluded.inn, kpp = excluded.kpp,
 			org_ppa_guid = excluded.org_ppa_guid, kind = excluded.kind, load_policy = excluded.load_policy,
 			bank_name = excluded.bank_name, bank_bik = excluded.bank_bik,
 			operating_account = excluded.operating_account, correspondent_account = excluded.correspondent_account,
-			payment_recipient = excluded.payment_recipient, signing_key = excluded.signing_key, updated_at = now()
+			payment_recipient = excluded.payment_recipient, signing_key = excluded.signing_key,
+			match_key_with_date = excluded.match_key_with_date, match_window_days = excluded.match_window_days,
+			strict_rows = excluded.strict_rows, max_bad_share = excluded.max_bad_share, updated_at = now()
 		RETURNING `+orgColumns,
 		o.Code, o.Name, o.INN, o.KPP, o.OrgPPAGUID, o.Kind, o.LoadPolicy, o.BankName, o.BankBIK,
-		o.OperatingAccount, o.CorrespondentAccount, o.PaymentRecipient, o.SigningKey)
+		o.OperatingAccount, o.CorrespondentAccount, o.PaymentRecipient, o.SigningKey,
+		rules.KeyWithDate, rules.WindowDays, rules.Strict, rules.MaxBadShare)
 	out, err := scanOrg(row)
 	if err != nil {
 		return nil, fmt.Errorf("store: upsert organization %s: %w", o.Code, err)

@@ -71,10 +71,11 @@ type Packing struct {
 const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown',
 	'cancel_requested', 'cancelled', 'cancel_rejected', 'cancel_unknown')`
 
-// policyStatuses are the recon statuses each load policy sends.
+// policyStatuses are the recon statuses each load policy sends: each bank
+// row of a split match is a payment; refunds and held rows never are.
 var policyStatuses = map[string][]string{
-	"matched":   {"check"},
-	"acquiring": {"check", "mismatch", "acquiring_only"},
+	"matched":   {"check", "check_split"},
+	"acquiring": {"check", "check_split", "mismatch", "acquiring_only"},
 }
 
 // PreparePackages plans and stores a run's packages and payments in one

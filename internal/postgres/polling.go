@@ -328,8 +328,9 @@ type PaymentResult struct {
 	ErrorCode, Error                                          string
 }
 
-// EachPaymentResult streams a run's payments and held-back rows (or its
-// cancellations) for the billing system, by order id.
+// EachPaymentResult streams a run's payments and held rows (held back by
+// the packer, or for a row-level problem, from either side), or its
+// cancellations, for the billing system, by order id.
 func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*PaymentResult) error) error {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT p.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''), p.amount::text,
@@ -337,8 +338,9 @@ func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*Pay
 			coalesce(p.error_code, ''), coalesce(p.error, '')
 		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id WHERE p.run_id = $1
 		UNION ALL
-		SELECT r.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
-			(r.acquiring_main + r.acquiring_fine)::text, 'held', '', '', NULL, '', r.hold_reason
+		SELECT coalesce(r.order_id, ''), r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
+			coalesce((r.acquiring_main + r.acquiring_fine)::text, (r.billing_main + r.billing_fine)::text, ''),
+			'held', '', '', NULL, '', r.hold_reason
 		FROM recon_row r WHERE r.run_id = $1 AND r.hold_reason IS NOT NULL
 		UNION ALL`+cancellationResults+`
 		ORDER BY 1`, runID)

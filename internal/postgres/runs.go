@@ -36,6 +36,9 @@ type Run struct {
 	BillingSum     decimal.Decimal
 	AcquiringSum   decimal.Decimal
 	MatchedSum     decimal.Decimal
+	HeldRows       int // rows held for row-level problems
+	Refunds        int // refund rows, candidates for cancellation
+	RefundSum      decimal.Decimal
 	ReportCSVKey   string
 	ReportHTMLKey  string
 	Error          string
@@ -45,14 +48,14 @@ type Run struct {
 const runColumns = `id, organization_id, run_key, status, period_from, period_to, coalesce(execution_name, ''),
 	billing_rows, acquiring_rows, matched, mismatched, billing_only, acquiring_only,
 	billing_sum, acquiring_sum, matched_sum, coalesce(report_csv_key, ''), coalesce(report_html_key, ''),
-	coalesce(error, ''), reconciled_at`
+	coalesce(error, ''), reconciled_at, held_rows, refunds, refund_sum`
 
 func scanRun(row pgx.Row) (*Run, error) {
 	var r Run
 	var bs, as, ms string
 	err := row.Scan(&r.ID, &r.OrganizationID, &r.RunKey, &r.Status, &r.PeriodFrom, &r.PeriodTo, &r.ExecutionName,
 		&r.BillingRows, &r.AcquiringRows, &r.Matched, &r.Mismatched, &r.BillingOnly, &r.AcquiringOnly,
-		&bs, &as, &ms, &r.ReportCSVKey, &r.ReportHTMLKey, &r.Error, &r.ReconciledAt)
+		&bs, &as, &ms, &r.ReportCSVKey, &r.ReportHTMLKey, &r.Error, &r.ReconciledAt, &r.HeldRows, &r.Refunds, &r.RefundSum)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -197,10 +200,12 @@ func saveSummary(ctx context.Context, tx pgx.Tx, runID int64, rec Reconciliation
 	t := sum.Total
 	batch.Queue(`UPDATE run SET billing_rows = $2, acquiring_rows = $3, matched = $4, mismatched = $5,
 		billing_only = $6, acquiring_only = $7, billing_sum = $8, acquiring_sum = $9, matched_sum = $10,
-		period_from = coalesce(period_from, $11), period_to = coalesce(period_to, $12), reconciled_at = now()
+		period_from = coalesce(period_from, $11), period_to = coalesce(period_to, $12), reconciled_at = now(),
+		held_rows = $13, refunds = $14, refund_sum = $15
 		WHERE id = $1`,
 		runID, t.BillingCount, t.AcquiringCount, t.Matched, t.Mismatched, t.BillingOnly, t.AcquiringOnly,
-		numeric(t.BillingSum), numeric(t.AcquiringSum), numeric(t.MatchedSum), from, to)
+		numeric(t.BillingSum), numeric(t.AcquiringSum), numeric(t.MatchedSum), from, to,
+		sum.Held, sum.Refunds, numeric(sum.RefundSum))
 	for _, id := range append(append([]int64{}, rec.BillingFiles...), rec.AcquiringFiles...) {
 		batch.Queue(`INSERT INTO run_file (run_id, source_file_id) VALUES ($1, $2)`, runID, id)
 	}
@@ -220,7 +225,7 @@ var reconRowColumns = []string{"run_id", "day", "status", "bill_number", "suppli
 	"billing_file_id", "billing_line", "billing_main", "billing_fine",
 	"acquiring_file_id", "acquiring_line", "acquiring_main", "acquiring_fine",
 	"order_id", "order_date", "payment_document_id", "gis_service_id", "unified_account_number",
-	"period_month", "period_year", "payment_purpose"}
+	"period_month", "period_year", "payment_purpose", "hold_reason"}
 
 // resultSource adapts the push-style reconciliation to COPY's pull: the
 // reconciliation runs on its own goroutine and hands over rows in batches.
@@ -304,23 +309,39 @@ func (s *resultSource) Err() error {
 
 func reconRow(runID int64, rec Reconciliation, r *matcher.Result) []any {
 	row := make([]any, len(reconRowColumns))
-	row[0], row[1], row[2] = runID, r.Day.Time(), string(r.Status)
+	row[0], row[2] = runID, string(r.Status)
+	if r.Dated {
+		row[1] = r.Day.Time()
+	}
 	key := r.Acquiring
 	if key == nil {
 		key = r.Billing
 	}
 	row[3], row[4], row[5], row[6] = key.BillNumber, key.SupplierID, key.ServiceID, key.AccountNumber
+	held := r.Status == matcher.Held
 	if b := r.Billing; b != nil {
-		row[7], row[8], row[9], row[10] = rec.BillingFiles[r.BillingSource], b.Line, numeric(b.Main), numeric(b.Fine)
+		row[7], row[8] = rec.BillingFiles[r.BillingSource], b.Line
+		if !held || r.Amounts {
+			row[9], row[10] = numeric(b.Main), numeric(b.Fine)
+		}
 	}
 	if a := r.Acquiring; a != nil {
-		row[11], row[12], row[13], row[14] = rec.AcquiringFiles[r.AcquiringSource], a.Line, numeric(a.Main), numeric(a.Fine)
-		row[15], row[16] = a.OrderID, a.OrderDate.Time()
+		row[11], row[12] = rec.AcquiringFiles[r.AcquiringSource], a.Line
+		if !held || r.Amounts {
+			row[13], row[14] = numeric(a.Main), numeric(a.Fine)
+		}
+		row[15] = nullable(a.OrderID)
+		if !held {
+			row[16] = a.OrderDate.Time()
+		}
 		row[17], row[18], row[19] = nullable(a.PaymentDocumentID), nullable(a.GISServiceID), nullable(a.UnifiedAccountNumber)
 		if a.PeriodMonth > 0 {
 			row[20], row[21] = int16(a.PeriodMonth), int16(a.PeriodYear)
 		}
 		row[22] = nullable(a.PaymentPurpose)
+	}
+	if r.Problem != nil {
+		row[23] = r.Problem.Error()
 	}
 	return row
 }
@@ -368,33 +389,41 @@ func (s *Store) ReconDays(ctx context.Context, runID int64) ([]matcher.Day, erro
 	return out, rows.Err()
 }
 
-// EachDiscrepancy streams a run's discrepancies (everything but matched
-// rows) ordered by day, status and key, without holding them in memory.
+// EachDiscrepancy streams a run's discrepancies (everything but exact
+// matches: split matches, refunds and held rows too, with their reasons)
+// ordered by day (held rows without one first), status and key, without
+// holding them in memory. A packer's hold shows its reason as well.
 func (s *Store) EachDiscrepancy(ctx context.Context, runID int64, fn func(*matcher.Discrepancy) error) error {
 	rows, err := s.Pool.Query(ctx, `
 		SELECT r.day, r.status, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
 			r.billing_main::text, r.billing_fine::text, r.acquiring_main::text, r.acquiring_fine::text,
 			coalesce(r.order_id, ''),
-			coalesce(bf.key || ':' || r.billing_line, ''), coalesce(af.key || ':' || r.acquiring_line, '')
+			coalesce(bf.key || ':' || r.billing_line, ''), coalesce(af.key || ':' || r.acquiring_line, ''),
+			coalesce(r.hold_reason, '')
 		FROM recon_row r
 		LEFT JOIN source_file bf ON bf.id = r.billing_file_id
 		LEFT JOIN source_file af ON af.id = r.acquiring_file_id
 		WHERE r.run_id = $1 AND r.status <> 'check'
-		ORDER BY r.day, r.status, r.bill_number, r.supplier_id, r.service_id`, runID)
+		ORDER BY r.day NULLS FIRST, r.status, r.bill_number, r.supplier_id, r.service_id`, runID)
 	if err != nil {
 		return fmt.Errorf("store: discrepancies: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var d matcher.Discrepancy
-		var day time.Time
+		var day *time.Time
 		var status string
 		var amounts [4]*string
 		if err := rows.Scan(&day, &status, &d.BillNumber, &d.SupplierID, &d.ServiceID, &d.AccountNumber,
-			&amounts[0], &amounts[1], &amounts[2], &amounts[3], &d.OrderID, &d.BillingRef, &d.AcquiringRef); err != nil {
+			&amounts[0], &amounts[1], &amounts[2], &amounts[3], &d.OrderID, &d.BillingRef, &d.AcquiringRef, &d.Reason); err != nil {
 			return fmt.Errorf("store: discrepancies: %w", err)
 		}
-		d.Day, d.Status = calendar.FromYMD(day.Date()), matcher.Status(status)
+		if day != nil {
+			d.Day = calendar.FromYMD(day.Date())
+		} else {
+			d.Undated = true
+		}
+		d.Status = matcher.Status(status)
 		for i, dst := range []**money.Kopecks{&d.BillingMain, &d.BillingFine, &d.AcquiringMain, &d.AcquiringFine} {
 			if amounts[i] != nil {
 				k, err := money.Parse(*amounts[i])

@@ -97,7 +97,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 		BillingFiles:   ids(billing),
 		AcquiringFiles: ids(acquiring),
 		Produce: func(sink matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
-			return s.match(ctx, billing, acquiring, from, to, sink)
+			return s.match(ctx, billing, acquiring, from, to, *org.Rules, sink)
 		},
 	})
 	if errors.Is(err, postgres.ErrAlreadyReconciled) { // a concurrent duplicate got there first
@@ -253,7 +253,7 @@ func ids(files []*postgres.SourceFile) []int64 {
 
 // match opens every file and runs the matcher into sink.
 func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.SourceFile, from, to *calendar.Date,
-	sink matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
+	rules matcher.Rules, sink matcher.Sink) (*matcher.Summary, []postgres.FileStats, error) {
 	var problems exportcsv.Errors
 	var closers []io.Closer
 	defer func() {
@@ -277,17 +277,13 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 				problems.Add(&exportcsv.Error{File: f.Key, Msg: fmt.Sprintf("file too large: %d bytes, the limit is %d", obj.Size, s.limits().MaxBytes)})
 				continue
 			}
-			rd, err := exportcsv.NewReader(f.Key, f.Kind, obj.Body, s.limits())
-			if list, ok := exportcsv.AsErrors(err); ok {
-				for _, e := range list.List {
-					problems.Add(e)
-				}
-				continue
-			}
+			in, err := OpenInput(f.Key, f.Kind, obj.Body, obj.Size, s.limits(), &problems)
 			if err != nil {
 				return nil, err
 			}
-			inputs = append(inputs, matcher.Input{Name: f.Key, Reader: rd, Size: obj.Size})
+			if in.Reader != nil {
+				inputs = append(inputs, in)
+			}
 		}
 		return inputs, nil
 	}
@@ -302,15 +298,8 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 	if problems.Len() > 0 {
 		return nil, nil, &problems
 	}
-	var opts []matcher.Option
-	if from != nil {
-		opts = append(opts, matcher.Within(*from, *to))
-	}
-	sum, err := matcher.Run(bin, ain, sink, opts...)
+	sum, err := Match(bin, ain, rules, from, to, sink)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := storable(sum); err != nil {
 		return nil, nil, err
 	}
 	var stats []postgres.FileStats
@@ -323,6 +312,42 @@ func (s *Service) match(ctx context.Context, billing, acquiring []*postgres.Sour
 		stats = append(stats, st)
 	}
 	return sum, stats, nil
+}
+
+// OpenInput starts reading an export for Match. A problem with its header
+// is added to problems and leaves the input's Reader nil; other errors
+// (reading) are returned.
+func OpenInput(name string, kind exportcsv.Kind, r io.Reader, size int64, limits exportcsv.Limits, problems *exportcsv.Errors) (matcher.Input, error) {
+	rd, err := exportcsv.NewReader(name, kind, r, limits)
+	if list, ok := exportcsv.AsErrors(err); ok {
+		for _, e := range list.List {
+			problems.Add(e)
+		}
+		return matcher.Input{}, nil
+	}
+	if err != nil {
+		return matcher.Input{}, err
+	}
+	return matcher.Input{Name: name, Reader: rd, Size: size}, nil
+}
+
+// Match reconciles opened exports by an organisation's rules, within
+// from..to when given, and refuses totals a run cannot store: what the
+// reconciler does once the files are open, and what `gispay check` does
+// with local files.
+func Match(billing, acquiring []matcher.Input, rules matcher.Rules, from, to *calendar.Date, sink matcher.Sink) (*matcher.Summary, error) {
+	opts := []matcher.Option{matcher.WithRules(rules)}
+	if from != nil {
+		opts = append(opts, matcher.Within(*from, *to))
+	}
+	sum, err := matcher.Run(billing, acquiring, sink, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := storable(sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
 }
 
 // TotalTooLarge is a day's (or the run's) sum past what Postgres stores
@@ -400,12 +425,16 @@ func (s *Service) finish(ctx context.Context, org *postgres.Organization, run *p
 		BillingOnly: run.BillingOnly, AcquiringOnly: run.AcquiringOnly,
 		BillingSum: run.BillingSum.StringFixed(2), AcquiringSum: run.AcquiringSum.StringFixed(2),
 		Difference: run.BillingSum.Sub(run.AcquiringSum).StringFixed(2),
-		ReportCSV:  "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
+		Held:       run.HeldRows, Refunds: run.Refunds,
+		ReportCSV: "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
 		Days: len(days), DurationMillis: s.now().Sub(started).Milliseconds()}
+	if run.Refunds > 0 {
+		res.RefundSum = run.RefundSum.StringFixed(2)
+	}
 	s.Log.Info("reconciled", "run_id", run.ID, "org", org.Code, "already_done", already,
 		"days", res.Days, "billing_rows", res.BillingRows, "acquiring_rows", res.AcquiringRows, "matched", res.Matched,
 		"mismatched", res.Mismatched, "billing_only", res.BillingOnly, "acquiring_only", res.AcquiringOnly,
-		"duration_ms", res.DurationMillis)
+		"held", res.Held, "refunds", res.Refunds, "duration_ms", res.DurationMillis)
 	return res, nil
 }
 

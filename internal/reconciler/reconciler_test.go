@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/exportcsv"
+	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
 	"github.com/gispayments/gis-payments/internal/reconciler"
@@ -97,9 +98,21 @@ func TestReconcileSampleExports(t *testing.T) {
 	}
 }
 
+// strict puts the organisation in strict mode: any bad row fails its file.
+func (e *env) strict(t *testing.T) {
+	rules := matcher.DefaultRules()
+	rules.Strict = true
+	e.org.Rules = &rules
+	if _, err := e.st.UpsertOrganization(context.Background(), e.org); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// In strict mode a bad row fails the run and its file, as before holds.
 func TestBadExportFailsRunAndFile(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t)
+	e.strict(t)
 	bad := exportcsv.AcquiringHeader +
 		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;10;0\n" +
 		"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;ten;0\n"
@@ -234,6 +247,7 @@ func TestTotalBeyondStorageFailsRun(t *testing.T) {
 func TestAmountBeyondStorageIsLocated(t *testing.T) {
 	ctx := context.Background()
 	e := setup(t)
+	e.strict(t)
 	req := reconciler.Request{Org: "uk-dom", Files: []reconciler.FileRef{
 		e.put(t, exportcsv.Billing, "incoming/billing/uk-dom/b.csv", []byte(exportcsv.BillingHeader+
 			"2026-11-21;B1;S1;SV1;LS1;1;0\n2026-11-21;B2;S1;SV1;LS1;1;99999999999999.99\n")),
@@ -243,5 +257,59 @@ func TestAmountBeyondStorageIsLocated(t *testing.T) {
 	_, err := e.svc.Reconcile(ctx, req)
 	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), `incoming/billing/uk-dom/b.csv: line 3, column "fine_sum"`) {
 		t.Fatalf("error = %v (%s)", err, steperr.KindOf(err))
+	}
+}
+
+// A bad row is held with its reason and the rest of the file proceeds; a
+// refund is stored for cancellation, never as a payment; a repeated key
+// paid in two parts is a split match. All of it shows in the counts, the
+// recon rows and the report.
+func TestRowsHeldRefundsAndSplits(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	var billing, bank strings.Builder
+	billing.WriteString(exportcsv.BillingHeader)
+	bank.WriteString(strings.TrimSuffix(exportcsv.AcquiringHeader, "\n") + ";operation_type\n")
+	for i := range 200 {
+		fmt.Fprintf(&billing, "2026-11-21;B%d;S1;SV1;LS1;10;0\n", i)
+		fmt.Fprintf(&bank, "2026-11-21;O%d;2026-11-21;B%d;S1;SV1;LS1;10;0;оплата\n", i, i)
+	}
+	billing.WriteString("2026-11-21;W1;S1;SV1;LS1;100;5\n")                   // paid in two parts
+	billing.WriteString("2026-11-21;;S1;SV1;LS1;1;0\n")                       // empty key field: held
+	bank.WriteString("2026-11-21;OW1;2026-11-21;W1;S1;SV1;LS1;100;0;\n")      // water
+	bank.WriteString("2026-11-21;OW2;2026-11-21;W1;S1;SV1;LS1;5;0;\n")        // then the fine
+	bank.WriteString("2026-11-21;OB;2026-11-21;B7;S1;SV1;LS1;1O,00;0;\n")     // bad number: held
+	bank.WriteString("2026-11-21;O3;2026-11-21;B3;S1;SV1;LS1;10;0;Возврат\n") // refund of O3
+	req := reconciler.Request{Org: "uk-dom", Files: []reconciler.FileRef{
+		e.put(t, exportcsv.Billing, "incoming/billing/uk-dom/b.csv", []byte(billing.String())),
+		e.put(t, exportcsv.Acquiring, "incoming/acquiring/uk-dom/a.csv", []byte(bank.String())),
+	}}
+	res, err := e.svc.Reconcile(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Matched != 202 || res.Held != 2 || res.Refunds != 1 || res.RefundSum != "10.00" || res.BillingRows != 201 || res.AcquiringRows != 202 {
+		t.Fatalf("result %+v", res)
+	}
+	for status, want := range map[string]int{"check": 200, "check_split": 2, "held": 2, "refund": 1} {
+		if n := pgtest.Count(t, e.st, `SELECT count(*) FROM recon_row WHERE status = $1`, status); n != want {
+			t.Errorf("%d %s rows, want %d", n, status, want)
+		}
+	}
+	var order, amount string
+	e.st.Pool.QueryRow(ctx, `SELECT order_id, (acquiring_main + acquiring_fine)::text FROM recon_row WHERE status = 'refund'`).Scan(&order, &amount)
+	if order != "O3" || amount != "10.00" {
+		t.Errorf("refund stored as %s %s", order, amount)
+	}
+	csv := string(e.s3.Get(t, bucket, strings.TrimPrefix(res.ReportCSV, "s3://"+bucket+"/")))
+	for _, want := range []string{
+		`held;;S1;SV1;LS1;1,00;0,00;1,00;;;;1,00;;incoming/billing/uk-dom/b.csv:203;;"incoming/billing/uk-dom/b.csv: line 203, column ""bill_number"": empty value"`,
+		`held;B7;S1;SV1;LS1;;;;;;;0,00;OB;;incoming/acquiring/uk-dom/a.csv:204;"incoming/acquiring/uk-dom/a.csv: line 204, column ""main_sum"": bad number ""1O,00"": not a number"`,
+		"2026-11-21;refund;B3;S1;SV1;LS1;;;;10,00;0,00;10,00;-10,00;O3;;incoming/acquiring/uk-dom/a.csv:205;",
+		"2026-11-21;check_split;W1;S1;SV1;LS1;100,00;5,00;105,00;5,00;0,00;5,00;100,00;OW2",
+	} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("CSV report lacks\n%s\nin\n%s", want, csv)
+		}
 	}
 }

@@ -45,7 +45,7 @@ svg text { font-size: 11px; fill: #57606a; }
 {{if not .Rows}}<p class="ok">Расхождений нет.</p>{{else}}
 <table>
 <tr><th>День</th><th>Что</th><th>Счёт</th><th>Поставщик</th><th>Услуга</th><th>Биллинг, ₽</th><th>Банк, ₽</th><th>Разница, ₽</th><th>Операция</th><th>Где</th></tr>
-{{range .Rows}}<tr><td class="d">{{.Day}}</td><td>{{status .Status}}</td><td>{{.BillNumber}}</td><td>{{.SupplierID}}</td><td>{{.ServiceID}}</td><td class="n">{{if .BillingMain}}{{total . "b"}}{{else}}—{{end}}</td><td class="n">{{if .AcquiringMain}}{{total . "a"}}{{else}}—{{end}}</td><td class="n bad">{{rowdiff .}}</td><td>{{.OrderID}}</td><td>{{.BillingRef}} {{.AcquiringRef}}</td></tr>
+{{range .Rows}}<tr><td class="d">{{day .}}</td><td>{{status .Status}}{{with .Reason}}: {{.}}{{end}}</td><td>{{.BillNumber}}</td><td>{{.SupplierID}}</td><td>{{.ServiceID}}</td><td class="n">{{if .BillingMain}}{{total . "b"}}{{else}}—{{end}}</td><td class="n">{{if .AcquiringMain}}{{total . "a"}}{{else}}—{{end}}</td><td class="n bad">{{rowdiff .}}</td><td>{{.OrderID}}</td><td>{{.BillingRef}} {{.AcquiringRef}}</td></tr>
 {{end}}</table>
 {{if .More}}<p>И ещё {{.More}} — полный список в CSV-отчёте.</p>{{end}}{{end}}
 </body>

@@ -32,7 +32,7 @@ type Discrepancies func(fn func(*matcher.Discrepancy) error) error
 
 var csvHeader = []string{"day", "status", "bill_number", "supplier_id", "service_id", "account_number",
 	"billing_main", "billing_fine", "billing_total", "acquiring_main", "acquiring_fine", "acquiring_total",
-	"difference", "order_id", "billing_source", "acquiring_source"}
+	"difference", "order_id", "billing_source", "acquiring_source", "reason"}
 
 // NewCSVWriter starts a CSV for people on w the way Excel opens it right:
 // the UTF-8 BOM (Excel detects UTF-8 by it), then ';' between cells.
@@ -66,10 +66,10 @@ func WriteCSV(w io.Writer, list Discrepancies) (int, error) {
 	n := 0
 	err := list(func(d *matcher.Discrepancy) error {
 		n++
-		return cw.Write([]string{d.Day.String(), string(d.Status), Cell(d.BillNumber), Cell(d.SupplierID), Cell(d.ServiceID),
+		return cw.Write([]string{day(d), string(d.Status), Cell(d.BillNumber), Cell(d.SupplierID), Cell(d.ServiceID),
 			Cell(d.AccountNumber), amount(d.BillingMain), amount(d.BillingFine), optTotal(d.BillingMain, d.BillingTotal()),
 			amount(d.AcquiringMain), amount(d.AcquiringFine), optTotal(d.AcquiringMain, d.AcquiringTotal()),
-			comma(d.BillingTotal() - d.AcquiringTotal()), Cell(d.OrderID), Cell(d.BillingRef), Cell(d.AcquiringRef)})
+			comma(d.BillingTotal() - d.AcquiringTotal()), Cell(d.OrderID), Cell(d.BillingRef), Cell(d.AcquiringRef), Cell(d.Reason)})
 	})
 	if err != nil {
 		return n, err
@@ -79,6 +79,14 @@ func WriteCSV(w io.Writer, list Discrepancies) (int, error) {
 		return n, err
 	}
 	return n, bw.Flush()
+}
+
+// day is a discrepancy's day, empty for a held row whose date was unreadable.
+func day(d *matcher.Discrepancy) string {
+	if d.Undated {
+		return ""
+	}
+	return d.Day.String()
 }
 
 func comma(k money.Kopecks) string { return strings.Replace(k.String(), ".", ",", 1) }
@@ -190,8 +198,15 @@ func newChart(days []matcher.Day) chart {
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"money": func(k money.Kopecks) string { return groupThousands(k) },
 	"diff":  func(d matcher.Day) money.Kopecks { return d.Difference() },
+	"day":   day,
 	"status": func(s matcher.Status) string {
 		switch s {
+		case matcher.Split:
+			return "оплачено частями (совпадает в сумме)"
+		case matcher.Refund:
+			return "возврат: кандидат на аннулирование"
+		case matcher.Held:
+			return "строка задержана"
 		case matcher.Mismatch:
 			return "суммы расходятся"
 		case matcher.BillingOnly:

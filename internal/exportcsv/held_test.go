@@ -1,0 +1,71 @@
+package exportcsv
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Row-level problems come back as *Held with the row filled as far as it
+// could be read, and reading goes on; file-level ones are plain *Error.
+func TestRowLevelAndFileLevelProblems(t *testing.T) {
+	head := strings.TrimSuffix(AcquiringHeader, "\n") + ";operation_type\n"
+	tests := []struct {
+		name, line string
+		held       bool
+		column     string
+	}{
+		{"bad number", "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;ten;0;", true, "main_sum"},
+		{"bad date", "2026-13-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;", true, "date"},
+		{"empty key field", "2026-11-21;O1;2026-11-21;B1;;SV1;LS1;1;0;", true, "supplier_id"},
+		{"over-long value", "2026-11-21;O1;2026-11-21;" + strings.Repeat("Б", 1001) + ";S1;SV1;LS1;1;0;", true, "bill_number"},
+		{"control character", "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS\x071;1;0;", true, "account_number"},
+		{"unknown operation type", "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;обмен", true, "operation_type"},
+		{"negative part beside a positive one", "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;5;-1;", true, "fine_sum"},
+		{"wrong field count", "2026-11-21;O1;2026-11-21;B1", false, ""},
+		{"text after a closing quote (rows merged by quotes)", `2026-11-21;O1;2026-11-21;"B1"x;S1;SV1;LS1;1;0;`, false, "bill_number"},
+		{"NUL byte (not a text file)", "2026-11-21;O1;2026-11-21;B\x001;S1;SV1;LS1;1;0;", false, "#4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd, err := NewReader("a.csv", Acquiring, strings.NewReader(head+tt.line+"\n2026-11-21;O9;2026-11-21;B9;S1;SV1;LS1;1;0;\n"), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var row Row
+			err = rd.Next(&row)
+			var h *Held
+			var e *Error
+			switch {
+			case tt.held && !errors.As(err, &h):
+				t.Fatalf("error = %v, want a held row", err)
+			case tt.held && (h.Err.Line != 2 || h.Err.Column != tt.column || row.OrderID != "O1" || rd.HeldRows() != 1):
+				t.Errorf("held %v, row %+v", h.Err, row)
+			case !tt.held && (errors.As(err, &h) || !errors.As(err, &e) || e.Line != 2 || e.Column != tt.column):
+				t.Fatalf("error = %#v, want a file-level problem at line 2, column %q", err, tt.column)
+			}
+			if err := rd.Next(&row); err != nil || row.OrderID != "O9" {
+				t.Errorf("the next row: %v %+v", err, row)
+			}
+		})
+	}
+}
+
+func TestRefundsRecognized(t *testing.T) {
+	data := strings.TrimSuffix(AcquiringHeader, "\n") + ";Тип операции\n" +
+		"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;-100,50;0;\n" +
+		"2026-11-21;O2;2026-11-21;B1;S1;SV1;LS1;100;5;Возврат\n" +
+		"2026-11-21;O3;2026-11-21;B1;S1;SV1;LS1;100;0;Оплата\n"
+	rows, _, err := readAll(t, "a.csv", Acquiring, data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || !rows[0].Refund || rows[0].Total() != 10050 || !rows[1].Refund || rows[1].Total() != 10500 || rows[2].Refund {
+		t.Errorf("rows %+v", rows)
+	}
+	// In a billing export a negative amount is a bad row, not a refund.
+	_, _, err = readAll(t, "b.csv", Billing, BillingHeader+"2026-11-21;B1;S1;SV1;LS1;-1;0\n", Limits{})
+	if err == nil || !strings.Contains(err.Error(), "negative amount") {
+		t.Errorf("error = %v", err)
+	}
+}
