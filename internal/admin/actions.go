@@ -123,13 +123,13 @@ type RerunResult struct {
 // retryable errors. The default name is the org, the period and the
 // minute asked, so a repeated command within the minute starts one.
 func (s *Service) Rerun(ctx context.Context, actor string, r RerunRequest) (*RerunResult, error) {
-	if _, err := s.Store.OrganizationByCode(ctx, r.Org); err != nil {
-		return nil, notFound(err)
-	}
 	from, err1 := calendar.ParseDate(r.From)
 	to, err2 := calendar.ParseDate(r.To)
 	if err := errors.Join(err1, err2); err != nil || to < from {
 		return nil, invalid("rerun: want from <= to as YYYY-MM-DD: %q, %q", r.From, r.To)
+	}
+	if _, err := s.Store.OrganizationByCode(ctx, r.Org); err != nil {
+		return nil, notFound(err)
 	}
 	if s.Starter == nil {
 		return nil, invalid("rerun: no state machine configured (STATE_MACHINE_ARN)")
