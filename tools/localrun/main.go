@@ -38,7 +38,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "migrate"}
+var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "migrate", "admin"}
 
 func main() {
 	bin := flag.String("bin", "bin", "folder with the built function binaries")

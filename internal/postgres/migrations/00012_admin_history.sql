@@ -7,8 +7,10 @@
 -- "unrecorded". The triggers are statement-level with transition tables:
 -- the packer COPYs 300 000 payments in one statement and the poller updates
 -- hundreds at once, so one INSERT … SELECT per statement, never one per row.
+-- No primary key: it would be a second index to fill per row; id orders a
+-- payment's changes within one transaction, where at (now()) is the same.
 CREATE TABLE payment_status_history (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          bigint GENERATED ALWAYS AS IDENTITY,
     payment_id  bigint NOT NULL,
     from_status text,
     to_status   text NOT NULL,
