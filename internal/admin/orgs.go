@@ -141,11 +141,11 @@ func validateOrg(o *postgres.Organization, approval string) error {
 	add(ValidAccounts(o.BankBIK, o.OperatingAccount, o.CorrespondentAccount))
 	if o.Kind == "ufkr" {
 		// GIS requires RecipientInfo/PaymentInformation in a fund's notifications.
-		for field, v := range map[string]string{"bank_name": o.BankName, "bank_bik": o.BankBIK,
-			"operating_account": o.OperatingAccount, "correspondent_account": o.CorrespondentAccount,
-			"payment_recipient": o.PaymentRecipient, "kpp": o.KPP} {
-			if v == "" {
-				add(fmt.Errorf("%s is required for a fund (kind ufkr)", field))
+		for _, f := range [][2]string{{"kpp", o.KPP}, {"bank_name", o.BankName}, {"bank_bik", o.BankBIK},
+			{"operating_account", o.OperatingAccount}, {"correspondent_account", o.CorrespondentAccount},
+			{"payment_recipient", o.PaymentRecipient}} {
+			if f[1] == "" {
+				add(fmt.Errorf("%s is required for a fund (kind ufkr)", f[0]))
 			}
 		}
 	}

@@ -47,4 +47,3 @@ func BenchmarkHistory300k(b *testing.B) {
 		})
 	}
 }
-
