@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/steperr"
 )
@@ -44,19 +45,11 @@ type Service struct {
 	Log       *slog.Logger
 }
 
-// Request is the admin Lambda's event: an action, who asks (as the caller
-// states it; see README "Who did it"), and the action's own request.
-type Request struct {
-	Action string          `json:"action"`
-	Actor  string          `json:"actor"`
-	Params json.RawMessage `json:"params,omitempty"`
-}
-
-// Response is the admin Lambda's answer: the action's own result.
-type Response struct {
-	Action string          `json:"action"`
-	Result json.RawMessage `json:"result"`
-}
+// Request and Response are the admin function's event and answer.
+type (
+	Request  = contract.AdminRequest
+	Response = contract.AdminResponse
+)
 
 // Actions are the action names, as Request.Action and gispay say them.
 const (

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/gispayments/gis-payments/internal/admin"
 	"github.com/gispayments/gis-payments/internal/contract"
 )
 
@@ -22,7 +21,7 @@ var eventTypes = map[string]func() any{
 	"sender":         func() any { return new(contract.SenderRequest) },
 	"poller":         func() any { return new(contract.PollerRequest) },
 	"migrate":        func() any { return new(contract.MigrateEvent) },
-	"admin":          func() any { return new(admin.Request) },
+	"admin":          func() any { return new(contract.AdminRequest) },
 }
 
 // Every function has fixtures, and every fixture decodes strictly into its
