@@ -11,24 +11,13 @@ import (
 	"github.com/gispayments/gis-payments/internal/postgres"
 )
 
-// OrgRequest adds or updates an organisation. On update an empty field
-// keeps the stored value and "-" clears an optional one (kpp, bank
-// requisites, signing_key: cleared, the operator signs).
-type OrgRequest struct {
-	Code                 string `json:"code"`
-	Name                 string `json:"name,omitempty"`
-	INN                  string `json:"inn,omitempty"`
-	KPP                  string `json:"kpp,omitempty"`
-	OrgPPAGUID           string `json:"org_ppa_guid,omitempty"`
-	Kind                 string `json:"kind,omitempty"`        // ufkr | uk_rso
-	LoadPolicy           string `json:"load_policy,omitempty"` // matched | acquiring
-	ApprovalPolicy       string `json:"approval_policy,omitempty"`
-	BankName             string `json:"bank_name,omitempty"`
-	BankBIK              string `json:"bank_bik,omitempty"`
-	OperatingAccount     string `json:"operating_account,omitempty"`
-	CorrespondentAccount string `json:"correspondent_account,omitempty"`
-	PaymentRecipient     string `json:"payment_recipient,omitempty"`
-	SigningKey           string `json:"signing_key,omitempty"`
+// Org is an organisation as stored (OrgShow, OrgList) and as a request to
+// add or update one (OrgAdd, OrgUpdate). On update an empty field keeps
+// the stored value and "-" clears an optional one (kpp, bank requisites,
+// signing_key: cleared, the operator signs).
+type Org struct {
+	postgres.Organization
+	ApprovalPolicy string `json:"approval_policy,omitempty"`
 }
 
 // OrgRef names one organisation.
@@ -39,17 +28,11 @@ type OrgRef struct {
 // OrgList asks for every organisation.
 type OrgList struct{}
 
-// OrgResult is an organisation as stored.
-type OrgResult struct {
-	postgres.Organization
-	ApprovalPolicy string `json:"approval_policy,omitempty"`
-}
-
 // ApprovalPolicies are the values approve12's migration allows.
 var ApprovalPolicies = []string{"auto", "on_discrepancies", "always"}
 
 // OrgAdd creates an organisation; an existing code is an error.
-func (s *Service) OrgAdd(ctx context.Context, actor string, r OrgRequest) (*OrgResult, error) {
+func (s *Service) OrgAdd(ctx context.Context, actor string, r Org) (*Org, error) {
 	if _, err := s.Store.OrganizationByCode(ctx, r.Code); err == nil {
 		return nil, invalid("organization %q exists: use org update", r.Code)
 	} else if !errors.Is(err, postgres.ErrNotFound) {
@@ -59,7 +42,7 @@ func (s *Service) OrgAdd(ctx context.Context, actor string, r OrgRequest) (*OrgR
 }
 
 // OrgUpdate changes the given fields of an existing organisation.
-func (s *Service) OrgUpdate(ctx context.Context, actor string, r OrgRequest) (*OrgResult, error) {
+func (s *Service) OrgUpdate(ctx context.Context, actor string, r Org) (*Org, error) {
 	o, err := s.Store.OrganizationByCode(ctx, r.Code)
 	if err != nil {
 		return nil, notFound(err)
@@ -68,7 +51,7 @@ func (s *Service) OrgUpdate(ctx context.Context, actor string, r OrgRequest) (*O
 }
 
 // saveOrg lays r's set fields over o, validates the whole and stores it.
-func (s *Service) saveOrg(ctx context.Context, o *postgres.Organization, r OrgRequest) (*OrgResult, error) {
+func (s *Service) saveOrg(ctx context.Context, o *postgres.Organization, r Org) (*Org, error) {
 	merge(o, r)
 	if o.LoadPolicy == "" {
 		o.LoadPolicy = "matched"
@@ -100,13 +83,13 @@ func (s *Service) saveOrg(ctx context.Context, o *postgres.Organization, r OrgRe
 
 // merge copies the set string fields of r onto the same-named fields of
 // o; "-" empties one.
-func merge(o *postgres.Organization, r OrgRequest) {
-	dst, src := reflect.ValueOf(o).Elem(), reflect.ValueOf(r)
+func merge(o *postgres.Organization, r Org) {
+	dst, src := reflect.ValueOf(o).Elem(), reflect.ValueOf(r.Organization)
 	for i := range src.NumField() {
-		f := dst.FieldByName(src.Type().Field(i).Name)
-		v := src.Field(i).String()
+		f := dst.Field(i)
+		v, _ := src.Field(i).Interface().(string)
 		switch {
-		case !f.IsValid() || v == "":
+		case f.Kind() != reflect.String || v == "":
 		case v == "-":
 			f.SetString("")
 		default:
@@ -153,12 +136,12 @@ func validateOrg(o *postgres.Organization, approval string) error {
 }
 
 // OrgShow returns one organisation.
-func (s *Service) OrgShow(ctx context.Context, actor string, r OrgRef) (*OrgResult, error) {
+func (s *Service) OrgShow(ctx context.Context, actor string, r OrgRef) (*Org, error) {
 	o, err := s.Store.OrganizationByCode(ctx, r.Code)
 	if err != nil {
 		return nil, notFound(err)
 	}
-	out := &OrgResult{Organization: *o}
+	out := &Org{Organization: *o}
 	if out.ApprovalPolicy, err = s.approvalPolicy(ctx, o.Code); err != nil {
 		return nil, err
 	}
@@ -166,12 +149,12 @@ func (s *Service) OrgShow(ctx context.Context, actor string, r OrgRef) (*OrgResu
 }
 
 // OrgList returns every organisation by code.
-func (s *Service) OrgList(ctx context.Context, actor string, _ OrgList) ([]OrgResult, error) {
+func (s *Service) OrgList(ctx context.Context, actor string, _ OrgList) ([]Org, error) {
 	orgs, err := s.Store.Organizations(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]OrgResult, len(orgs))
+	out := make([]Org, len(orgs))
 	for i, o := range orgs {
 		out[i].Organization = *o
 		if out[i].ApprovalPolicy, err = s.approvalPolicy(ctx, o.Code); err != nil {

@@ -91,7 +91,7 @@ var positional = map[string]bool{admin.ActOrgShow: true, admin.ActRunsShow: true
 
 func orgSave(action string) adminCommand {
 	return func(fs *flag.FlagSet) func() (string, any, error) {
-		var r admin.OrgRequest
+		var r admin.Org
 		for _, f := range []struct {
 			p          *string
 			name, help string

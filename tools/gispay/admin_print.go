@@ -58,7 +58,7 @@ func orDash(s string) string {
 	return s
 }
 
-func printOrg(o admin.OrgResult) {
+func printOrg(o admin.Org) {
 	w := table()
 	signer := "operator (IsOperatorSignature)"
 	if o.SigningKey != "" {
@@ -74,7 +74,7 @@ func printOrg(o admin.OrgResult) {
 	w.Flush()
 }
 
-func printOrgs(orgs []admin.OrgResult) {
+func printOrgs(orgs []admin.Org) {
 	w := table()
 	fmt.Fprintln(w, "CODE\tKIND\tLOAD\tAPPROVAL\tINN\tKPP\tNAME")
 	for _, o := range orgs {
