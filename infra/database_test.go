@@ -86,7 +86,7 @@ func TestDatabaseUsersAndSecrets(t *testing.T) {
 		t.Errorf("roles that may read the master secret: %v, want the proxy's and migrate's only %v", gotMaster, want)
 	}
 	want := []string{proxyRole}
-	for _, name := range append(slices.Clone(pipeline), migrateName) {
+	for _, name := range append(slices.Clone(pipeline), migrateName, adminName) {
 		want = append(want, s.json.roleOf(s.logicalID(t, name)))
 	}
 	got := slices.Clone(readers[app])

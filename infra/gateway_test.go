@@ -266,7 +266,7 @@ func TestGatewayOff(t *testing.T) {
 	check(t, "every function on gisEndpoint", func() {
 		template.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), map[string]any{
 			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{"GIS_ENDPOINT": "http://127.0.0.1:8080"})},
-		}, jsii.Number(len(pipeline)+1)) // and migrate
+		}, jsii.Number(len(pipeline)+2)) // and migrate and admin
 	})
 }
 

@@ -69,7 +69,7 @@ func suppressNagFindings(stack awscdk.Stack, cfg Config) {
 	}
 
 	xray := "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions: Resource * is the only form (active tracing)."
-	for _, name := range append(append([]string{}, pipeline...), migrateName) {
+	for _, name := range append(append([]string{}, pipeline...), migrateName, adminName) {
 		suppress([]string{name}, "AwsSolutions-IAM5", xray, "Resource::*")
 	}
 	suppress([]string{"Runs"}, "AwsSolutions-IAM5", xray+" Also the CloudWatch Logs delivery actions "+

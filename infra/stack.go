@@ -42,6 +42,10 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	connectUploadTrigger(storage.Exports, f.UploadTrigger, sm)
 	uploadFailures := newUploadFailures(stack, f.UploadTrigger)
 	newSchedules(stack, cfg, sm, f.Poller)
+	admin, err := newAdmin(stack, d, sm)
+	if err != nil {
+		return nil, err
+	}
 	dashboard := newMonitoring(stack, cfg, sm, f, db, uploadFailures)
 	if _, err := newGateway(stack, d, f); err != nil { // after the alarm topic: its alarms go there
 		return nil, err
@@ -57,7 +61,7 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	// No function is updated before the schema it expects is in place.
 	// (The function resource only: its security group must come first, as
 	// the database admits it.)
-	for _, fn := range f.InOrder() {
+	for _, fn := range append(f.InOrder(), admin) {
 		fn.Node().DefaultChild().Node().AddDependency(migrations)
 	}
 	newUploaders(stack, cfg, storage)

@@ -73,7 +73,7 @@ func synthesize() (*synthesized, error) { return synthesizeWith(nil, true) }
 // testContext (for the switches), with cdk-nag's checks when nag is set.
 func synthesizeWith(extra map[string]any, nag bool) (*synthesized, error) {
 	assets := filepath.Join(workDir, "lambda")
-	for _, name := range append(slices.Clone(pipeline), migrateName) {
+	for _, name := range append(slices.Clone(pipeline), migrateName, adminName) {
 		if err := os.MkdirAll(filepath.Join(assets, name), 0o755); err != nil {
 			return nil, err
 		}

@@ -22,6 +22,7 @@ var eventTypes = map[string]func() any{
 	"sender":         func() any { return new(contract.SenderRequest) },
 	"poller":         func() any { return new(contract.PollerRequest) },
 	"migrate":        func() any { return new(contract.MigrateEvent) },
+	"admin":          func() any { return new(contract.AdminRequest) },
 }
 
 // Every function has fixtures, and every fixture decodes strictly into its

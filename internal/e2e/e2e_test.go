@@ -47,7 +47,7 @@ var build = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for _, fn := range append(functions, "migrate") {
+	for _, fn := range append(functions, "migrate", "admin") {
 		out := filepath.Join(dir, "assets", fn, "bootstrap")
 		cmd := exec.Command("go", "build", "-o", out, "./functions/"+fn)
 		cmd.Dir = "../.."

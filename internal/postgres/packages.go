@@ -85,6 +85,9 @@ var policyStatuses = map[string][]string{
 func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) (*Packing, error) {
 	var out *Packing
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := setCause(ctx, tx, "packed by run %d", runID); err != nil {
+			return err
+		}
 		status, _, reconciledAt, org, err := lockRun(ctx, tx, runID)
 		if err != nil {
 			return err
@@ -185,8 +188,8 @@ func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
 // loadCandidates returns the run's payments to load by the policy's
 // statuses, then the organisation's orders whose latest payment an earlier
 // run left in error (retryable: a transient GIS code or a whole-message
-// failure), which each run takes again unless it holds the same order
-// itself. Orders live, loaded or possibly held by GIS are left out.
+// failure) or an operator asked to resend (payment_resend), which each run
+// takes again unless it holds the same order itself. Orders live, loaded or possibly held by GIS are left out.
 func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
 	own, err = queryCandidates(ctx, tx, `SELECT 1, `+candidateColumns+` FROM recon_row r
 		WHERE r.run_id = $1 AND r.status = ANY($2)
@@ -198,7 +201,8 @@ func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses
 	}
 	retry, err := queryCandidates(ctx, tx, `SELECT DISTINCT ON (e.order_id) e.attempt + 1, `+candidateColumns+` FROM payment e
 		JOIN recon_row r ON r.id = e.recon_row_id
-		WHERE e.organization_id = $2 AND e.status = 'error' AND e.run_id <> $1
+		WHERE e.organization_id = $2 AND e.run_id <> $1
+		  AND (e.status = 'error' OR EXISTS (SELECT 1 FROM payment_resend q WHERE q.payment_id = e.id))
 		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id
 		                  AND p.status IN `+liveStatuses+`)
 		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id

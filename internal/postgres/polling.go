@@ -113,6 +113,9 @@ type Outcome struct {
 // pending.
 func (s *Store) ApplyResults(ctx context.Context, packageID int64, owner, responseKey string, outcomes []Outcome) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := setCause(ctx, tx, "getState of package %d", packageID); err != nil {
+			return err
+		}
 		runID, err := holdLease(ctx, tx, packageID, owner)
 		if err != nil {
 			return err
@@ -164,6 +167,9 @@ func nonEmpty(s string) *string {
 // response is archived at responseKey.
 func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey, status, code, reason string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
+		if err := setCause(ctx, tx, "getState of package %d: message refused (%s)", packageID, code); err != nil {
+			return err
+		}
 		runID, err := holdLease(ctx, tx, packageID, owner)
 		if err != nil {
 			return err
@@ -187,6 +193,9 @@ func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, respons
 func (s *Store) RecordDoubt(ctx context.Context, packageID int64, owner, responseKey, reason string, limit int) (bool, error) {
 	var gaveUp bool
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := setCause(ctx, tx, "getState of package %d: no definite answer", packageID); err != nil {
+			return err
+		}
 		runID, err := holdLease(ctx, tx, packageID, owner)
 		if err != nil {
 			return err

@@ -31,6 +31,9 @@ func (s *Store) PackageByID(ctx context.Context, id int64) (*Package, error) {
 func (s *Store) MarkSent(ctx context.Context, packageID int64, ackGUID string) (bool, error) {
 	var done bool
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := setCause(ctx, tx, "package %d acknowledged by GIS (Ack %s)", packageID, ackGUID); err != nil {
+			return err
+		}
 		var runID int64
 		err := tx.QueryRow(ctx, `UPDATE package SET status = 'sent', ack_message_guid = $2, sent_at = now()
 			WHERE id = $1 AND status = 'signed' RETURNING run_id`, packageID, ackGUID).Scan(&runID)
@@ -84,6 +87,9 @@ func (s *Store) NoteUncertainSend(ctx context.Context, packageID int64) error {
 // payments turn unknown. The run is settled if nothing else is pending.
 func (s *Store) FailPackage(ctx context.Context, packageID int64, status, code, reason string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if err := setCause(ctx, tx, "package %d refused: %s", packageID, reason); err != nil {
+			return err
+		}
 		var runID int64
 		var uncertain int
 		err := tx.QueryRow(ctx, `SELECT run_id, uncertain_sends FROM package

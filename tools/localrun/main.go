@@ -39,7 +39,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "migrate"}
+var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "migrate", "admin"}
 
 func main() {
 	bin := flag.String("bin", "bin", "folder with the built function binaries")
