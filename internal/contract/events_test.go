@@ -21,6 +21,7 @@ var eventTypes = map[string]func() any{
 	"sender":         func() any { return new(contract.SenderRequest) },
 	"poller":         func() any { return new(contract.PollerRequest) },
 	"migrate":        func() any { return new(contract.MigrateEvent) },
+	"approval":       func() any { return new(contract.ApprovalRequest) },
 }
 
 // Every function has fixtures, and every fixture decodes strictly into its

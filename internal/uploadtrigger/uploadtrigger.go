@@ -40,6 +40,8 @@ type Service struct {
 	Starter Starter
 	Limits  exportcsv.Limits
 	Log     *slog.Logger
+	// Approvals takes approvals/<run>.csv uploads; nil: they are ignored.
+	Approvals Approvals
 }
 
 // The handler's result types are the contract's.
@@ -94,6 +96,9 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	}
 	if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
 		return &FileResult{Key: key, Status: "ignored"}, nil
+	}
+	if strings.HasPrefix(key, ApprovalPrefix) && s.Approvals != nil {
+		return s.approve(ctx, rec, key)
 	}
 	fr, org, reg, err := s.register(ctx, upload{Bucket: rec.S3.Bucket.Name, Key: key, ETag: rec.S3.Object.ETag,
 		VersionID: rec.S3.Object.VersionID, Sequencer: rec.S3.Object.Sequencer, Size: rec.S3.Object.Size})
