@@ -22,20 +22,24 @@ const (
 	packerName        = "packer"
 	senderName        = "sender"
 	pollerName        = "poller"
+	approvalName      = "approval"
+	schedulerName     = "scheduler"
 	migrateName       = "migrate"
 )
 
 // pipeline is the steps in the order a run meets them.
-var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName}
+var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName, approvalName, schedulerName}
 
-// Functions are the five pipeline steps.
+// Functions are the five pipeline steps, the approval wait and the daily
+// schedule's organisation list.
 type Functions struct {
 	UploadTrigger, Reconciler, Packer, Sender, Poller awslambda.Function
+	Approval, Scheduler                               awslambda.Function
 }
 
 // InOrder lists the functions in the order of pipeline.
 func (f *Functions) InOrder() []awslambda.Function {
-	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller}
+	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller, f.Approval, f.Scheduler}
 }
 
 // functionSpec is how one function is sized.
@@ -71,6 +75,8 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 		{packerName, "Packs a run's payments into GIS packages, signs and archives them", 1024, minutes(5)},
 		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, gisCall.Plus(minutes(1))},
 		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 1024, minutes(5)},
+		{approvalName, "Holds a run for approval by its organisation's policy: stores the task token, tells the contact", 256, minutes(1)},
+		{schedulerName, "Lists the active organisations for the daily runs; tells of a day without exports", 256, minutes(1)},
 	}
 	fns := map[string]awslambda.Function{}
 	memoryMB := map[string]float64{}
@@ -83,7 +89,8 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 		fns[spec.name] = fn
 	}
 	f := &Functions{UploadTrigger: fns[uploadTriggerName], Reconciler: fns[reconcilerName],
-		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName]}
+		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName],
+		Approval: fns[approvalName], Scheduler: fns[schedulerName]}
 
 	exports, archive := d.storage.Exports, d.storage.Archive
 	exports.GrantRead(f.UploadTrigger, jsii.String(incomingPrefix+"*"))

@@ -26,7 +26,7 @@ const (
 )
 
 // ErrorNames are the errors a function may return, in the order above.
-var ErrorNames = []string{InvalidInput, TransientError, InternalError}
+var ErrorNames = []string{InvalidInput, TransientError, InternalError, NoExports}
 
 // State is the document an execution carries: the execution input, then
 // each step's result under its own key. Results keep ids and counts only,

@@ -22,6 +22,7 @@ var eventTypes = map[string]func() any{
 	"poller":         func() any { return new(contract.PollerRequest) },
 	"migrate":        func() any { return new(contract.MigrateEvent) },
 	"approval":       func() any { return new(contract.ApprovalRequest) },
+	"scheduler":      func() any { return new(contract.SchedulerRequest) },
 }
 
 // Every function has fixtures, and every fixture decodes strictly into its
