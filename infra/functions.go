@@ -37,6 +37,11 @@ type Functions struct {
 	Approval, Scheduler                               awslambda.Function
 }
 
+// noticeSenders are the functions that publish notices.
+func (f *Functions) noticeSenders() []awslambda.Function {
+	return []awslambda.Function{f.Approval, f.Scheduler}
+}
+
 // InOrder lists the functions in the order of pipeline.
 func (f *Functions) InOrder() []awslambda.Function {
 	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller, f.Approval, f.Scheduler}

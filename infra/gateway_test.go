@@ -263,10 +263,10 @@ func TestGatewayOff(t *testing.T) {
 	for _, typ := range []string{"AWS::ECS::Service", "AWS::ElasticLoadBalancingV2::LoadBalancer"} {
 		check(t, "no "+typ, func() { template.ResourceCountIs(jsii.String(typ), jsii.Number(0)) })
 	}
-	check(t, "all six functions on gisEndpoint", func() {
+	check(t, "all eight functions on gisEndpoint", func() {
 		template.ResourcePropertiesCountIs(jsii.String("AWS::Lambda::Function"), map[string]any{
 			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{"GIS_ENDPOINT": "http://127.0.0.1:8080"})},
-		}, jsii.Number(6))
+		}, jsii.Number(8))
 	})
 }
 

@@ -68,6 +68,7 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 	})
 	// Before the reconciler returns there is no run id to record on; the
 	// reconciler marks a run it rejects itself.
+	catchNoExports(scope, f, reconcile)
 	reconcile.AddCatch(runFailed, catchToRecord)
 
 	pack := invoke(scope, "Pack and sign payments", f.Packer, &tasks.LambdaInvokeProps{
@@ -142,12 +143,12 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 
 	return sfn.NewStateMachine(scope, jsii.String("Runs"), &sfn.StateMachineProps{
 		Comment:          jsii.String("gis-payments: reconcile, pack and sign, send to GIS ZhKKh, poll until settled"),
-		DefinitionBody:   sfn.DefinitionBody_FromChainable(reconcile.Next(pack).Next(anyPackages)),
+		DefinitionBody:   sfn.DefinitionBody_FromChainable(reconcile.Next(approvalGate(scope, f, cfg, pack.Next(anyPackages), recordFailure))),
 		StateMachineType: sfn.StateMachineType_STANDARD,
 		// A backstop: the poller times a run out after runTimeoutMinutes;
 		// should this fire anyway, the sweep still sends, polls and
-		// settles what the run left.
-		Timeout:        awscdk.Duration_Hours(jsii.Number(float64(cfg.ExecutionHours))),
+		// settles what the run left. The approval wait comes on top.
+		Timeout:        awscdk.Duration_Hours(jsii.Number(float64(cfg.ExecutionHours + cfg.ApprovalTimeoutHours))),
 		TracingEnabled: jsii.Bool(true),
 		Logs: &sfn.LogOptions{
 			Destination:          runLogGroup(scope),

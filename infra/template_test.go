@@ -27,6 +27,9 @@ var testContext = map[string]any{
 	"runTimeoutMinutes":     90,
 	"executionTimeoutHours": 30,
 	"gisTimeoutSeconds":     40,
+	"approvalTimeoutHours":  48,
+	"dailyRunConcurrency":   3,
+	"paymentMaxAgeHours":    36,
 	"alarmEmail":            "gis-admins@example.org",
 	"uploaderPrincipals":    map[string]any{"uk-dom": "arn:aws:iam::111122223333:role/uk-dom-billing-upload"},
 }
@@ -72,7 +75,7 @@ func synthesize() (*synthesized, error) { return synthesizeWith(nil, true) }
 // testContext (for the switches), with cdk-nag's checks when nag is set.
 func synthesizeWith(extra map[string]any, nag bool) (*synthesized, error) {
 	assets := filepath.Join(workDir, "lambda")
-	for _, name := range []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName, migrateName} {
+	for _, name := range append(append([]string{}, pipeline...), migrateName) {
 		if err := os.MkdirAll(filepath.Join(assets, name), 0o755); err != nil {
 			return nil, err
 		}
