@@ -109,17 +109,17 @@ func TestNoticesAndAlarms(t *testing.T) {
 	check(t, "no daily run started in 24 hours", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"Namespace": "AWS/States", "MetricName": "ExecutionsStarted",
-			"Dimensions":         []any{map[string]any{"Name": "StateMachineArn", "Value": map[string]any{"Ref": daily}}},
-			"Period":             3600, "EvaluationPeriods": 24, "DatapointsToAlarm": 24, "Statistic": "Sum",
+			"Dimensions": []any{map[string]any{"Name": "StateMachineArn", "Value": map[string]any{"Ref": daily}}},
+			"Period":     3600, "EvaluationPeriods": 24, "DatapointsToAlarm": 24, "Statistic": "Sum",
 			"ComparisonOperator": "LessThanThreshold", "Threshold": 1, "TreatMissingData": "breaching",
-			"AlarmActions":       []any{map[string]any{"Ref": alarms}},
+			"AlarmActions": []any{map[string]any{"Ref": alarms}},
 		})
 	})
 	check(t, "payments unloaded past paymentMaxAgeHours", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"Namespace": "GisPayments", "MetricName": "UnloadedPaymentsOlderThan", "Statistic": "Maximum",
 			"ComparisonOperator": "GreaterThanThreshold", "Threshold": 0,
-			"AlarmActions":       []any{map[string]any{"Ref": alarms}},
+			"AlarmActions": []any{map[string]any{"Ref": alarms}},
 		})
 	})
 	poller := s.logicalID(t, pollerName)
