@@ -77,11 +77,7 @@ func Decide(ctx context.Context, store *postgres.Store, tasks Tasks, runID int64
 
 // Outcome is what the state machine is told of a decision.
 func Outcome(rec *postgres.DecisionRecord) *contract.ApprovalOutcome {
-	decision := "decline"
-	if rec.Approve {
-		decision = "approve"
-	}
-	return &contract.ApprovalOutcome{RunID: rec.RunID, Decision: decision, DecidedBy: rec.By,
+	return &contract.ApprovalOutcome{RunID: rec.RunID, Decision: rec.Decision(), DecidedBy: rec.By,
 		DecidedAt: rec.At.UTC().Format(time.RFC3339), Load: len(rec.Load), Withhold: len(rec.Withhold)}
 }
 

@@ -100,6 +100,14 @@ type DecisionRecord struct {
 	Waiting bool
 }
 
+// Decision is the decision in a word: approve or decline.
+func (r *DecisionRecord) Decision() string {
+	if r.Approve {
+		return "approve"
+	}
+	return "decline"
+}
+
 // ErrDecided means the run already has a different decision.
 var ErrDecided = errors.New("run already decided")
 
@@ -171,10 +179,7 @@ func verb(approve bool) string {
 }
 
 func insertDecision(ctx context.Context, tx pgx.Tx, runID int64, d Decision, load, withhold []int64) error {
-	decision := "decline"
-	if d.Approve {
-		decision = "approve"
-	}
+	decision := (&DecisionRecord{Approve: d.Approve}).Decision()
 	if _, err := tx.Exec(ctx, `INSERT INTO run_decision (run_id, decision, decided_by, source, comment)
 		VALUES ($1, $2, $3, $4, nullif($5, ''))`, runID, decision, d.By, d.Source, d.Comment); err != nil {
 		return err

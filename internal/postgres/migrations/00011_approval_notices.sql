@@ -47,6 +47,14 @@ CREATE TABLE run_decision_row (
     PRIMARY KEY (run_id, recon_row_id)
 );
 
+-- Runs that ended before this migration have been told of already.
+UPDATE run SET settled_notice_at = coalesce(finished_at, updated_at)
+    WHERE status IN ('finished', 'finished_with_errors', 'failed', 'timed_out');
+
+-- The sweep counts payments left unloaded (UnloadedPaymentsOlderThan);
+-- once loaded, a payment leaves this index.
+CREATE INDEX payment_unloaded ON payment (created_at) WHERE status IN ('queued', 'sent', 'unknown', 'error');
+
 INSERT INTO status_transition (entity, from_status, to_status) VALUES
     ('run', 'reconciling', 'awaiting_approval'),
     ('run', 'awaiting_approval', 'packing'),
@@ -59,6 +67,7 @@ INSERT INTO status_transition (entity, from_status, to_status) VALUES
 -- +goose Down
 DELETE FROM status_transition WHERE entity = 'run' AND (from_status = 'awaiting_approval' OR to_status = 'awaiting_approval');
 DROP TABLE run_decision_row, run_decision;
+DROP INDEX payment_unloaded;
 ALTER TABLE run DROP CONSTRAINT run_waiting_has_token;
 ALTER TABLE run DROP CONSTRAINT run_status_check;
 ALTER TABLE run ADD CONSTRAINT run_status_check
