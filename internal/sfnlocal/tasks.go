@@ -19,8 +19,21 @@ import (
 // protocol, with its TaskDoesNotExist and TaskTimedOut errors. Expire
 // completes a token as the Task's TimeoutSeconds would: States.Timeout.
 type Tasks struct {
-	mu     sync.Mutex
-	tokens map[string]*task
+	mu      sync.Mutex
+	tokens  map[string]*task
+	waiting chan string
+}
+
+// Waiting gives the token of each Task that starts to wait: its function
+// has returned, so whatever it stores is stored. Tests take it to act on
+// the waiting run without sleeping.
+func (t *Tasks) Waiting() <-chan string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.waiting == nil {
+		t.waiting = make(chan string, 16)
+	}
+	return t.waiting
 }
 
 type task struct {
@@ -63,8 +76,15 @@ func (t *Tasks) open(token string) {
 }
 
 func (t *Tasks) wait(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
 	t.mu.Lock()
-	tk := t.tokens[r.URL.Query().Get("token")]
+	tk := t.tokens[token]
+	if tk != nil && t.waiting != nil {
+		select {
+		case t.waiting <- token:
+		default:
+		}
+	}
 	t.mu.Unlock()
 	if tk == nil {
 		http.Error(w, "no such task", http.StatusNotFound)
