@@ -23,10 +23,17 @@ type Config struct {
 	ExecutionHours    int      // executionTimeoutHours: the state machine's own limit, a backstop above every step's retries
 	GISTimeoutSeconds int      // gisTimeoutSeconds: one call to GIS at most (GIS_TIMEOUT); the sender's timeout is set above it
 	GISBasicAuth      bool     // gisBasicAuth: a secret with the test stand's user:password for the sender and poller
-	Organizations     []string // organizations: codes that get a daily 06:00 run
-	AlarmEmail        string   // alarmEmail: subscribed to the alarm topic when set
-	LogLevel          string   // logLevel: the functions' log level (DEBUG, INFO, WARN, ERROR)
-	MigrationsDir     string   // the goose migrations, hashed so a change reruns the migration step
+	Organizations     []string // organizations: codes that get an uploader role (the daily runs come from Postgres)
+	// approvalTimeoutHours: how long a run waits for approval before it
+	// ends approval_expired; dailyRunConcurrency: child runs the daily
+	// fan-out starts at once; paymentMaxAgeHours: payments unloaded longer
+	// raise UnloadedPayments (PAYMENT_MAX_AGE_HOURS).
+	ApprovalTimeoutHours int
+	DailyRunConcurrency  int
+	PaymentMaxAgeHours   int
+	AlarmEmail           string // alarmEmail: subscribed to the alarm topic when set
+	LogLevel             string // logLevel: the functions' log level (DEBUG, INFO, WARN, ERROR)
+	MigrationsDir        string // the goose migrations, hashed so a change reruns the migration step
 
 	// Switches with a price (infra/README.md, Costs).
 	MultiAZ             bool              // multiAz: a standby database in the second AZ
@@ -38,19 +45,22 @@ type Config struct {
 
 // Defaults are the values used when a context key is absent.
 var Defaults = Config{
-	LambdaAssets:       "../bin/lambda",
-	GISEndpoint:        "https://api.dom.gosuslugi.ru",
-	SendConcurrency:    10,
-	PollWaitSeconds:    60,
-	RunTimeoutMinutes:  60,
-	ExecutionHours:     24,
-	GISTimeoutSeconds:  30,
-	Organizations:      []string{},
-	LogLevel:           "INFO",
-	MigrationsDir:      "../internal/postgres/migrations",
-	RDSProxy:           true,
-	InterfaceEndpoints: true,
-	UploaderPrincipals: map[string]string{},
+	LambdaAssets:         "../bin/lambda",
+	GISEndpoint:          "https://api.dom.gosuslugi.ru",
+	SendConcurrency:      10,
+	PollWaitSeconds:      60,
+	RunTimeoutMinutes:    60,
+	ExecutionHours:       24,
+	GISTimeoutSeconds:    30,
+	Organizations:        []string{},
+	ApprovalTimeoutHours: 72,
+	DailyRunConcurrency:  5,
+	PaymentMaxAgeHours:   48,
+	LogLevel:             "INFO",
+	MigrationsDir:        "../internal/postgres/migrations",
+	RDSProxy:             true,
+	InterfaceEndpoints:   true,
+	UploaderPrincipals:   map[string]string{},
 }
 
 // inlineMapLimit is the most iterations an inline Map runs at once,
@@ -79,6 +89,9 @@ func LoadConfig(node constructs.Node) (Config, error) {
 	fail(intValue(ctx("gisTimeoutSeconds"), "gisTimeoutSeconds", 5, 300, &c.GISTimeoutSeconds))
 	fail(boolValue(ctx("gisBasicAuth"), "gisBasicAuth", &c.GISBasicAuth))
 	fail(listValue(ctx("organizations"), "organizations", &c.Organizations))
+	fail(intValue(ctx("approvalTimeoutHours"), "approvalTimeoutHours", 1, 30*24, &c.ApprovalTimeoutHours))
+	fail(intValue(ctx("dailyRunConcurrency"), "dailyRunConcurrency", 1, inlineMapLimit, &c.DailyRunConcurrency))
+	fail(intValue(ctx("paymentMaxAgeHours"), "paymentMaxAgeHours", 1, 30*24, &c.PaymentMaxAgeHours))
 	fail(boolValue(ctx("multiAz"), "multiAz", &c.MultiAZ))
 	fail(boolValue(ctx("rdsProxy"), "rdsProxy", &c.RDSProxy))
 	fail(boolValue(ctx("interfaceEndpoints"), "interfaceEndpoints", &c.InterfaceEndpoints))

@@ -18,7 +18,7 @@ import (
 func definition(t *testing.T) []byte {
 	t.Helper()
 	s := synth(t)
-	def, err := asl.FromTemplate(*s.template.ToJSON(), asl.ARNPattern(exampleARN, functionLogicalIDs(s.stack)))
+	def, err := asl.FromStateMachine(*s.template.ToJSON(), runsLogicalID(s.stack), asl.ARNPattern(exampleARN, functionLogicalIDs(s.stack)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +41,8 @@ type aslState struct {
 	ItemProcessor  *aslMachine
 	ErrorPath      string
 	CausePath      string
+	Parameters     map[string]any
+	TimeoutSeconds float64
 }
 
 type aslMachine struct {
@@ -63,7 +65,15 @@ func TestDefinitionFollowsTheDesign(t *testing.T) {
 	want := map[string][]string{ // where each state may go; "!" marks a Catch
 		"Cancellation or reconciliation?":   {"Reconcile billing and acquiring", "Register cancellations"},
 		"Register cancellations":            {"!Run failed", "Pack and sign payments"},
-		"Reconcile billing and acquiring":   {"!Run failed", "Pack and sign payments"},
+		"Reconcile billing and acquiring":   {"!Run failed", "!Tell of no exports", "Check approval policy"},
+		"Tell of no exports":                {"!No exports for the day", "No exports for the day"},
+		"No exports for the day":            nil,
+		"Check approval policy":             {"!Record failure", "Approval needed?"},
+		"Approval needed?":                  {"Pack and sign payments", "Wait for approval"},
+		"Wait for approval":                 {"!Mark approval expired", "!Record failure", "!Run declined", "Pack and sign payments"},
+		"Mark approval expired":             {"!Record failure", "Approval expired"},
+		"Approval expired":                  nil,
+		"Run declined":                      nil,
 		"Pack and sign payments":            {"!Record failure", "Any packages?"},
 		"Any packages?":                     {"Finish", "Send packages"},
 		"Send packages":                     {"!Record failure", "Wait for GIS"},
@@ -85,8 +95,8 @@ func TestDefinitionFollowsTheDesign(t *testing.T) {
 		t.Errorf("start %q, transitions\n%v\nwant\n%v", m.StartAt, got, want)
 	}
 
-	if m.TimeoutSeconds != 30*3600 {
-		t.Errorf("TimeoutSeconds %v, want executionTimeoutHours from the context", m.TimeoutSeconds)
+	if m.TimeoutSeconds != (30+48)*3600 {
+		t.Errorf("TimeoutSeconds %v, want executionTimeoutHours from the context plus approvalTimeoutHours", m.TimeoutSeconds)
 	}
 	// A package whose sends fail past their retries is left to the sweep:
 	// the iteration ends well, and the Map goes on to poll the others.
@@ -123,6 +133,13 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		"Reconcile billing and acquiring": reconcilerName, "Pack and sign payments": packerName, "Send package": senderName,
 		"Poll package states": pollerName, "Mark run timed out": pollerName, "Record failure": pollerName,
 		"Register cancellations": cancellerName,
+		"Check approval policy": approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,
+		"Tell of no exports": schedulerName,
+	}
+	// Catches before the last, States.ALL.
+	specific := map[string][]string{
+		"Reconcile billing and acquiring": {"NoExports"},
+		"Wait for approval":               {"ApprovalDeclined", "States.Timeout"},
 	}
 	wantRetry := []map[string]any{{
 		"ErrorEquals": []any{"TransientError", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
@@ -134,13 +151,22 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		t.Errorf("tasks %v", keys(tasks))
 	}
 	for name, st := range tasks {
-		if want := strings.Replace(exampleARN, "<name>", function[name], 1); st.Resource != want {
-			t.Errorf("%s invokes %s, want %s", name, st.Resource, want)
+		resource := st.Resource
+		if resource == "arn:aws:states:::lambda:invoke.waitForTaskToken" {
+			resource = st.Parameters["FunctionName"].(string)
+		}
+		if want := strings.Replace(exampleARN, "<name>", function[name], 1); resource != want {
+			t.Errorf("%s invokes %s, want %s", name, resource, want)
 		}
 		if !reflect.DeepEqual(st.Retry, wantRetry) {
 			t.Errorf("%s retries %v", name, st.Retry)
 		}
-		if len(st.Catch) != 1 || !reflect.DeepEqual(st.Catch[0].ErrorEquals, []string{"States.ALL"}) {
+		var caught []string
+		for _, c := range st.Catch[:max(len(st.Catch)-1, 0)] {
+			caught = append(caught, c.ErrorEquals...)
+		}
+		if len(st.Catch) == 0 || !reflect.DeepEqual(st.Catch[len(st.Catch)-1].ErrorEquals, []string{"States.ALL"}) ||
+			!reflect.DeepEqual(caught, specific[name]) {
 			t.Errorf("%s catches %+v", name, st.Catch)
 		}
 	}

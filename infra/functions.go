@@ -25,20 +25,30 @@ const (
 	senderName        = "sender"
 	pollerName        = "poller"
 	cancellerName     = "canceller"
+	approvalName      = "approval"
+	schedulerName     = "scheduler"
 	migrateName       = "migrate"
 )
 
 // pipeline is the steps in the order a run meets them.
-var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName, cancellerName}
+var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName, cancellerName,
+	approvalName, schedulerName}
 
-// Functions are the pipeline's steps.
+// Functions are the pipeline's steps: the five of a run, the canceller,
+// the approval wait and the daily schedule's organisation list.
 type Functions struct {
-	UploadTrigger, Reconciler, Packer, Sender, Poller, Canceller awslambda.Function
+	UploadTrigger, Reconciler, Packer, Sender, Poller awslambda.Function
+	Canceller, Approval, Scheduler                    awslambda.Function
+}
+
+// noticeSenders are the functions that publish notices.
+func (f *Functions) noticeSenders() []awslambda.Function {
+	return []awslambda.Function{f.Approval, f.Scheduler}
 }
 
 // InOrder lists the functions in the order of pipeline.
 func (f *Functions) InOrder() []awslambda.Function {
-	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller, f.Canceller}
+	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller, f.Canceller, f.Approval, f.Scheduler}
 }
 
 // functionSpec is how one function is sized.
@@ -75,6 +85,8 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, gisCall.Plus(minutes(1))},
 		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 1024, minutes(5)},
 		{cancellerName, "Registers cancellations of loaded payments and opens their run", 256, minutes(1)},
+		{approvalName, "Holds a run for approval by its organisation's policy: stores the task token, tells the contact", 256, minutes(1)},
+		{schedulerName, "Lists the active organisations for the daily runs; tells of a day without exports", 256, minutes(1)},
 	}
 	fns := map[string]awslambda.Function{}
 	memoryMB := map[string]float64{}
@@ -87,7 +99,8 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 		fns[spec.name] = fn
 	}
 	f := &Functions{UploadTrigger: fns[uploadTriggerName], Reconciler: fns[reconcilerName],
-		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName], Canceller: fns[cancellerName]}
+		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName], Canceller: fns[cancellerName],
+		Approval: fns[approvalName], Scheduler: fns[schedulerName]}
 
 	exports, archive := d.storage.Exports, d.storage.Archive
 	exports.GrantRead(f.UploadTrigger, jsii.String(incomingPrefix+"*"))

@@ -59,7 +59,7 @@ func run(aslOut string) error {
 		return nil
 	}
 	template, _ := assembly.GetStackArtifact(stack.ArtifactId()).Template().(map[string]any)
-	definition, err := asl.FromTemplate(template, asl.ARNPattern(exampleARN, functionLogicalIDs(stack)))
+	definition, err := asl.FromStateMachine(template, runsLogicalID(stack), asl.ARNPattern(exampleARN, functionLogicalIDs(stack)))
 	if err != nil {
 		return err
 	}
@@ -88,6 +88,13 @@ func env() *awscdk.Environment {
 		return nil
 	}
 	return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+}
+
+// runsLogicalID is the template's logical ID of the runs state machine
+// (the daily fan-out is the other).
+func runsLogicalID(stack awscdk.Stack) string {
+	sm := stack.Node().FindChild(jsii.String("Runs")).Node().DefaultChild().(awscdk.CfnElement)
+	return *stack.GetLogicalId(sm)
 }
 
 // functionLogicalIDs maps the template's logical ID of each pipeline

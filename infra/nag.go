@@ -74,6 +74,9 @@ func suppressNagFindings(stack awscdk.Stack, cfg Config) {
 	}
 	suppress([]string{"Runs"}, "AwsSolutions-IAM5", xray+" Also the CloudWatch Logs delivery actions "+
 		"(logs:CreateLogDelivery, …) the state machine's logging needs, which take no resource either.", "Resource::*")
+	suppress([]string{"DailyRuns"}, "AwsSolutions-IAM5", xray, "Resource::*")
+	suppress([]string{uploadTriggerName}, "AwsSolutions-IAM5", "upload-trigger reads the approval files its "+
+		"S3 notification announces, any object under approvals/ of the exports bucket.", "Resource::<Exports25637AFB.Arn>/approvals/*")
 	suppress([]string{"SigningKey"}, "AwsSolutions-SMG4", "The GIS ZhKKh signing key and certificate are issued by an "+
 		"accredited CA to the organisation and put in by hand; no function can generate a new one. Renewal is a procedure, not a rotation.")
 	suppress([]string{"UploadFailures"}, "AwsSolutions-SQS3", "This queue is itself the failure destination of "+

@@ -41,12 +41,14 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	sm := newStateMachine(stack, f, cfg)
 	connectUploadTrigger(storage.Exports, f.UploadTrigger, sm)
 	uploadFailures := newUploadFailures(stack, f.UploadTrigger)
-	newSchedules(stack, cfg, sm, f.Poller)
+	daily := newDailyRuns(stack, cfg, f, sm)
+	newSchedules(stack, daily, f.Poller)
 	admin, err := newAdmin(stack, d, sm)
 	if err != nil {
 		return nil, err
 	}
 	dashboard := newMonitoring(stack, cfg, sm, f, db, uploadFailures)
+	newNotices(stack, cfg, storage.Exports, f, sm, daily)
 	if _, err := newGateway(stack, d, f); err != nil { // after the alarm topic: its alarms go there
 		return nil, err
 	}

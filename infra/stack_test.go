@@ -83,6 +83,13 @@ func TestUploadTriggerStartsRunsOnly(t *testing.T) {
 					map[string]any{"Name": "prefix", "Value": "incoming/"},
 				}}},
 				"LambdaFunctionArn": map[string]any{"Fn::GetAtt": []any{trigger, "Arn"}},
+			}, map[string]any{
+				"Events": []any{"s3:ObjectCreated:*"},
+				"Filter": map[string]any{"Key": map[string]any{"FilterRules": []any{
+					map[string]any{"Name": "suffix", "Value": ".csv"},
+					map[string]any{"Name": "prefix", "Value": "approvals/"},
+				}}},
+				"LambdaFunctionArn": map[string]any{"Fn::GetAtt": []any{trigger, "Arn"}},
 			}}},
 		})
 	})
@@ -92,7 +99,7 @@ func TestFunctionsReachOnlyTheirPrefixes(t *testing.T) {
 	s := synth(t)
 	exports, archive := s.logicalID(t, "Exports"), s.logicalID(t, "Archive")
 	want := map[string][]string{
-		uploadTriggerName: {exports + "/incoming/*"},
+		uploadTriggerName: {exports + "/approvals/*", exports + "/incoming/*"},
 		reconcilerName:    {exports + "/incoming/*", exports + "/reports/*"},
 		packerName:        {archive + "/archive/*"},
 		senderName:        {archive + "/archive/*"},
@@ -258,19 +265,17 @@ func TestStateMachine(t *testing.T) {
 
 func TestSchedules(t *testing.T) {
 	s := synth(t)
-	sm, poller := s.logicalID(t, "Runs"), s.logicalID(t, pollerName)
-	for _, org := range testContext["organizations"].([]any) {
-		check(t, "daily run of "+org.(string), func() {
-			s.template.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
-				"ScheduleExpression":         "cron(0 6 * * ? *)",
-				"ScheduleExpressionTimezone": "Europe/Moscow",
-				"Target": assertions.Match_ObjectLike(&map[string]any{
-					"Arn":   map[string]any{"Ref": sm},
-					"Input": `{"org":"` + org.(string) + `","period":"previous-day"}`,
-				}),
-			})
+	daily, poller := s.logicalID(t, "DailyRuns"), s.logicalID(t, pollerName)
+	check(t, "one daily schedule starts the daily fan-out with the scheduled time", func() {
+		s.template.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
+			"ScheduleExpression":         "cron(0 6 * * ? *)",
+			"ScheduleExpressionTimezone": "Europe/Moscow",
+			"Target": assertions.Match_ObjectLike(&map[string]any{
+				"Arn":   map[string]any{"Ref": daily},
+				"Input": `{"list_orgs":true,"scheduled_time":"<aws.scheduler.scheduled-time>"}`,
+			}),
 		})
-	}
+	})
 	check(t, "the poller's sweep every 5 minutes", func() {
 		s.template.HasResourceProperties(jsii.String("AWS::Scheduler::Schedule"), map[string]any{
 			"ScheduleExpression": "rate(5 minutes)",
@@ -281,15 +286,15 @@ func TestSchedules(t *testing.T) {
 		})
 	})
 	schedules := s.json.ofType("AWS::Scheduler::Schedule")
-	if len(schedules) != 3 {
-		t.Errorf("%d schedules, want one per organisation and the sweep", len(schedules))
+	if len(schedules) != 2 {
+		t.Errorf("%d schedules, want the daily one and the sweep (organisations come from Postgres)", len(schedules))
 	}
 	for id, schedule := range schedules {
 		target := schedule.Properties["Target"].(map[string]any)
 		statements := s.json.statementsOfRole(getAttID(target["RoleArn"]))
 		var want string
-		if refID(target["Arn"]) == sm {
-			want = `[{"Roles":null,"Actions":["states:StartExecution"],"Resources":[{"Ref":"` + sm + `"}]}]`
+		if refID(target["Arn"]) == daily {
+			want = `[{"Roles":null,"Actions":["states:StartExecution"],"Resources":[{"Ref":"` + daily + `"}]}]`
 		} else {
 			want = `[{"Roles":null,"Actions":["lambda:InvokeFunction"],"Resources":[{"Fn::GetAtt":["` + poller + `","Arn"]},` +
 				`{"Fn::Join":["",[{"Fn::GetAtt":["` + poller + `","Arn"]},":*"]]}]}]`
@@ -315,6 +320,9 @@ func TestAlarms(t *testing.T) {
 		if id == s.logicalID(t, "SigningCertificateExpiry") {
 			continue // a threshold of its own: keys_test.go
 		}
+		if id == s.logicalID(t, "DailyRunNotStarted") || id == s.logicalID(t, "UnloadedPayments") {
+			continue // thresholds of their own: notices_test.go
+		}
 		p := alarm.Properties
 		got = append(got, p["Namespace"].(string)+"/"+p["MetricName"].(string))
 		if p["Threshold"] != 1.0 || p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["Period"] != 300.0 {
@@ -326,7 +334,7 @@ func TestAlarms(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{"AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/Lambda/Errors",
-		"AWS/Lambda/Errors", "AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut",
+		"AWS/Lambda/Errors", "AWS/Lambda/Errors", "AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut",
 		"GisPayments/StuckRuns"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("alarms on %v, want %v", got, want)

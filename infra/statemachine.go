@@ -68,6 +68,7 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 	})
 	// Before the reconciler returns there is no run id to record on; the
 	// reconciler marks a run it rejects itself.
+	catchNoExports(scope, f, reconcile)
 	reconcile.AddCatch(runFailed, catchToRecord)
 
 	// A cancellation run (input kind "cancellation") starts with the
@@ -153,7 +154,8 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		When(sfn.Condition_NumberGreaterThan(jsii.String(contract.Path("Pack", "Packages")), jsii.Number(0)),
 			sendAll.Next(waitForGIS).Next(poll).Next(allDone), nil).
 		Otherwise(finish)
-	reconcile.Next(pack)
+	// A reconciled run may wait for approval; cancellations need none.
+	reconcile.Next(approvalGate(scope, f, cfg, pack, recordFailure))
 	registerCancellations.Next(pack)
 	pack.Next(anyPackages)
 
@@ -163,8 +165,8 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		StateMachineType: sfn.StateMachineType_STANDARD,
 		// A backstop: the poller times a run out after runTimeoutMinutes;
 		// should this fire anyway, the sweep still sends, polls and
-		// settles what the run left.
-		Timeout:        awscdk.Duration_Hours(jsii.Number(float64(cfg.ExecutionHours))),
+		// settles what the run left. The approval wait comes on top.
+		Timeout:        awscdk.Duration_Hours(jsii.Number(float64(cfg.ExecutionHours + cfg.ApprovalTimeoutHours))),
 		TracingEnabled: jsii.Bool(true),
 		Logs: &sfn.LogOptions{
 			Destination:          runLogGroup(scope),

@@ -28,6 +28,9 @@ var testContext = map[string]any{
 	"runTimeoutMinutes":     90,
 	"executionTimeoutHours": 30,
 	"gisTimeoutSeconds":     40,
+	"approvalTimeoutHours":  48,
+	"dailyRunConcurrency":   3,
+	"paymentMaxAgeHours":    36,
 	"alarmEmail":            "gis-admins@example.org",
 	"uploaderPrincipals":    map[string]any{"uk-dom": "arn:aws:iam::111122223333:role/uk-dom-billing-upload"},
 }

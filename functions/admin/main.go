@@ -17,14 +17,16 @@ import (
 
 func main() {
 	a := wiring.MustOpen("admin")
-	svc := &admin.Service{Store: a.Store, Log: a.Log}
-	// rerun starts the state machine; unset (local runs), rerun says so.
+	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
+	if err != nil {
+		wiring.Fail(a.Log, "aws config", err)
+	}
+	steps := sfn.NewFromConfig(awsCfg)
+	svc := &admin.Service{Store: a.Store, Log: a.Log, Approver: admin.DecisionApprover{Store: a.Store, Tasks: steps}}
+	// rerun and cancel start the state machine; unset (local runs), rerun
+	// says so and a cancellation waits for the next cancellation run.
 	if arn := a.Config.StateMachineARN; arn != "" {
-		awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
-		if err != nil {
-			wiring.Fail(a.Log, "aws config", err)
-		}
-		svc.Starter = &uploadtrigger.StepFunctions{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: arn}
+		svc.Starter = &uploadtrigger.StepFunctions{Client: steps, StateMachineARN: arn}
 	}
 	svc.Canceller = admin.StoreCanceller{Store: a.Store, Starter: svc.Starter}
 	lambdaedge.Main("admin", svc.Handle)

@@ -1,10 +1,13 @@
 // Command poller asks GIS ZhKKh for the state of sent packages and applies
 // the results: for one run inside the state machine, or for every
 // straggler on its five-minute schedule, which also posts the signed
-// packages runs left unsent.
+// packages runs left unsent. It announces every settled run ("Run
+// settled" on EventBridge) and counts payments left unloaded.
 package main
 
 import (
+	"os"
+
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/wiring"
@@ -13,10 +16,14 @@ import (
 func main() {
 	a := wiring.MustOpen("poller", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
 	gis, client := a.MustGIS()
+	maxAge, err := poller.PaymentMaxAge(os.Getenv("PAYMENT_MAX_AGE_HOURS"))
+	if err != nil {
+		wiring.Fail(a.Log, "config", err)
+	}
 	svc := &poller.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
 		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
-		Metrics: wiring.MetricsWriter()}
+		Metrics: wiring.MetricsWriter(), Notifier: a.Notifier(), MaxPaymentAge: maxAge}
 	lambdaedge.Main("poller", svc.Poll)
 }

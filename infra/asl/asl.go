@@ -33,11 +33,18 @@ func ARNPattern(pattern string, names map[string]string) FunctionARN {
 // FromTemplate resolves the definition of the template's only
 // AWS::StepFunctions::StateMachine.
 func FromTemplate(template map[string]any, arn FunctionARN) ([]byte, error) {
+	return FromStateMachine(template, "", arn)
+}
+
+// FromStateMachine resolves the definition of the template's
+// AWS::StepFunctions::StateMachine with the logical ID, or of its only one
+// when the ID is empty.
+func FromStateMachine(template map[string]any, logicalID string, arn FunctionARN) ([]byte, error) {
 	resources, _ := template["Resources"].(map[string]any)
 	var found []any
-	for _, r := range resources {
+	for id, r := range resources {
 		res, _ := r.(map[string]any)
-		if res["Type"] == "AWS::StepFunctions::StateMachine" {
+		if res["Type"] == "AWS::StepFunctions::StateMachine" && (logicalID == "" || id == logicalID) {
 			props, _ := res["Properties"].(map[string]any)
 			found = append(found, props["DefinitionString"])
 		}
@@ -49,7 +56,8 @@ func FromTemplate(template map[string]any, arn FunctionARN) ([]byte, error) {
 }
 
 // Resolve turns a DefinitionString (plain text, or an Fn::Join of text and
-// Fn::GetAtt [logicalID, "Arn"] tokens) into indented ASL JSON.
+// Fn::GetAtt [logicalID, "Arn"] tokens, and the partition of service
+// integrations' ARNs) into indented ASL JSON.
 func Resolve(definition any, arn FunctionARN) ([]byte, error) {
 	text, err := resolve(definition, arn)
 	if err != nil {
@@ -74,6 +82,9 @@ func resolve(v any, arn FunctionARN) (string, error) {
 			}
 			if att, ok := v["Fn::GetAtt"]; ok {
 				return resolveGetAtt(att, arn)
+			}
+			if ref, ok := v["Ref"]; ok && ref == "AWS::Partition" {
+				return "aws", nil // service integrations' ARNs: arn:<partition>:states:::…
 			}
 		}
 	}

@@ -68,3 +68,20 @@ func TestFromTemplateWantsOneStateMachine(t *testing.T) {
 		t.Error("a template without a state machine was accepted")
 	}
 }
+
+// With two state machines the caller names one; a service integration's
+// ARN gets the partition.
+func TestFromStateMachine(t *testing.T) {
+	two := parse(t, template)
+	two["Resources"].(map[string]any)["Daily"] = map[string]any{"Type": "AWS::StepFunctions::StateMachine",
+		"Properties": map[string]any{"DefinitionString": map[string]any{"Fn::Join": []any{"", []any{
+			`{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"arn:`, map[string]any{"Ref": "AWS::Partition"},
+			`:states:::lambda:invoke.waitForTaskToken","End":true}}}`}}}}}
+	if _, err := FromTemplate(two, nil); err == nil {
+		t.Error("two state machines, one taken")
+	}
+	def, err := FromStateMachine(two, "Daily", nil)
+	if err != nil || !strings.Contains(string(def), `"arn:aws:states:::lambda:invoke.waitForTaskToken"`) {
+		t.Errorf("%s %v", def, err)
+	}
+}

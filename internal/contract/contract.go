@@ -26,7 +26,7 @@ const (
 )
 
 // ErrorNames are the errors a function may return, in the order above.
-var ErrorNames = []string{InvalidInput, TransientError, InternalError}
+var ErrorNames = []string{InvalidInput, TransientError, InternalError, NoExports}
 
 // State is the document an execution carries: the execution input, then
 // each step's result under its own key. Results keep ids and counts only,
@@ -35,9 +35,13 @@ var ErrorNames = []string{InvalidInput, TransientError, InternalError}
 type State struct {
 	ReconcilerRequest
 	Reconcile *ReconcilerResult `json:"reconcile,omitempty"`
-	Pack      *PackerResult     `json:"pack,omitempty"`
-	Send      *SendSummary      `json:"send,omitempty"`
-	Poll      *PollerResult     `json:"poll,omitempty"`
+	// ApprovalCheck and Approval: whether the run waits for a person, and
+	// the decision that ended the wait.
+	ApprovalCheck *ApprovalResult  `json:"approval_check,omitempty"`
+	Approval      *ApprovalOutcome `json:"approval,omitempty"`
+	Pack          *PackerResult    `json:"pack,omitempty"`
+	Send          *SendSummary     `json:"send,omitempty"`
+	Poll          *PollerResult    `json:"poll,omitempty"`
 	// Failure is the error a Catch caught, shown by "Run failed".
 	Failure *Failure `json:"failure,omitempty"`
 	// RecordFailure is the error of "Record failure" itself, if it failed.

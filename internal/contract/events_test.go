@@ -23,6 +23,8 @@ var eventTypes = map[string]func() any{
 	"poller":         func() any { return new(contract.PollerRequest) },
 	"migrate":        func() any { return new(contract.MigrateEvent) },
 	"admin":          func() any { return new(contract.AdminRequest) },
+	"approval":       func() any { return new(contract.ApprovalRequest) },
+	"scheduler":      func() any { return new(contract.SchedulerRequest) },
 }
 
 // Every function has fixtures, and every fixture decodes strictly into its

@@ -31,6 +31,11 @@ const (
 	RunFinishedWithErrors RunStatus = "finished_with_errors"
 	RunFailed             RunStatus = "failed"
 	RunTimedOutStatus     RunStatus = "timed_out"
+	// A run waiting for a person's approval (the organisation's
+	// approval_policy), and its two ends without loading anything.
+	RunAwaitingApproval RunStatus = "awaiting_approval"
+	RunApprovalExpired  RunStatus = "approval_expired"
+	RunApprovalDeclined RunStatus = "approval_declined"
 
 	PackageBuilt      PackageStatus = "built"
 	PackageSigned     PackageStatus = "signed"
@@ -69,7 +74,8 @@ type CancellationStatus string
 var Statuses = map[string][]string{
 	"source_file": {string(FileRegistered), string(FileReconciled), string(FileFailed), string(FileSuperseded)},
 	"run": {string(RunCreated), string(RunReconciling), string(RunPacking), string(RunSending), string(RunProcessing),
-		string(RunFinished), string(RunFinishedWithErrors), string(RunFailed), string(RunTimedOutStatus)},
+		string(RunFinished), string(RunFinishedWithErrors), string(RunFailed), string(RunTimedOutStatus),
+		string(RunAwaitingApproval), string(RunApprovalExpired), string(RunApprovalDeclined)},
 	"package": {string(PackageBuilt), string(PackageSigned), string(PackageSent), string(PackageProcessing),
 		string(PackageDone), string(PackageFailed), string(PackageUnknown)},
 	"payment": {string(PaymentQueued), string(PaymentSent), string(PaymentImported), string(PaymentAlreadyImported),

@@ -219,7 +219,7 @@ type FileResult struct {
 	FileID    int64        `json:"file_id,omitempty"`
 	Org       string       `json:"org,omitempty"`
 	Kind      FileKind     `json:"kind,omitempty"`
-	Status    string       `json:"status"` // registered | failed | superseded | ignored
+	Status    string       `json:"status"` // registered | failed | superseded | ignored; decided for an approval file
 	Duplicate bool         `json:"duplicate,omitempty"`
 	Errors    []*FileError `json:"errors,omitempty"`
 	// Execution is set when this upload completed a pair and a run was asked for.

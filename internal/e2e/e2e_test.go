@@ -39,7 +39,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller"}
+var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "approval", "scheduler"}
 
 // build compiles the functions once and synthesizes the definition.
 var build = sync.OnceValues(func() (string, error) {
@@ -74,6 +74,8 @@ type env struct {
 	runner     *sfnlocal.Runner
 	lambdas    *lambdalocal.Server
 	logs       *bytes.Buffer
+	tasks      *sfnlocal.Tasks // the task-token API (approval waits)
+	tasksURL   string
 }
 
 func setup(t *testing.T) *env {
@@ -104,7 +106,10 @@ func setup(t *testing.T) *env {
 	}
 	keyFile := filepath.Join(t.TempDir(), "signing.pem")
 	os.WriteFile(keyFile, append(keyPEM, certPEM...), 0o600)
-	fnEnv := []string{"DATABASE_URL=" + dbURL, "AWS_ENDPOINT_URL=" + s3.URL, "AWS_ACCESS_KEY_ID=test",
+	tasks := &sfnlocal.Tasks{}
+	tasksSrv := httptest.NewServer(tasks)
+	t.Cleanup(tasksSrv.Close)
+	fnEnv := []string{"AWS_ENDPOINT_URL_SFN=" + tasksSrv.URL, "DATABASE_URL=" + dbURL, "AWS_ENDPOINT_URL=" + s3.URL, "AWS_ACCESS_KEY_ID=test",
 		"AWS_SECRET_ACCESS_KEY=test", "AWS_REGION=ru-central-1", "EXPORTS_BUCKET=" + testkit.Exports,
 		"ARCHIVE_BUCKET=" + testkit.Archive, "GIS_ENDPOINT=" + gis.URL, "GIS_SIGNING_KEY=" + keyFile,
 		"GIS_TIMEOUT=10s", "STATE_MACHINE_ARN=", "POLL_GRACE=1ms", "GIS_DOUBT_LIMIT=2"}
@@ -127,7 +132,8 @@ func setup(t *testing.T) *env {
 	})
 	zero := 0
 	return &env{st: st, s3: s3, sim: sim, invokeURL: "http://" + addr, definition: definition, logs: logs, lambdas: lambdas,
-		runner: &sfnlocal.Runner{LambdaEndpoint: "http://" + addr, WaitMillis: &zero, RetryMillis: &zero}}
+		tasks: tasks, tasksURL: tasksSrv.URL,
+		runner: &sfnlocal.Runner{LambdaEndpoint: "http://" + addr, WaitMillis: &zero, RetryMillis: &zero, TaskEndpoint: tasksSrv.URL}}
 }
 
 type syncWriter struct {
@@ -150,6 +156,7 @@ func (e *env) upload(t *testing.T, key string, data []byte, seq string) uploadtr
 	rec.S3.Bucket.Name = testkit.Exports
 	rec.S3.Object.Key = strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
 	rec.S3.Object.ETag, rec.S3.Object.Sequencer, rec.S3.Object.Size = etag, seq, int64(len(data))
+	rec.PrincipalID.PrincipalID = "AWS:AIDAEXAMPLE:billing-upload"
 	payload, _ := json.Marshal(events.S3Event{Records: []events.S3EventRecord{rec}})
 	resp, err := http.Post(e.invokeURL+"/2015-03-31/functions/upload-trigger/invocations", "application/json", bytes.NewReader(payload))
 	if err != nil {

@@ -58,6 +58,8 @@ type Service struct {
 	Log           *slog.Logger
 	Metrics       io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
 	Now           func() time.Time
+	Notifier      RunNotifier   // told of every settled run; nil: nobody
+	MaxPaymentAge time.Duration // payments unloaded longer count in UnloadedPaymentsOlderThan; 0: 48 h
 }
 
 // The step's request and result are the contract's.
@@ -173,6 +175,9 @@ func (s *Service) sweepResult(ctx context.Context, res *Result, timedOut int) (*
 		}
 	}
 	if res.StuckRuns, err = s.Store.StuckRuns(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.sweepNotices(ctx); err != nil {
 		return nil, err
 	}
 	s.metric("StuckRuns", res.StuckRuns)
@@ -430,10 +435,14 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 		return err
 	}
 	key := ResultsKey(runID)
+	decision, err := s.decisionCells(ctx, runID)
+	if err != nil {
+		return err
+	}
 	err = s.Objects.PutRendered(ctx, s.ResultsBucket, key, "text/csv; charset=utf-8", func(out io.Writer) error {
 		w := report.NewCSVWriter(out)
 		w.Write([]string{"order_id", "bill_number", "supplier_id", "service_id", "account_number", "amount", "status",
-			"gis_guid", "unique_number", "imported_at", "error_code", "error"})
+			"gis_guid", "unique_number", "imported_at", "error_code", "error", "decision", "decided_by", "decided_at"})
 		err := s.Store.EachPaymentResult(ctx, runID, func(r *postgres.PaymentResult) error {
 			at := ""
 			if r.ImportedAt != nil {
@@ -441,7 +450,8 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 			}
 			return w.Write([]string{report.Cell(r.OrderID), report.Cell(r.BillNumber), report.Cell(r.SupplierID),
 				report.Cell(r.ServiceID), report.Cell(r.AccountNumber), r.Amount, r.Status, report.Cell(r.GUID),
-				report.Cell(r.UniqueNumber), at, report.Cell(r.ErrorCode), report.Cell(r.Error)})
+				report.Cell(r.UniqueNumber), at, report.Cell(r.ErrorCode), report.Cell(r.Error),
+				decision[0], report.Cell(decision[1]), decision[2]})
 		})
 		if err != nil {
 			return err
@@ -452,5 +462,9 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.SetRunResults(ctx, runID, key)
+	if err := s.Store.SetRunResults(ctx, runID, key); err != nil {
+		return err
+	}
+	s.announce(ctx, runID)
+	return nil
 }

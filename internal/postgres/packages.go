@@ -102,9 +102,13 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 			FROM package WHERE run_id = $1`, runID).Scan(&out.PackageIDs, &out.Payments, &out.Held); err != nil {
 			return err
 		}
-		if status != "reconciling" {
-			out.Resumed = true // packed before: report, do not plan again
-			return nil
+		if ready, err := readyToPack(ctx, tx, runID, status); err != nil || !ready {
+			out.Resumed = err == nil // packed before: report, do not plan again
+			return err
+		}
+		withheld, err := holdWithheld(ctx, tx, runID)
+		if err != nil {
+			return err
 		}
 		statuses := policyStatuses[org.LoadPolicy]
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM recon_row r WHERE r.run_id = $1 AND r.status = ANY($2)
@@ -125,13 +129,13 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 			return err
 		}
 		out.Retried = retried
-		out.Held = len(holds)
+		out.Held = len(holds) + withheld
 		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, orgID, planned); err != nil {
 			return err
 		}
 		next := "packing"
 		switch {
-		case len(planned) == 0 && len(holds) > 0:
+		case len(planned) == 0 && out.Held > 0:
 			next = "finished_with_errors" // nothing to send, but payments a person must look at
 		case len(planned) == 0:
 			next = "finished" // nothing to send
@@ -192,7 +196,7 @@ func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
 // takes again unless it holds the same order itself. Orders live, loaded or possibly held by GIS are left out.
 func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
 	own, err = queryCandidates(ctx, tx, `SELECT 1, `+candidateColumns+` FROM recon_row r
-		WHERE r.run_id = $1 AND r.status = ANY($2)
+		WHERE r.run_id = $1 AND (r.status = ANY($2) OR `+approvedExtra+`) AND `+notWithheld+`
 		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
 		                  AND p.status IN `+liveStatuses+`)
 		ORDER BY r.day, r.id`, runID, statuses, orgID)

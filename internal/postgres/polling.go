@@ -321,7 +321,7 @@ func (s *Store) RunsWithoutResults(ctx context.Context, limit int) ([]int64, err
 // RecordRunFailure marks a run failed with the reason the state machine caught.
 func (s *Store) RecordRunFailure(ctx context.Context, runID int64, reason string) error {
 	_, err := s.Pool.Exec(ctx, `UPDATE run SET status = 'failed', error = $2, finished_at = now()
-		WHERE id = $1 AND status IN ('created', 'reconciling', 'packing', 'sending', 'processing')`, runID, reason)
+		WHERE id = $1 AND status IN ('created', 'reconciling', 'awaiting_approval', 'packing', 'sending', 'processing')`, runID, reason)
 	if err != nil {
 		return fmt.Errorf("store: record failure of run %d: %w", runID, err)
 	}

@@ -180,7 +180,7 @@ func (s *Service) resolve(ctx context.Context, org *postgres.Organization, req R
 		}
 	}
 	if len(files) == 0 {
-		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("no exports for %s in the period", org.Code))
+		return nil, steperr.E("reconcile", steperr.NoExports, fmt.Errorf("no exports for %s in the period", org.Code))
 	}
 	slices.SortFunc(files, func(a, b *postgres.SourceFile) int { return int(a.ID - b.ID) })
 	files = slices.CompactFunc(files, func(a, b *postgres.SourceFile) bool { return a.ID == b.ID })

@@ -166,12 +166,21 @@ func TestInvalidRequests(t *testing.T) {
 		{Org: "nobody", Period: &reconciler.Period{From: "2026-11-21", To: "2026-11-21"}},
 		{Org: "uk-dom"},
 		{Org: "uk-dom", Period: &reconciler.Period{From: "2026-11-22", To: "2026-11-21"}},
-		{Org: "uk-dom", Period: &reconciler.Period{From: "2026-11-21", To: "2026-11-21"}}, // no files at all
 		{Org: "uk-dom", Files: []reconciler.FileRef{{Bucket: bucket, Key: "incoming/billing/uk-dom/missing.csv"}}},
 	} {
 		if _, err := e.svc.Reconcile(context.Background(), req); steperr.KindOf(err) != steperr.InvalidInput {
 			t.Errorf("%+v: error %v, want invalid input", req, err)
 		}
+	}
+}
+
+// A period without exports is its own error, which the state machine ends
+// quietly with a notice (a day without exports is no failure).
+func TestNoExportsIsItsOwnError(t *testing.T) {
+	e := setup(t)
+	_, err := e.svc.Reconcile(context.Background(), reconciler.Request{Org: "uk-dom", Period: &reconciler.Period{From: "2026-11-21", To: "2026-11-21"}})
+	if steperr.KindOf(err) != steperr.NoExports {
+		t.Errorf("error %v, want NoExports", err)
 	}
 }
 

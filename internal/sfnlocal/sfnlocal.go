@@ -32,6 +32,7 @@ type Runner struct {
 	LambdaEndpoint string    // the Invoke API, e.g. http://127.0.0.1:9001
 	WaitMillis     *int      // overrides every Wait state when set
 	RetryMillis    *int      // overrides every retrier's interval when set
+	TaskEndpoint   string    // a Tasks server: stands in for .waitForTaskToken Tasks (see Tasks)
 	Progress       io.Writer // JSON lines of execution events; nil: discarded
 }
 
@@ -65,6 +66,9 @@ func (r *Runner) Run(ctx context.Context, definition []byte, input any) (json.Ra
 	}
 	if r.RetryMillis != nil {
 		args = append(args, "--retry-ms", strconv.Itoa(*r.RetryMillis))
+	}
+	if r.TaskEndpoint != "" {
+		args = append(args, "--task-endpoint", r.TaskEndpoint)
 	}
 	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = dir

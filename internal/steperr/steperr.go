@@ -30,6 +30,10 @@ const (
 	TransientError Kind = contract.TransientError
 	// InternalError: a bug or an unexpected state. Not retried.
 	InternalError Kind = contract.InternalError
+	// NoExports: a daily run found no exports for its organisation and
+	// period. Not retried; the state machine ends the run quietly with a
+	// notice.
+	NoExports Kind = contract.NoExports
 )
 
 // Op names the operation that failed, e.g. "send package 12" or "reconcile".

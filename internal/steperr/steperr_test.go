@@ -36,7 +36,7 @@ func TestKindOf(t *testing.T) {
 
 // Every kind is a name the state machine matches, and every such name a kind.
 func TestKindsAreTheStateMachineErrors(t *testing.T) {
-	kinds := []Kind{InvalidInput, TransientError, InternalError}
+	kinds := []Kind{InvalidInput, TransientError, InternalError, NoExports}
 	if len(kinds) != len(contract.ErrorNames) {
 		t.Fatalf("%d kinds, %d error names", len(kinds), len(contract.ErrorNames))
 	}

@@ -40,6 +40,8 @@ type Service struct {
 	Starter Starter
 	Limits  exportcsv.Limits
 	Log     *slog.Logger
+	// Approvals takes approvals/<run>.csv uploads; nil: they are ignored.
+	Approvals Approvals
 }
 
 // The handler's result types are the contract's.
@@ -97,6 +99,9 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	}
 	if org, ok := cancellationsOrg(key); ok {
 		return s.startCancellation(ctx, rec, key, org)
+	}
+	if strings.HasPrefix(key, ApprovalPrefix) && s.Approvals != nil {
+		return s.approve(ctx, rec, key)
 	}
 	fr, org, reg, err := s.register(ctx, upload{Bucket: rec.S3.Bucket.Name, Key: key, ETag: rec.S3.Object.ETag,
 		VersionID: rec.S3.Object.VersionID, Sequencer: rec.S3.Object.Sequencer, Size: rec.S3.Object.Size})

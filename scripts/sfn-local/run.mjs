@@ -3,12 +3,22 @@
 // objects, not JSON). Task states invoke Lambda through the AWS SDK, so
 // AWS_ENDPOINT_URL_LAMBDA points them at a local Invoke API.
 //
-//   node run.mjs definition.json input.json [--wait-ms N] [--retry-ms N]
+//   node run.mjs definition.json input.json [--wait-ms N] [--retry-ms N] [--task-endpoint URL]
+//
+// aws-local-stepfunctions runs every Task as a plain invoke of its
+// Resource; a Task with arn:aws:states:::lambda:invoke.waitForTaskToken is
+// given a local handler instead (with --task-endpoint, a sfnlocal.Tasks
+// server): it invokes the Task's FunctionName with its Payload, whose
+// $$.Task.Token is one token per execution, then waits on the server until a
+// function completes the token (SendTaskSuccess/SendTaskFailure) or a test
+// expires it (States.Timeout, as the Task's TimeoutSeconds would).
 //
 // Progress goes to stderr as JSON lines; the output (or {"error","cause"}
 // with exit code 1) to stdout.
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 
 const args = process.argv.slice(2);
 const flag = (name) => {
@@ -17,6 +27,8 @@ const flag = (name) => {
 };
 const waitMs = flag('--wait-ms');
 const retryMs = flag('--retry-ms');
+const taskEndpointIndex = args.indexOf('--task-endpoint');
+const taskEndpoint = taskEndpointIndex >= 0 ? args.splice(taskEndpointIndex, 2)[1] : undefined;
 const [definitionFile, inputFile] = args;
 const definition = JSON.parse(readFileSync(definitionFile, 'utf8'));
 const input = JSON.parse(readFileSync(inputFile === '-' || !inputFile ? 0 : inputFile, 'utf8'));
@@ -40,8 +52,32 @@ if (retryMs !== undefined) {
   overrides.retryIntervalOverrides = Object.fromEntries(states.filter(([, s]) => s.Retry).map(([n]) => [n, retryMs]));
 }
 
+const token = randomUUID();
+const context = { Task: { Token: token } };
+if (taskEndpoint !== undefined) {
+  const waits = states.filter(([, s]) => s.Type === 'Task' && String(s.Resource).endsWith('.waitForTaskToken'));
+  overrides.taskResourceLocalHandlers = Object.fromEntries(waits.map(([name]) => [name, async (input) => {
+    await fetch(`${taskEndpoint}/tasks/open?token=${token}`, { method: 'POST' });
+    const invoked = await new LambdaClient({}).send(new InvokeCommand({
+      FunctionName: input.FunctionName, Payload: new TextEncoder().encode(JSON.stringify(input.Payload)) }));
+    if (invoked.FunctionError) {
+      const result = JSON.parse(new TextDecoder().decode(invoked.Payload));
+      const err = new Error(`${result.errorType}: ${result.errorMessage}`);
+      err.name = result.errorType;
+      throw err;
+    }
+    const outcome = await (await fetch(`${taskEndpoint}/tasks/wait?token=${token}`)).json();
+    if (outcome.error) {
+      const err = new Error(outcome.cause ?? '');
+      err.name = outcome.error;
+      throw err;
+    }
+    return outcome.output;
+  }]));
+}
+
 const machine = new StateMachine(definition, { validationOptions: { checkArn: false, checkPaths: false } });
-const execution = machine.run(input, { overrides });
+const execution = machine.run(input, { overrides, context });
 // A failed Lambda task's Cause arrives as the function's error object
 // ({errorType, errorMessage}), not as text: print its message.
 const text = (cause) => {

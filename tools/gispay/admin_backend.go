@@ -53,14 +53,15 @@ func openLocal(ctx context.Context) (*local, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &admin.Service{Store: st}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	steps := sfn.NewFromConfig(cfg)
+	svc := &admin.Service{Store: st, Approver: admin.DecisionApprover{Store: st, Tasks: steps}}
 	if arn := os.Getenv("STATE_MACHINE_ARN"); arn != "" {
-		cfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		svc.Starter = &uploadtrigger.StepFunctions{Client: sfn.NewFromConfig(cfg), StateMachineARN: arn}
+		svc.Starter = &uploadtrigger.StepFunctions{Client: steps, StateMachineARN: arn}
 	}
 	svc.Canceller = admin.StoreCanceller{Store: st, Starter: svc.Starter}
 	actor := os.Getenv("GISPAY_ACTOR")

@@ -142,15 +142,18 @@ func TestOrgCommands(t *testing.T) {
 		!strings.Contains(out, "inn:              7701234560") {
 		t.Errorf("org update:\n%s", out)
 	}
-	if code, _, errOut := gispay(t, "org", "update", "--code", "fund", "--approval-policy", "always"); code != 1 ||
-		!strings.Contains(errOut, "no organization.approval_policy yet") {
-		t.Errorf("approval policy before its migration: %d %s", code, errOut)
+	if out := must(t, "org", "update", "--code", "fund", "--approval-policy", "always"); !strings.Contains(out, "always") {
+		t.Errorf("approval policy:\n%s", out)
+	}
+	if code, _, errOut := gispay(t, "org", "update", "--code", "fund", "--approval-policy", "sometimes"); code != 1 ||
+		!strings.Contains(errOut, "sometimes") {
+		t.Errorf("a bad approval policy: %d %s", code, errOut)
 	}
 	if code, _, errOut := gispay(t, "org", "update", "--code", "nope", "--name", "x"); code != 1 || !strings.Contains(errOut, "not found") {
 		t.Errorf("update of a missing org: %d %s", code, errOut)
 	}
 	out = must(t, "org", "list")
-	if !regexp.MustCompile(`(?m)^fund\s+ufkr\s+acquiring\s+-\s+7701234560\s+770101001\s+Фонд$`).MatchString(out) ||
+	if !regexp.MustCompile(`(?m)^fund\s+ufkr\s+acquiring\s+always\s+7701234560\s+770101001\s+Фонд$`).MatchString(out) ||
 		!strings.Contains(out, "uk-dom") {
 		t.Errorf("org list:\n%s", out)
 	}
@@ -238,7 +241,7 @@ func TestCancelRegisters(t *testing.T) {
 func TestUnwiredActions(t *testing.T) {
 	setupLocal(t)
 	for args, want := range map[string]string{
-		"approve --run 1":                                    "approval is not wired into this build yet",
+		"approve --run 99":                                   "run 99: not found",
 		"cancel --payment 99 --reason refund":                "payment 99: not found",
 		"rerun --org nope --from 2026-11-21":                 `organization "nope": not found`,
 		"approve --run 0":                                    "run_id is required",
@@ -297,7 +300,8 @@ func TestThroughTheAdminLambda(t *testing.T) {
 	// the test organisation's requisites predate the checks: an update must mend them
 	must(t, "org", "update", "--code", "fund", "--name", "Фонд капремонта", "--inn", "7701234560", "--account", "40702810200000000001")
 	checkRunsPaymentsResend(t, e, runID, orders, ids)
-	if code, _, errOut := gispay(t, "approve", "--run", "1"); code != 1 || !strings.Contains(errOut, "InvalidInput: admin approve: approve: approval is not wired") {
+	// approval goes through the approval step's Decide: a settled run is not waiting
+	if code, _, errOut := gispay(t, "approve", "--run", runIDString(runID)); code != 1 || !strings.Contains(errOut, "not awaiting approval") {
 		t.Errorf("approve: %d %s", code, errOut)
 	}
 	var actor string
@@ -309,3 +313,5 @@ func TestThroughTheAdminLambda(t *testing.T) {
 		t.Errorf("the function's log lacks the action and actor:\n%s", log)
 	}
 }
+
+func runIDString(id int64) string { return strconv.FormatInt(id, 10) }

@@ -39,7 +39,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "migrate", "admin"}
+var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "approval", "scheduler", "migrate", "admin"}
 
 func main() {
 	bin := flag.String("bin", "bin", "folder with the built function binaries")
@@ -68,6 +68,10 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, cancellationsDir, work,
 	if err != nil {
 		return err
 	}
+	tasks, err := serveTasks()
+	if err != nil {
+		return err
+	}
 	lambdas := lambdalocal.New(localFunctions(bin)...)
 	lambdas.Logs = logTail{}
 	addr, err := lambdas.Listen("127.0.0.1:0")
@@ -82,8 +86,9 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, cancellationsDir, work,
 	if err != nil {
 		return err
 	}
-	runner := &sfnlocal.Runner{LambdaEndpoint: invokeURL, Progress: &progress{}}
-	if err := execute(ctx, runner, st, definition, order, executions, localRoot, bucket); err != nil {
+	runner := &sfnlocal.Runner{LambdaEndpoint: invokeURL, Progress: &progress{}, TaskEndpoint: tasks.url}
+	approver := &approver{tasks: tasks.Tasks, st: st, objs: objs, bucket: bucket, invokeURL: invokeURL}
+	if err := execute(ctx, approver, runner, st, definition, order, executions, localRoot, bucket); err != nil {
 		return err
 	}
 	// Then take some of the loaded payments back out of GIS.
@@ -91,16 +96,17 @@ func run(ctx context.Context, bin, orgsFile, exportsDir, cancellationsDir, work,
 	if err != nil {
 		return err
 	}
-	return execute(ctx, runner, st, definition, order, executions, localRoot, bucket)
+	return execute(ctx, approver, runner, st, definition, order, executions, localRoot, bucket)
 }
 
-// execute runs each execution the trigger asked for and prints its summary.
-func execute(ctx context.Context, runner *sfnlocal.Runner, st *postgres.Store, definition []byte, order []string,
-	executions map[string]uploadtrigger.Execution, localRoot, bucket string) error {
+// execute runs each execution the trigger asked for, deciding those that
+// wait for approval, and prints its summary.
+func execute(ctx context.Context, approver *approver, runner *sfnlocal.Runner, st *postgres.Store, definition []byte,
+	order []string, executions map[string]uploadtrigger.Execution, localRoot, bucket string) error {
 	for _, name := range order {
 		ex := executions[name]
 		step("Execution %s", name)
-		out, err := runner.Run(ctx, definition, ex.Input)
+		out, err := approver.run(ctx, runner, definition, ex.Input)
 		var failed *sfnlocal.ExecutionFailed
 		if errors.As(err, &failed) {
 			fmt.Printf("  FAILED: %s: %s\n", failed.Name, failed.Cause)
@@ -133,6 +139,10 @@ func prepare(ctx context.Context, orgsFile, bucket string) (*postgres.Store, *s3
 		return fail(err)
 	}
 	if err := seedOrganizations(ctx, st, orgsFile); err != nil {
+		return fail(err)
+	}
+	// uk-dom's sample exports have discrepancies: its runs wait for approval.
+	if err := st.SetOrganizationControls(ctx, "uk-dom", postgres.ApprovalOnDiscrepancies, true, ""); err != nil {
 		return fail(err)
 	}
 	objs, err := s3store.New(ctx)
@@ -316,6 +326,10 @@ func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, 
 	}
 	fmt.Printf("  run %d ended %s\n  report:  s3://%s/%s\n  results: s3://%s/results/%d.csv\n", runID, run.Status,
 		bucket, run.ReportHTMLKey, bucket, runID)
+	if d, err := st.RunDecision(ctx, runID); err == nil {
+		fmt.Printf("  %sd by %s at %s: %d extra rows loaded, %d withheld\n", d.Decision(), d.By,
+			d.At.Format(time.RFC3339), len(d.Load), len(d.Withhold))
+	}
 	if pkgs, err := st.PackagesOfRun(ctx, runID); err == nil && len(pkgs) > 0 {
 		fmt.Printf("  archive: s3://%s/%s (signed requests and GIS's responses)\n", os.Getenv("ARCHIVE_BUCKET"),
 			pkgs[0].RequestKey[:strings.LastIndex(pkgs[0].RequestKey, "/")+1])
@@ -382,18 +396,24 @@ func upload(ctx context.Context, objs *s3store.Store, bucket, path string, seq i
 		return events.S3Event{}, err
 	}
 	defer f.Close()
-	out, err := objs.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: f,
+	fi, _ := f.Stat()
+	return put(ctx, objs, bucket, key, f, fi.Size(), seq)
+}
+
+// put uploads an object and returns the S3 event AWS would deliver for it.
+func put(ctx context.Context, objs *s3store.Store, bucket, key string, body io.Reader, size int64, seq int) (events.S3Event, error) {
+	out, err := objs.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: body,
 		ContentType: aws.String("text/csv")})
 	if err != nil {
 		return events.S3Event{}, fmt.Errorf("upload %s: %w", key, err)
 	}
-	fi, _ := f.Stat()
 	var rec events.S3EventRecord
 	rec.EventSource, rec.EventName, rec.AWSRegion = "aws:s3", "ObjectCreated:Put", "ru-central-1"
 	rec.EventTime = time.Now().UTC()
 	rec.S3.Bucket.Name = bucket
 	rec.S3.Object.Key = strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
-	rec.S3.Object.Size = fi.Size()
+	rec.S3.Object.Size = size
+	rec.PrincipalID.PrincipalID = "AWS:AIDALOCAL:accountant"
 	rec.S3.Object.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
 	rec.S3.Object.VersionID = aws.ToString(out.VersionId)
 	rec.S3.Object.Sequencer = fmt.Sprintf("%016X", time.Now().UnixNano()+int64(seq))

@@ -1,0 +1,17 @@
+// Command scheduler is the daily fan-out's first state: it lists the active
+// organisations and names each one's run ({list_orgs, scheduled_time}),
+// and tells an organisation's contact of a day without exports
+// ({no_exports, org, period}).
+package main
+
+import (
+	"github.com/gispayments/gis-payments/internal/lambdaedge"
+	"github.com/gispayments/gis-payments/internal/scheduler"
+	"github.com/gispayments/gis-payments/internal/wiring"
+)
+
+func main() {
+	a := wiring.MustOpen("scheduler")
+	svc := &scheduler.Service{Store: a.Store, Notices: a.Notifier(), Log: a.Log}
+	lambdaedge.Main("scheduler", svc.Handle)
+}
