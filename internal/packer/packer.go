@@ -109,6 +109,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	if res.PackageIDs == nil {
 		res.PackageIDs = []int64{}
 	}
+	res.SendBatches = contract.Batches(res.PackageIDs, contract.SendBatchSize)
 	s.Log.Info("packed", "run_id", req.RunID, "org", packing.Org.Code, "packages", res.Packages, "payments", res.Payments,
 		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "retried", res.Retried, "signed_now", signed, "adopted", adopted,
 		"resumed", res.Resumed,

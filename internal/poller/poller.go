@@ -225,15 +225,44 @@ func (s *Service) runResult(ctx context.Context, runID int64, res *Result) (*Res
 	return res, nil
 }
 
-// pollClaimed claims packages and asks GIS about each; it returns the runs
-// whose packages it settled.
+// pollClaimed claims packages a batch at a time and asks GIS about each,
+// until every waiting package was polled once in this invocation or too
+// little time is left for another call: a run of 12 000 packages is polled
+// in one round, not in 60 rounds of Batch. It returns the runs whose
+// packages it settled.
 func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]int64, error) {
 	owner := uuid.NewString()
-	claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Now().Add(-s.Grace), s.Lease, s.Batch)
+	round, err := s.Store.Now(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res.Polled = len(claimed)
+	runs := map[int64]bool{}
+	var touched []int64
+	for {
+		claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Now().Add(-s.Grace), s.Lease, s.Batch, round)
+		if err != nil {
+			return nil, err
+		}
+		settled, err := s.pollBatch(ctx, owner, claimed, res)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range settled {
+			if !runs[id] {
+				runs[id] = true
+				touched = append(touched, id)
+			}
+		}
+		if len(claimed) < s.Batch || !s.timeForACall(ctx) {
+			return touched, nil
+		}
+	}
+}
+
+// pollBatch asks GIS about claimed packages, Concurrency at once; it
+// returns the runs of the packages it settled.
+func (s *Service) pollBatch(ctx context.Context, owner string, claimed []postgres.Claimed, res *Result) ([]int64, error) {
+	res.Polled += len(claimed)
 	applied := make([]bool, len(claimed))
 	retry := make([]bool, len(claimed))
 	doubtful := make([]bool, len(claimed))
@@ -265,7 +294,6 @@ func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	runs := map[int64]bool{}
 	var touched []int64
 	for i, c := range claimed {
 		if retry[i] {
@@ -276,10 +304,7 @@ func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]
 		}
 		if applied[i] {
 			res.Applied++
-			if !runs[c.RunID] {
-				runs[c.RunID] = true
-				touched = append(touched, c.RunID)
-			}
+			touched = append(touched, c.RunID)
 		}
 	}
 	return touched, nil
