@@ -52,7 +52,7 @@ func estimateHistory(t *testing.T, m aslMachine, items, retries int, runTimeout 
 		events += stateEvents(s[name], 1)
 	}
 	send := s["Send packages"]
-	events += 4 // MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited
+	events += 4  // MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited
 	perItem := 2 // MapIterationStarted, MapIterationSucceeded
 	for _, st := range send.ItemProcessor.States {
 		if st.Type == "Task" {
