@@ -18,5 +18,8 @@ func main() {
 		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
 		Metrics: wiring.MetricsWriter()}
+	if l := a.GISLimiter(gis); l != nil {
+		svc.Limiter = l
+	}
 	lambdaedge.Main("poller", svc.Poll)
 }

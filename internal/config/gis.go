@@ -14,7 +14,7 @@ import (
 type GIS struct {
 	Client            gisclient.Config
 	OperatorSignature bool          // GIS_OPERATOR_SIGNATURE: IsOperatorSignature in RequestHeader
-	RatePerSecond     float64       // GIS_RATE_PER_SECOND: 0 for no limit
+	RatePerSecond     float64       // GIS_RATE_PER_SECOND: across all invocations (internal/ratelimit); 0 for no limit
 	Concurrency       int           // GIS_CONCURRENCY: calls at once per invocation
 	PackageSize       int           // GIS_PACKAGE_SIZE: items per package below the schema maximum
 	RunTimeout        time.Duration // RUN_TIMEOUT: a run still waiting after this is timed_out

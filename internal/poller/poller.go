@@ -49,13 +49,14 @@ type Service struct {
 	GIS               GIS
 	Sender            Sender // posts the signed packages runs left unsent; nil: none are
 	OperatorSignature bool
-	Lease             time.Duration // how long a claim lasts; 0: 2 min
-	Grace             time.Duration // the sweep leaves packages younger than this to their run; 0: 5 min
-	RunTimeout        time.Duration // a run still waiting after this is timed_out; 0: 20 min
-	CallTimeout       time.Duration // one GIS call at most; no call starts with less time left; 0: 60 s
-	DoubtLimit        int           // doubtful answers in a row before a package is unknown; 0: 12
-	Batch             int           // packages claimed per call; 0: 200
-	Concurrency       int           // getState calls at once; 0: gisclient.DefaultConcurrency
+	Lease             time.Duration  // how long a claim lasts; 0: 2 min
+	Grace             time.Duration  // the sweep leaves packages younger than this to their run; 0: 5 min
+	RunTimeout        time.Duration  // a run still waiting after this is timed_out; 0: 20 min
+	CallTimeout       time.Duration  // one GIS call at most; no call starts with less time left; 0: 60 s
+	DoubtLimit        int            // doubtful answers in a row before a package is unknown; 0: 12
+	Batch             int            // packages claimed per call; 0: 200
+	Concurrency       int            // getState calls at once; 0: gisclient.DefaultConcurrency
+	Limiter           sender.Limiter // paces getState with the sender's imports (GIS_RATE_PER_SECOND); nil: none
 	Log               *slog.Logger
 	Metrics           io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
 	Now               func() time.Time
@@ -329,6 +330,11 @@ func (e *errDoubtful) Error() string { return e.reason }
 func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed) (bool, error) {
 	h := gismessage.Header{Date: s.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
 		OperatorSignature: c.OperatorSigns} // as the organisation's packages were signed
+	if s.Limiter != nil {
+		if err := s.Limiter.Wait(ctx); err != nil {
+			return false, err
+		}
+	}
 	st, reply, err := s.GIS.GetState(ctx, h, c.AckGUID)
 	var doubt *errDoubtful
 	var gerr *gisclient.Error
