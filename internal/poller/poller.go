@@ -55,6 +55,7 @@ type Service struct {
 	CallTimeout       time.Duration  // one GIS call at most; no call starts with less time left; 0: 60 s
 	DoubtLimit        int            // doubtful answers in a row before a package is unknown; 0: 12
 	Batch             int            // packages claimed per call; 0: 200
+	ReconRetention    time.Duration  // the sweep retires recon rows of runs settled longer ago; 0: never
 	Concurrency       int            // getState calls at once; 0: gisclient.DefaultConcurrency
 	Limiter           sender.Limiter // paces getState with the sender's imports (GIS_RATE_PER_SECOND); nil: none
 	Log               *slog.Logger
@@ -74,7 +75,14 @@ const (
 	DefaultGrace      = 5 * time.Minute
 	DefaultRunTimeout = 20 * time.Minute
 	DefaultDoubtLimit = 12
+	// DefaultReconRetentionDays is how long a settled run keeps its
+	// reconciliation rows (RECON_RETENTION_DAYS).
+	DefaultReconRetentionDays = 90
 )
+
+// retireRunsPerSweep bounds the runs one sweep retires (about 300 000
+// rows each), so a backlog drains over a few sweeps, not in one.
+const retireRunsPerSweep = 5
 
 func (s *Service) defaults() {
 	if s.Lease <= 0 {
@@ -176,6 +184,15 @@ func (s *Service) sweepResult(ctx context.Context, res *Result, timedOut int) (*
 	}
 	if res.StuckRuns, err = s.Store.StuckRuns(ctx); err != nil {
 		return nil, err
+	}
+	if s.ReconRetention > 0 {
+		r, err := s.Store.RetireReconRows(ctx, s.Now().Add(-s.ReconRetention), retireRunsPerSweep)
+		if err != nil {
+			return nil, err
+		}
+		if r.Runs > 0 {
+			s.Log.Info("recon rows retired", "runs", r.Runs, "rows", r.Rows, "kept_for_payments", r.Kept)
+		}
 	}
 	s.metric("StuckRuns", res.StuckRuns)
 	s.Log.Info("swept", "resent", res.Resent, "polled", res.Polled, "applied", res.Applied, "retry_later", res.Retry,

@@ -31,7 +31,11 @@ CREATE TABLE rate_bucket (
     at       timestamptz NOT NULL
 );
 
+-- When retention deleted the run's reconciliation rows (RetireReconRows).
+ALTER TABLE run ADD COLUMN recon_retired_at timestamptz;
+
 -- +goose Down
+ALTER TABLE run DROP COLUMN recon_retired_at;
 DROP TABLE rate_bucket;
 DROP INDEX payment_open_recon_row;
 DROP TABLE payment_load;
