@@ -42,7 +42,7 @@ type Service struct {
 	// (0: the maximum, 500 or 250).
 	PackageSize       int
 	OperatorSignature bool
-	Workers           int // parallel builders; 0: GOMAXPROCS
+	Workers           int // parallel builders; 0: twice GOMAXPROCS, to sign while others wait on Postgres and S3
 	Log               *slog.Logger
 	Now               func() time.Time
 
@@ -214,7 +214,7 @@ func (s *Service) signAll(ctx context.Context, org *postgres.Organization, runID
 	}
 	workers := s.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)

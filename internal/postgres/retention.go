@@ -16,9 +16,10 @@ type Retired struct {
 // RetireReconRows deletes the reconciliation rows of at most limit runs
 // settled (finished or finished_with_errors, results file written) before
 // settledBefore, oldest first, and marks those runs retired. It keeps every
-// row a payment still needs: a payment queued or sent, one in error (the
-// organisation's next run retries it from its row) or unknown (an operator
-// resolves it). The run, its per-day summary (recon_day) and its payments
+// row a payment still needs: one in error (the organisation's next run
+// retries it from its row; a retry's queued or sent payment points at that
+// same row) or unknown (an operator resolves it). A settled run has no
+// queued or sent payments of its own. The run, its per-day summary (recon_day) and its payments
 // stay; the discrepancy report and the results file in S3 keep the rest.
 // Each run is its own transaction; a second call finds nothing to redo.
 func (s *Store) RetireReconRows(ctx context.Context, settledBefore time.Time, limit int) (Retired, error) {
@@ -35,7 +36,7 @@ func (s *Store) RetireReconRows(ctx context.Context, settledBefore time.Time, li
 		err := s.Pool.QueryRow(ctx, `WITH gone AS (
 				DELETE FROM recon_row r WHERE r.run_id = $1
 				  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.recon_row_id = r.id
-				                  AND p.status IN ('queued', 'sent', 'error', 'unknown'))
+				                  AND p.status IN ('error', 'unknown'))
 				RETURNING 1),
 			marked AS (UPDATE run SET recon_retired_at = now() WHERE id = $1 RETURNING 1)
 			SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM recon_row WHERE run_id = $1) - (SELECT count(*) FROM gone),

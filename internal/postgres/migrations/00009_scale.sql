@@ -17,11 +17,14 @@ CREATE UNLOGGED TABLE payment_load (
     n               integer NOT NULL -- the plan's order, which payment ids keep
 );
 
--- The recon rows that payments still need (to retry an error, to resolve an
--- unknown, while queued or sent): retention never deletes them. Few rows
--- are in these statuses at a time, so the index stays small.
+-- The recon rows that payments still need: retention never deletes them.
+-- An error payment is retried by a later run from its row, an unknown one
+-- is resolved by an operator. Queued and sent payments need not be here
+-- (the packer's COPY would pay for it): a run's own are settled before
+-- retention looks at the run, and a retried payment's row is the row of
+-- the error payment it retries, which stays error for good.
 CREATE INDEX payment_open_recon_row ON payment (recon_row_id)
-    WHERE status IN ('queued', 'sent', 'error', 'unknown');
+    WHERE status IN ('error', 'unknown');
 
 -- One token bucket per name for requests to GIS, shared by every sender and
 -- poller invocation (internal/ratelimit).
