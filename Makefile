@@ -6,7 +6,7 @@ VERSITYGW_VERSION := v1.8.0
 export PGPASSWORD ?= postgres
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gis_payments_test?sslmode=disable
 
-.PHONY: help build build-lambda run test test-infra bench db deps node-deps gost-key localstack deploy clean
+.PHONY: help build build-lambda run test test-infra bench bench-1m db deps node-deps gost-key localstack deploy clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ bench: db deps ## benchmarks: reconciliation, COPY vs INSERT, signing, packing 3
 	$(GO) test -run '^$$' -bench . ./internal/streebog/ ./internal/xades/
 	$(GO) test -run '^$$' -bench Pack300k -benchtime 1x -cpu 1,2 ./internal/packer/
 	$(GO) test -run '^$$' -bench Load300k -benchtime 1x -timeout 30m ./internal/poller/
+
+bench-1m: db deps ## a local run of 1 000 000 payments: reconcile, pack, send, poll against the simulator (minutes)
+	$(GO) test -run '^$$' -bench Run1M -benchtime 1x -timeout 60m ./internal/poller/
 
 gost-key: ## write a throwaway GOST signing key and certificate to .local/gost/signing.pem
 	$(GO) run ./tools/gostkey -out .local/gost/signing.pem

@@ -101,14 +101,14 @@ func TestDefinitionFollowsTheDesign(t *testing.T) {
 	// A package whose sends fail past their retries is left to the sweep:
 	// the iteration ends well, and the Map goes on to poll the others.
 	item := m.States["Send packages"].ItemProcessor.States
-	if c := item["Send package"].Catch; len(c) != 1 || c[0].Next != "Package left to the sweep" || item[c[0].Next].Type != "Pass" {
+	if c := item["Send packages of the batch"].Catch; len(c) != 1 || c[0].Next != "Package left to the sweep" || item[c[0].Next].Type != "Pass" {
 		t.Errorf("Send package catches %+v", c)
 	}
 	if wait := m.States["Wait for GIS"]; wait.Seconds != 45 {
 		t.Errorf("Wait for GIS waits %v s, want pollWaitSeconds from the context", wait.Seconds)
 	}
 	send := m.States["Send packages"]
-	if send.Type != "Map" || send.MaxConcurrency != 7 || send.ItemsPath != "$.pack.package_ids" {
+	if send.Type != "Map" || send.MaxConcurrency != 7 || send.ItemsPath != "$.pack.send_batches" {
 		t.Errorf("Send packages: %s over %s at most %v at once", send.Type, send.ItemsPath, send.MaxConcurrency)
 	}
 	if failed := m.States["Run failed"]; failed.ErrorPath != "$.failure.Error" || failed.CausePath != "$.failure.Cause" {
@@ -130,7 +130,7 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		}
 	}
 	function := map[string]string{
-		"Reconcile billing and acquiring": reconcilerName, "Pack and sign payments": packerName, "Send package": senderName,
+		"Reconcile billing and acquiring": reconcilerName, "Pack and sign payments": packerName, "Send packages of the batch": senderName,
 		"Poll package states": pollerName, "Mark run timed out": pollerName, "Record failure": pollerName,
 		"Register cancellations": cancellerName,
 		"Check approval policy": approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,

@@ -73,16 +73,17 @@ type deps struct {
 // nothing more. upload-trigger gets the state machine only later (see
 // connectUploadTrigger), so it can be defined before the state machine.
 func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
-	// The sender posts one package per invocation: one GIS call, with a
-	// minute for S3 and the database around it. The poller and its sweep
+	// The sender posts a batch of at most contract.SendBatchSize packages
+	// per invocation, gisclient.DefaultConcurrency at once: that many rounds
+	// of one GIS call, with a minute for S3 and the database around them
+	// (it starts no call it could not finish; the item's retry does the rest). The poller and its sweep
 	// start no call they could not finish before the deadline, so its
 	// timeout only bounds how much one invocation does.
-	gisCall := awscdk.Duration_Seconds(jsii.Number(float64(d.cfg.GISTimeoutSeconds)))
 	specs := []functionSpec{
 		{uploadTriggerName, "Checks an uploaded export's header, registers it and starts a run", 256, minutes(1)},
 		{reconcilerName, "Reconciles billing against acquiring and writes the discrepancy report", 1024, minutes(5)},
 		{packerName, "Packs a run's payments into GIS packages, signs and archives them", 1024, minutes(5)},
-		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, gisCall.Plus(minutes(1))},
+		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, sendTimeout(d.cfg)},
 		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 1024, minutes(5)},
 		{cancellerName, "Registers cancellations of loaded payments and opens their run", 256, minutes(1)},
 		{approvalName, "Holds a run for approval by its organisation's policy: stores the task token, tells the contact", 256, minutes(1)},
@@ -196,4 +197,18 @@ func commonEnvironment(cfg Config, storage *Storage, db *Database) map[string]*s
 		env["DATABASE_SECRET_ARN"] = db.AppSecret.SecretArn()
 	}
 	return env
+}
+
+// sendRounds is how many GIS calls one after another a sender invocation
+// makes at most: a batch, sendCallsAtOnce at a time (the sender's default
+// concurrency, gisclient.DefaultConcurrency).
+const (
+	sendCallsAtOnce = 4
+	sendRounds      = (contract.SendBatchSize + sendCallsAtOnce - 1) / sendCallsAtOnce
+)
+
+// sendTimeout fits a batch's rounds of GIS calls and a minute besides,
+// within Lambda's 15 minutes.
+func sendTimeout(cfg Config) awscdk.Duration {
+	return awscdk.Duration_Seconds(jsii.Number(float64(min(sendRounds*cfg.GISTimeoutSeconds+60, 900))))
 }

@@ -27,7 +27,9 @@ func TestFunctions(t *testing.T) {
 
 	sizes := map[string][2]float64{ // MB, seconds
 		uploadTriggerName: {256, 60}, reconcilerName: {1024, 300}, packerName: {1024, 300},
-		senderName: {256, 40 + 60}, pollerName: {1024, 300}, // the sender: one GIS call (gisTimeoutSeconds) and a minute
+		// the sender: a batch of 20 packages, 4 calls at once, is 5 rounds of
+		// one GIS call (gisTimeoutSeconds), and a minute
+		senderName: {256, 5*40 + 60}, pollerName: {1024, 300},
 		cancellerName: {256, 60},
 	}
 	proxy := s.logicalID(t, "Database", "Proxy")

@@ -87,16 +87,21 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 
 	pack := invoke(scope, "Pack and sign payments", f.Packer, &tasks.LambdaInvokeProps{
 		Payload: sfn.TaskInput_FromObject(&map[string]any{contract.Field(contract.PackerRequest{}, "RunID"): runID()}),
-		ResultSelector: pick(contract.PackerResult{}, "RunID", "PackageIDs", "Packages", "Payments", "HeldBack",
+		ResultSelector: pick(contract.PackerResult{}, "RunID", "SendBatches", "Packages", "Payments", "HeldBack",
 			"AlreadyLoaded"),
 		ResultPath: jsii.String(contract.Path("Pack")),
 	})
 	pack.AddCatch(recordFailure, catchToRecord)
 
+	// Each item is a batch of package ids (contract.SendBatchSize), not one
+	// package: an inline Map shares the execution's 25 000-event history,
+	// which one package per item fills at about 3 500 packages.
+	// TestHistoryOfTheLargestRun estimates the events of a 12 000-package
+	// run from this definition.
 	sendAll := sfn.NewMap(scope, jsii.String("Send packages"), &sfn.MapProps{
-		ItemsPath: jsii.String(contract.Path("Pack", "PackageIDs")),
+		ItemsPath: jsii.String(contract.Path("Pack", "SendBatches")),
 		ItemSelector: &map[string]any{
-			contract.Field(contract.SenderRequest{}, "PackageID"): sfn.JsonPath_NumberAt(jsii.String(contract.MapItem)),
+			contract.Field(contract.SenderRequest{}, "PackageIDs"): sfn.JsonPath_ListAt(jsii.String(contract.MapItem)),
 		},
 		MaxConcurrency: jsii.Number(float64(cfg.SendConcurrency)),
 		ResultSelector: &map[string]any{
@@ -107,7 +112,7 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 	// A package whose sends outlive their retries (GIS down for longer)
 	// stays signed; the run goes on to poll what was sent and leaves the
 	// rest to the sweep, so one failed item does not fail the Map.
-	sendOne := invoke(scope, "Send package", f.Sender, &tasks.LambdaInvokeProps{
+	sendOne := invoke(scope, "Send packages of the batch", f.Sender, &tasks.LambdaInvokeProps{
 		ResultSelector: pick(contract.SenderResult{}, "Sent", "AlreadySent", "Failed"),
 	})
 	sendOne.AddCatch(sfn.NewPass(scope, jsii.String("Package left to the sweep"), &sfn.PassProps{

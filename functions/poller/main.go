@@ -22,8 +22,11 @@ func main() {
 	}
 	svc := &poller.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
-		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace,
+		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace, ReconRetention: gis.ReconRetention,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
 		Metrics: wiring.MetricsWriter(), Notifier: a.Notifier(), MaxPaymentAge: maxAge}
+	if l := a.GISLimiter(gis); l != nil {
+		svc.Limiter = l
+	}
 	lambdaedge.Main("poller", svc.Poll)
 }

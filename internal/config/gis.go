@@ -14,13 +14,14 @@ import (
 
 // GIS is how the sender and poller reach GIS ZhKKh.
 type GIS struct {
-	Client        gisclient.Config
-	RatePerSecond float64       // GIS_RATE_PER_SECOND: 0 for no limit
-	Concurrency   int           // GIS_CONCURRENCY: calls at once per invocation
-	PackageSize   int           // GIS_PACKAGE_SIZE: items per package below the schema maximum
-	RunTimeout    time.Duration // RUN_TIMEOUT: a run still waiting after this is timed_out
-	PollGrace     time.Duration // POLL_GRACE: the sweep leaves younger packages to their run
-	DoubtLimit    int           // GIS_DOUBT_LIMIT: doubtful getState answers in a row before a package is unknown
+	Client         gisclient.Config
+	RatePerSecond  float64       // GIS_RATE_PER_SECOND: across all invocations (internal/ratelimit); 0 for no limit
+	Concurrency    int           // GIS_CONCURRENCY: calls at once per invocation
+	PackageSize    int           // GIS_PACKAGE_SIZE: items per package below the schema maximum
+	RunTimeout     time.Duration // RUN_TIMEOUT: a run still waiting after this is timed_out
+	PollGrace      time.Duration // POLL_GRACE: the sweep leaves younger packages to their run
+	DoubtLimit     int           // GIS_DOUBT_LIMIT: doubtful getState answers in a row before a package is unknown
+	ReconRetention time.Duration // RECON_RETENTION_DAYS: the sweep retires recon rows of runs settled longer ago
 	// BasicAuth is GIS_BASIC_AUTH: "user:password" for GIS's test stand, or
 	// the ARN of a secret holding it; SetBasicAuth puts it into Client.
 	BasicAuth string
@@ -74,6 +75,10 @@ func LoadGIS() (GIS, error) {
 	if g.Client.MaxReply, err = intVar("GIS_MAX_REPLY_BYTES", gisclient.DefaultMaxReply); err != nil {
 		return g, err
 	}
+	if n, err = intVar("RECON_RETENTION_DAYS", poller.DefaultReconRetentionDays); err != nil {
+		return g, err
+	}
+	g.ReconRetention = time.Duration(n) * 24 * time.Hour
 	if v := os.Getenv("GIS_RATE_PER_SECOND"); v != "" {
 		if g.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil || g.RatePerSecond < 0 {
 			return g, fmt.Errorf("config: GIS_RATE_PER_SECOND=%q is not a non-negative number", v)

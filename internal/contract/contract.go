@@ -59,5 +59,5 @@ type Failure struct {
 	Cause string `json:"Cause"`
 }
 
-// MapItem is the Map's current item, the package id a sender is given.
+// MapItem is the Map's current item, the batch of package ids a sender is given.
 const MapItem = "$$.Map.Item.Value"

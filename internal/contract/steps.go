@@ -95,17 +95,40 @@ type PackerRequest struct {
 
 // PackerResult is the packer's answer (State.Pack).
 type PackerResult struct {
-	RunID          int64   `json:"run_id"`
-	PackageIDs     []int64 `json:"package_ids"`
-	Packages       int     `json:"packages"`
-	Payments       int     `json:"payments"`
-	HeldBack       int     `json:"held_back"`
-	AlreadyLoaded  int     `json:"already_loaded"`
-	Retried        int     `json:"retried"`
-	Signed         int     `json:"signed_now"`
-	Adopted        int     `json:"adopted"` // earlier runs' unsigned packages signed now
-	Resumed        bool    `json:"resumed,omitempty"`
-	DurationMillis int64   `json:"duration_ms"`
+	RunID      int64   `json:"run_id"`
+	PackageIDs []int64 `json:"package_ids"`
+	// SendBatches cuts PackageIDs into the "Send packages" Map's items, at
+	// most SendBatchSize each, so that a run of 12 000 packages stays far
+	// inside Step Functions' 25 000 history events.
+	SendBatches    [][]int64 `json:"send_batches"`
+	Packages       int       `json:"packages"`
+	Payments       int       `json:"payments"`
+	HeldBack       int       `json:"held_back"`
+	AlreadyLoaded  int       `json:"already_loaded"`
+	Retried        int       `json:"retried"`
+	Signed         int       `json:"signed_now"`
+	Adopted        int       `json:"adopted"` // earlier runs' unsigned packages signed now
+	Resumed        bool      `json:"resumed,omitempty"`
+	DurationMillis int64     `json:"duration_ms"`
+}
+
+// SendBatchSize is the most packages one "Send packages" item (one sender
+// invocation) posts. 20 keeps the Map's history of 12 000 packages retried
+// four times each near 13 000 events, and one invocation, at
+// gisclient.DefaultConcurrency calls at once, within five GIS timeouts.
+const SendBatchSize = 20
+
+// Batches cuts ids into slices of at most size.
+func Batches(ids []int64, size int) [][]int64 {
+	out := [][]int64{}
+	for len(ids) > size {
+		out = append(out, ids[:size:size])
+		ids = ids[size:]
+	}
+	if len(ids) > 0 {
+		out = append(out, ids)
+	}
+	return out
 }
 
 // SenderRequest names the packages to post: one (the Map's item) or many

@@ -34,25 +34,31 @@ func BenchmarkLoad300k(b *testing.B) {
 			b.Fatalf("%+v %v", res, err)
 		}
 		sent := time.Now()
-		e.Clock.Add(3 * time.Minute) // GIS has processed everything
-		for {
-			res, err := e.Poll.Poll(ctx, poller.Request{RunID: runID})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if res.Done {
-				if res.Status != "finished" {
-					b.Fatalf("%+v", res)
-				}
-				break
-			}
-			if res.Polled == 0 {
-				b.Fatalf("nothing left to poll but the run is not done: %+v", res)
-			}
-		}
+		pollUntilDone(b, e, runID)
 		b.ReportMetric(time.Since(sent).Seconds(), "poll-s")
 		if e.Sim.Accepted() != 1200 || e.Sim.Imported() != 300_000 {
 			b.Fatalf("GIS accepted %d packages, imported %d payments", e.Sim.Accepted(), e.Sim.Imported())
+		}
+	}
+}
+
+// pollUntilDone lets the simulator finish every message and polls the run
+// until it settles, finished.
+func pollUntilDone(b *testing.B, e *testkit.Env, runID int64) {
+	e.Clock.Add(3 * time.Minute) // GIS has processed everything
+	for {
+		res, err := e.Poll.Poll(context.Background(), poller.Request{RunID: runID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Done {
+			if res.Status != "finished" {
+				b.Fatalf("%+v", res)
+			}
+			return
+		}
+		if res.Polled == 0 {
+			b.Fatalf("nothing left to poll but the run is not done: %+v", res)
 		}
 	}
 }

@@ -42,24 +42,26 @@ type Sender interface {
 
 // Service runs the step.
 type Service struct {
-	Store         *postgres.Store
-	Objects       *s3store.Store
-	ArchiveBucket string // responses go next to their requests
-	ResultsBucket string // results/<run>.csv
-	GIS           GIS
-	Sender        Sender        // posts the signed packages runs left unsent; nil: none are
-	Lease         time.Duration // how long a claim lasts; 0: 2 min
-	Grace         time.Duration // the sweep leaves packages younger than this to their run; 0: 5 min
-	RunTimeout    time.Duration // a run still waiting after this is timed_out; 0: 20 min
-	CallTimeout   time.Duration // one GIS call at most; no call starts with less time left; 0: 60 s
-	DoubtLimit    int           // doubtful answers in a row before a package is unknown; 0: 12
-	Batch         int           // packages claimed per call; 0: 200
-	Concurrency   int           // getState calls at once; 0: gisclient.DefaultConcurrency
-	Log           *slog.Logger
-	Metrics       io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
-	Now           func() time.Time
-	Notifier      RunNotifier   // told of every settled run; nil: nobody
-	MaxPaymentAge time.Duration // payments unloaded longer count in UnloadedPaymentsOlderThan; 0: 48 h
+	Store          *postgres.Store
+	Objects        *s3store.Store
+	ArchiveBucket  string // responses go next to their requests
+	ResultsBucket  string // results/<run>.csv
+	GIS            GIS
+	Sender         Sender         // posts the signed packages runs left unsent; nil: none are
+	Lease          time.Duration  // how long a claim lasts; 0: 2 min
+	Grace          time.Duration  // the sweep leaves packages younger than this to their run; 0: 5 min
+	RunTimeout     time.Duration  // a run still waiting after this is timed_out; 0: 20 min
+	CallTimeout    time.Duration  // one GIS call at most; no call starts with less time left; 0: 60 s
+	DoubtLimit     int            // doubtful answers in a row before a package is unknown; 0: 12
+	Batch          int            // packages claimed per call; 0: 200
+	ReconRetention time.Duration  // the sweep retires recon rows of runs settled longer ago; 0: never
+	Concurrency    int            // getState calls at once; 0: gisclient.DefaultConcurrency
+	Limiter        sender.Limiter // paces getState with the sender's imports (GIS_RATE_PER_SECOND); nil: none
+	Log            *slog.Logger
+	Metrics        io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
+	Now            func() time.Time
+	Notifier       RunNotifier   // told of every settled run; nil: nobody
+	MaxPaymentAge  time.Duration // payments unloaded longer count in UnloadedPaymentsOlderThan; 0: 48 h
 }
 
 // The step's request and result are the contract's.
@@ -74,7 +76,14 @@ const (
 	DefaultGrace      = 5 * time.Minute
 	DefaultRunTimeout = 20 * time.Minute
 	DefaultDoubtLimit = 12
+	// DefaultReconRetentionDays is how long a settled run keeps its
+	// reconciliation rows (RECON_RETENTION_DAYS).
+	DefaultReconRetentionDays = 90
 )
+
+// retireRunsPerSweep bounds the runs one sweep retires (about 300 000
+// rows each), so a backlog drains over a few sweeps, not in one.
+const retireRunsPerSweep = 5
 
 func (s *Service) defaults() {
 	if s.Lease <= 0 {
@@ -180,6 +189,15 @@ func (s *Service) sweepResult(ctx context.Context, res *Result, timedOut int) (*
 	if err := s.sweepNotices(ctx); err != nil {
 		return nil, err
 	}
+	if s.ReconRetention > 0 {
+		r, err := s.Store.RetireReconRows(ctx, s.Now().Add(-s.ReconRetention), retireRunsPerSweep)
+		if err != nil {
+			return nil, err
+		}
+		if r.Runs > 0 {
+			s.Log.Info("recon rows retired", "runs", r.Runs, "rows", r.Rows, "kept_for_payments", r.Kept)
+		}
+	}
 	s.metric("StuckRuns", res.StuckRuns)
 	s.Log.Info("swept", "resent", res.Resent, "polled", res.Polled, "applied", res.Applied, "retry_later", res.Retry,
 		"doubtful", res.Doubtful, "timed_out", timedOut, "results_written", len(missing), "stuck_runs", res.StuckRuns)
@@ -229,15 +247,44 @@ func (s *Service) runResult(ctx context.Context, runID int64, res *Result) (*Res
 	return res, nil
 }
 
-// pollClaimed claims packages and asks GIS about each; it returns the runs
-// whose packages it settled.
+// pollClaimed claims packages a batch at a time and asks GIS about each,
+// until every waiting package was polled once in this invocation or too
+// little time is left for another call: a run of 12 000 packages is polled
+// in one round, not in 60 rounds of Batch. It returns the runs whose
+// packages it settled.
 func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]int64, error) {
 	owner := uuid.NewString()
-	claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Now().Add(-s.Grace), s.Lease, s.Batch)
+	round, err := s.Store.Now(ctx)
 	if err != nil {
 		return nil, err
 	}
-	res.Polled = len(claimed)
+	runs := map[int64]bool{}
+	var touched []int64
+	for {
+		claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Now().Add(-s.Grace), s.Lease, s.Batch, round)
+		if err != nil {
+			return nil, err
+		}
+		settled, err := s.pollBatch(ctx, owner, claimed, res)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range settled {
+			if !runs[id] {
+				runs[id] = true
+				touched = append(touched, id)
+			}
+		}
+		if len(claimed) < s.Batch || !s.timeForACall(ctx) {
+			return touched, nil
+		}
+	}
+}
+
+// pollBatch asks GIS about claimed packages, Concurrency at once; it
+// returns the runs of the packages it settled.
+func (s *Service) pollBatch(ctx context.Context, owner string, claimed []postgres.Claimed, res *Result) ([]int64, error) {
+	res.Polled += len(claimed)
 	applied := make([]bool, len(claimed))
 	retry := make([]bool, len(claimed))
 	doubtful := make([]bool, len(claimed))
@@ -269,7 +316,6 @@ func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	runs := map[int64]bool{}
 	var touched []int64
 	for i, c := range claimed {
 		if retry[i] {
@@ -280,10 +326,7 @@ func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]
 		}
 		if applied[i] {
 			res.Applied++
-			if !runs[c.RunID] {
-				runs[c.RunID] = true
-				touched = append(touched, c.RunID)
-			}
+			touched = append(touched, c.RunID)
 		}
 	}
 	return touched, nil
@@ -307,6 +350,11 @@ func (e *errDoubtful) Error() string { return e.reason }
 func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed) (bool, error) {
 	h := gismessage.Header{Date: s.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
 		OperatorSignature: c.OperatorSigns} // as the organisation's packages were signed
+	if s.Limiter != nil {
+		if err := s.Limiter.Wait(ctx); err != nil {
+			return false, err
+		}
+	}
 	st, reply, err := s.GIS.GetState(ctx, h, c.AckGUID)
 	var doubt *errDoubtful
 	var gerr *gisclient.Error

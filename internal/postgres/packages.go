@@ -1,12 +1,14 @@
 package postgres
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
@@ -85,6 +87,10 @@ var policyStatuses = map[string][]string{
 func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) (*Packing, error) {
 	var out *Packing
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		// Enough to sort a run's candidates in memory, not on disk.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
+			return err
+		}
 		if err := setCause(ctx, tx, "packed by run %d", runID); err != nil {
 			return err
 		}
@@ -250,8 +256,6 @@ func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
 	return err
 }
 
-var paymentColumns = []string{"run_id", "organization_id", "recon_row_id", "order_id", "amount", "transport_guid", "package_id", "status", "attempt"}
-
 func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) ([]int64, int, error) {
 	if len(planned) == 0 {
 		return nil, 0, nil
@@ -277,48 +281,110 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 	if err != nil {
 		return nil, 0, err
 	}
-	var values [][]any
-	for i, p := range planned {
-		for _, pay := range p.Payments {
-			guid, err := uuid.Parse(pay.TransportGUID)
-			if err != nil {
-				return nil, 0, err
-			}
-			values = append(values, []any{runID, orgID, pay.Candidate.ReconRowID, pay.Candidate.OrderID,
-				numeric(pay.Candidate.Amount), [16]byte(guid), ids[i], "queued", pay.Candidate.Attempt})
-		}
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"payment"}, paymentColumns, pgx.CopyFromRows(values)); err != nil {
-		if isUniqueViolation(err) {
-			return nil, 0, fmt.Errorf("a payment of this run is already live in another run: %w", err)
-		}
+	staged, err := stagePayments(ctx, tx, runID, orgID, planned, ids)
+	if err != nil {
 		return nil, 0, err
 	}
-	// The table's statistics do not know about the rows just copied; with
-	// them stale the reference check runs a nested loop for seconds.
-	if _, err := tx.Exec(ctx, `ANALYZE payment`); err != nil {
-		return nil, 0, err
-	}
-	return ids, len(values), checkPaymentRefs(ctx, tx, runID)
+	return ids, staged, movePayments(ctx, tx, runID, staged)
 }
 
-// checkPaymentRefs stands in for payment's foreign keys (dropped for COPY
-// speed): one set-based query instead of a trigger per row.
-func checkPaymentRefs(ctx context.Context, tx pgx.Tx, runID int64) error {
-	var broken int
-	// Every payment of the run must reach its package, its run and a recon
-	// row of its organisation (its own run's, or an earlier run's for a
-	// retried payment) with the same order id.
-	err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM payment WHERE run_id = $1) - count(*)
-		FROM payment p
-		JOIN package k ON k.id = p.package_id AND k.run_id = p.run_id
-		JOIN run u ON u.id = p.run_id AND u.organization_id = p.organization_id
-		JOIN recon_row r ON r.id = p.recon_row_id AND r.order_id = p.order_id
-		JOIN run ru ON ru.id = r.run_id AND ru.organization_id = p.organization_id
-		WHERE p.run_id = $1`, runID).Scan(&broken)
-	if err == nil && broken > 0 {
-		err = fmt.Errorf("%d payments reference a missing package, recon row or run", broken)
+// stagePayments COPYs the planned payments into payment_load, in text
+// format written here: pgx's binary encoding through its type map cost
+// more CPU than the server spent on the rows.
+func stagePayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage, ids []int64) (int, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		n := 0
+		w := bufio.NewWriterSize(pw, 64<<10)
+		var line []byte
+		for i, p := range planned {
+			for _, pay := range p.Payments {
+				n++
+				c := pay.Candidate
+				line = strconv.AppendInt(line[:0], runID, 10)
+				line = append(line, '\t')
+				line = strconv.AppendInt(line, orgID, 10)
+				line = append(line, '\t')
+				line = strconv.AppendInt(line, c.ReconRowID, 10)
+				line = append(line, '\t')
+				line = appendCopyText(line, c.OrderID)
+				line = append(line, '\t')
+				line = append(line, c.Amount.String()...)
+				line = append(line, '\t')
+				line = append(line, pay.TransportGUID...)
+				line = append(line, '\t')
+				line = strconv.AppendInt(line, ids[i], 10)
+				line = append(line, '\t')
+				line = strconv.AppendInt(line, int64(c.Attempt), 10)
+				line = append(line, '\t')
+				line = strconv.AppendInt(line, int64(n), 10)
+				line = append(line, '\n')
+				if _, err := w.Write(line); err != nil {
+					pw.CloseWithError(err)
+					return
+				}
+			}
+		}
+		pw.CloseWithError(w.Flush())
+	}()
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, `COPY payment_load (run_id, organization_id, recon_row_id, order_id, amount,
+		transport_guid, package_id, attempt, n) FROM STDIN`)
+	pr.CloseWithError(io.ErrClosedPipe) // ends the writer if the COPY stopped early
+	if err != nil {
+		return 0, err
 	}
+	return int(tag.RowsAffected()), nil
+}
+
+// appendCopyText escapes s for COPY's text format.
+func appendCopyText(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			out = append(out, '\\', '\\')
+		case '\t':
+			out = append(out, '\\', 't')
+		case '\n':
+			out = append(out, '\\', 'n')
+		case '\r':
+			out = append(out, '\\', 'r')
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// movePayments moves the run's staged payments into payment in plan
+// order. The joins stand in for payment's foreign keys (dropped for load
+// speed): every payment must reach its package of this run, its run of its
+// organisation, and a recon row with the same order id of a run of the
+// same organisation (its own run's, or an earlier run's for a retried
+// payment). A row that does not is not moved, and the count tells.
+func movePayments(ctx context.Context, tx pgx.Tx, runID int64, staged int) error {
+	var moved int
+	err := tx.QueryRow(ctx, `WITH moved AS (
+			INSERT INTO payment (run_id, organization_id, recon_row_id, order_id, amount, transport_guid, package_id, status, attempt)
+			SELECT l.run_id, l.organization_id, l.recon_row_id, l.order_id, l.amount, l.transport_guid, l.package_id, 'queued', l.attempt
+			FROM payment_load l
+			JOIN package k ON k.id = l.package_id AND k.run_id = l.run_id
+			JOIN run u ON u.id = l.run_id AND u.organization_id = l.organization_id
+			JOIN recon_row r ON r.id = l.recon_row_id AND r.order_id = l.order_id
+			JOIN run ru ON ru.id = r.run_id AND ru.organization_id = l.organization_id
+			WHERE l.run_id = $1
+			ORDER BY l.n
+			RETURNING 1)
+		SELECT count(*) FROM moved`, runID).Scan(&moved)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("a payment of this run is already live in another run: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	if moved != staged {
+		return fmt.Errorf("%d payments reference a missing package, recon row or run", staged-moved)
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM payment_load WHERE run_id = $1`, runID)
 	return err
 }
 

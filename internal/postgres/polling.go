@@ -29,7 +29,11 @@ type Claimed struct {
 // processing) to owner: those of runID, or with runID 0 those sent before
 // sentBefore (the scheduled sweep for stragglers). SKIP LOCKED and the
 // lease keep two pollers off the same package.
-func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, sentBefore time.Time, lease time.Duration, limit int) ([]Claimed, error) {
+//
+// Packages polled at or after round (the database's time, see Now) are
+// left out, so a poller claiming batch after batch polls each at most
+// once and stops.
+func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, sentBefore time.Time, lease time.Duration, limit int, round time.Time) ([]Claimed, error) {
 	rows, err := s.Pool.Query(ctx, `
 		UPDATE package k SET lease_owner = $1, lease_until = now() + $2::interval, polls = k.polls + 1, polled_at = now()
 		FROM run r JOIN organization o ON o.id = r.organization_id
@@ -37,12 +41,13 @@ func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, se
 			SELECT id FROM package
 			WHERE status IN ('sent', 'processing') AND (lease_until IS NULL OR lease_until < now())
 			  AND (($3::bigint > 0 AND run_id = $3) OR ($3::bigint = 0 AND sent_at < $4))
+			  AND (polled_at IS NULL OR polled_at < $6)
 			ORDER BY polled_at NULLS FIRST, id
 			LIMIT $5
 			FOR UPDATE SKIP LOCKED)
 		RETURNING k.id, k.run_id, k.ack_message_guid::text, o.org_ppa_guid::text, coalesce(k.request_key, ''), k.polls, o.code,
 			o.signing_key IS NULL`,
-		owner, lease.String(), runID, sentBefore, limit)
+		owner, lease.String(), runID, sentBefore, limit, round)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim packages: %w", err)
 	}
@@ -387,4 +392,13 @@ func queryIDs(ctx context.Context, q querier, what, sql string, args ...any) ([]
 		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	return ids, nil
+}
+
+// Now is the database's clock, which stamps polled_at.
+func (s *Store) Now(ctx context.Context) (time.Time, error) {
+	var now time.Time
+	if err := s.Pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return now, fmt.Errorf("store: now: %w", err)
+	}
+	return now, nil
 }

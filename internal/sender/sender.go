@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/gisclient"
@@ -34,6 +33,12 @@ type GIS interface {
 	Send(ctx context.Context, op gismessage.Operation, envelope []byte) (ackGUID string, reply []byte, err error)
 }
 
+// Limiter paces requests to GIS (internal/ratelimit: one bucket in
+// Postgres for every invocation).
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
 // Service runs the step.
 type Service struct {
 	Store         *postgres.Store
@@ -41,7 +46,7 @@ type Service struct {
 	ArchiveBucket string
 	GIS           GIS
 	Concurrency   int           // packages posted at once per invocation; 0: gisclient.DefaultConcurrency
-	Limiter       *rate.Limiter // requests to GIS per second across the invocation; nil: none
+	Limiter       Limiter       // requests to GIS per second across all invocations; nil: none
 	CallTimeout   time.Duration // one GIS call at most: none starts with less time left in the invocation
 	Log           *slog.Logger
 }

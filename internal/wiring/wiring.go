@@ -12,11 +12,10 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/time/rate"
-
 	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/ratelimit"
 	"github.com/gispayments/gis-payments/internal/s3store"
 	"github.com/gispayments/gis-payments/internal/sender"
 	"github.com/gispayments/gis-payments/internal/signkey"
@@ -120,8 +119,17 @@ func withSecretPassword(ctx context.Context, dbURL, arn string) (string, error) 
 func (a *App) Sender(gis config.GIS, client *gisclient.Client) *sender.Service {
 	svc := &sender.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket, GIS: client,
 		Concurrency: gis.Concurrency, CallTimeout: gis.Client.Timeout, Log: a.Log}
-	if gis.RatePerSecond > 0 {
-		svc.Limiter = rate.NewLimiter(rate.Limit(gis.RatePerSecond), 1)
+	if l := a.GISLimiter(gis); l != nil {
+		svc.Limiter = l
 	}
 	return svc
+}
+
+// GISLimiter paces every request to GIS, imports and getState alike, at
+// GIS_RATE_PER_SECOND across all invocations; nil when it is 0.
+func (a *App) GISLimiter(gis config.GIS) *ratelimit.Limiter {
+	if gis.RatePerSecond <= 0 {
+		return nil
+	}
+	return &ratelimit.Limiter{Pool: a.Store.Pool, Name: "gis", Rate: gis.RatePerSecond}
 }

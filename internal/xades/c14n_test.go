@@ -20,7 +20,7 @@ const testEnvelope = `<?xml version="1.0" encoding="UTF-8"?>
 // ownExclusive is writeExclusive into memory.
 func ownExclusive(el *etree.Element) ([]byte, error) {
 	var b bytes.Buffer
-	err := writeExclusive(&b, el)
+	err := writeExclusive(&b, el, nil)
 	return b.Bytes(), err
 }
 
@@ -103,6 +103,30 @@ func TestWriteExclusiveMatchesLibrary(t *testing.T) {
 				t.Errorf("writeExclusive:\n%s\ngoxmldsig:\n%s", own, lib)
 			}
 		})
+	}
+}
+
+// With the signature left out (the enveloped-signature transform), as
+// the verifier hashes a signed request, both canonicalizers agree too.
+func TestWriteExclusiveSkipsTheSignature(t *testing.T) {
+	el := parse(t, testEnvelope).FindElement("//pm:importSupplierNotificationsOfOrderExecutionRequest")
+	before, err := exclusiveC14N(el, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := etree.NewElement("ds:Signature")
+	sig.CreateAttr("xmlns:ds", NsDS)
+	el.InsertChildAt(0, sig)
+	lib, err := exclusiveC14N(el, sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var own bytes.Buffer
+	if err := writeExclusive(&own, el, sig); err != nil {
+		t.Fatal(err)
+	}
+	if own.String() != string(lib) || own.String() != string(before) {
+		t.Errorf("writeExclusive without the signature:\n%s\ngoxmldsig:\n%s\nbefore signing:\n%s", own.String(), lib, before)
 	}
 }
 

@@ -136,6 +136,33 @@ func TestSignVerifiesWithLibrary(t *testing.T) {
 	}
 }
 
+// The fast verifier agrees with go-cryptobin's on good signatures, on
+// signatures of another digest, with r and s swapped, and out of range.
+func TestVerifyAgreesWithLibrary(t *testing.T) {
+	k := testKey(t)
+	pub := &k.priv.PublicKey
+	q := k.priv.Curve.Q.FillBytes(make([]byte, 32))
+	for i := range 20 {
+		d := digest([]byte{byte(i)})
+		sig, err := sign(k.priv, k.base(), d, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range map[string]struct {
+			d, sig []byte
+		}{
+			"good": {d, sig}, "other digest": {digest([]byte{byte(i), 1}), sig},
+			"swapped": {d, slices.Concat(sig[32:], sig[:32])}, "s = q": {d, slices.Concat(q, sig[32:])},
+			"short": {d, sig[1:]},
+		} {
+			want, _ := gost.Verify(pub, c.d, c.sig)
+			if got := verifyGOST(pub, c.d, c.sig); got != want || (name == "good") != got {
+				t.Errorf("signature %d, %s: verifyGOST %v, go-cryptobin %v", i, name, got, want)
+			}
+		}
+	}
+}
+
 // The test certificate carries a GOST R 34.10-2012 256 key as RFC 4491
 // §2.3.2 and RFC 9215 encode it, and is signed with GOST R 34.10-2012 256
 // over Streebog-256.

@@ -99,12 +99,7 @@ func newFixedBase(c *gost.Curve) *fixedBase {
 
 // mulX returns the affine x of k·P, or false if k·P is the point at infinity.
 func (f *fixedBase) mulX(k *big.Int) (*big.Int, bool) {
-	acc := infinity()
-	for i, w := range f.table {
-		if j := nibble(k, i); j != 0 {
-			acc = addAffine(f.curve, acc, w[j-1])
-		}
-	}
+	acc := f.mul(k)
 	if acc.z.Sign() == 0 {
 		return nil, false
 	}

@@ -8,8 +8,9 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
-	"github.com/deatil/go-cryptobin/pubkey/gost"
 	"github.com/deatil/go-cryptobin/x509"
+
+	"github.com/gispayments/gis-payments/internal/streebog"
 )
 
 // ErrInvalid is wrapped by every verification failure.
@@ -74,7 +75,7 @@ func Verify(el *etree.Element) (*x509.Certificate, error) {
 	if err != nil || len(value) != 64 {
 		return nil, invalid("SignatureValue is not 64 bytes of base64")
 	}
-	if ok, err := gost.Verify(pub, digest(c14n), value); err != nil || !ok {
+	if !verifyGOST(pub, digest(c14n), value) {
 		return nil, invalid("SignatureValue does not match SignedInfo")
 	}
 	return cert, nil
@@ -93,7 +94,7 @@ func checkReferences(el, sig, si *etree.Element) (*etree.Element, error) {
 			return nil, invalid("a reference's digest method is not GOST R 34.11-2012 256")
 		}
 		uri := ref.SelectAttrValue("URI", "")
-		var data []byte
+		var sum []byte // the digest of what the reference names
 		var err error
 		if ref.SelectAttrValue("Type", "") == SignedPropsType {
 			if props, err = signedProperties(sig, uri); err != nil {
@@ -105,7 +106,10 @@ func checkReferences(el, sig, si *etree.Element) (*etree.Element, error) {
 			// A same-document reference without transforms yields a node-set
 			// (the element, without comments), which becomes octets by
 			// Canonical XML 1.0 (XMLDSig 1.1 §4.4.3.2-3; 1.0 §4.3.3.2-3).
-			data, err = inclusiveC14N(props)
+			var c14n []byte
+			if c14n, err = inclusiveC14N(props); err == nil {
+				sum = digest(c14n)
+			}
 		} else {
 			if id := el.SelectAttrValue("Id", ""); id == "" || uri != "#"+id {
 				return nil, invalid("reference %q does not name the signed element", uri)
@@ -117,13 +121,15 @@ func checkReferences(el, sig, si *etree.Element) (*etree.Element, error) {
 			if len(algs) != 2 || algs[0] != Enveloped || algs[1] != ExcC14N {
 				return nil, invalid("the data reference's transforms are %v, not enveloped-signature and exclusive C14N", algs)
 			}
-			data, err = exclusiveC14N(el, sig)
+			h := streebog.New()
+			err = writeExclusive(h, el, sig)
+			sum = h.Sum(nil)
 		}
 		if err != nil {
 			return nil, invalid("canonicalize %s: %v", uri, err)
 		}
 		want, err := decode(child(ref, NsDS, "DigestValue"))
-		if err != nil || !bytes.Equal(want, digest(data)) {
+		if err != nil || !bytes.Equal(want, sum) {
 			return nil, invalid("the digest of %s does not match", uri)
 		}
 	}

@@ -97,7 +97,7 @@ func (s *Signer) Sign(el *etree.Element) error {
 	// Before the signature is inserted, el is what the enveloped-signature
 	// transform will leave of it.
 	h := streebog.New()
-	if err := writeExclusive(h, el); err != nil {
+	if err := writeExclusive(h, el, nil); err != nil {
 		return err
 	}
 	refDigest := h.Sum(nil)

@@ -1,0 +1,53 @@
+package packer_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/gispayments/gis-payments/internal/postgres"
+	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
+	"github.com/gispayments/gis-payments/internal/testkit"
+)
+
+// A payment whose recon row belongs to another organisation (or does not
+// exist) is not loaded: the staged load checks every reference, and the
+// transaction stores nothing, not even the packages.
+func TestLoadRefusesBrokenReferences(t *testing.T) {
+	e := testkit.New(t, 0)
+	pgtest.Organization(t, e.Store, "org1", "uk_rso")
+	pgtest.Organization(t, e.Store, "org2", "uk_rso")
+	other := e.Reconciled(t, "org2", 3, 2)
+	var foreignRow int64
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT min(id) FROM recon_row WHERE run_id = $1`, other).Scan(&foreignRow); err != nil {
+		t.Fatal(err)
+	}
+	for name, row := range map[string]int64{"another organisation's row": foreignRow, "no such row": 1 << 40} {
+		t.Run(name, func(t *testing.T) {
+			runID := e.Reconciled(t, "org1", 5, uint64(row%97)+10)
+			plan := func(org *postgres.Organization, cs []postgres.Candidate) ([]postgres.PlannedPackage, []postgres.Hold, error) {
+				p := postgres.PlannedPackage{MessageGUID: uuid.NewString(), Operation: "importSupplierNotificationsOfOrderExecution"}
+				for i := range cs {
+					p.Payments = append(p.Payments, postgres.PlannedPayment{Candidate: &cs[i], TransportGUID: uuid.NewString()})
+				}
+				bad := cs[len(cs)-1]
+				bad.ReconRowID = row
+				p.Payments[len(cs)-1].Candidate = &bad
+				return []postgres.PlannedPackage{p}, nil, nil
+			}
+			_, err := e.Store.PreparePackages(context.Background(), runID, plan)
+			if err == nil || !strings.Contains(err.Error(), "1 payments reference a missing package, recon row or run") {
+				t.Fatalf("err = %v", err)
+			}
+			if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM package WHERE run_id = $1`, runID); n != 0 {
+				t.Errorf("%d packages stored", n)
+			}
+			if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM payment WHERE run_id = $1`, runID) +
+				pgtest.Count(t, e.Store, `SELECT count(*) FROM payment_load`); n != 0 {
+				t.Errorf("%d payments stored or left staged", n)
+			}
+		})
+	}
+}
