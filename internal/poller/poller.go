@@ -21,6 +21,7 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/emf"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -468,8 +469,9 @@ func (s *Service) metric(name string, value int) {
 	if w == nil {
 		w = os.Stdout
 	}
-	fmt.Fprintf(w, `{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"GisPayments","Dimensions":[[]],"Metrics":[{"Name":%q,"Unit":"Count"}]}]},%q:%d}`+"\n",
-		s.Now().UnixMilli(), name, name, value)
+	if err := emf.Write(w, s.Now(), name, "Count", float64(value), nil); err != nil {
+		s.Log.Warn("metric not written", "metric", name, "error", err.Error())
+	}
 }
 
 // ResultsKey is where a run's results file goes.
