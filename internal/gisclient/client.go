@@ -114,6 +114,14 @@ const (
 	DefaultPackageSize = 500
 )
 
+// TimeForACall reports whether a call started now, timed out at worst
+// (after callTimeout), ends before ctx's deadline with a margin to record
+// its outcome. A Lambda that runs out of time mid-call loses the answer.
+func TimeForACall(ctx context.Context, callTimeout time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > callTimeout+5*time.Second
+}
+
 // Config configures a Client.
 type Config struct {
 	Endpoint   string        // e.g. https://api.dom.gosuslugi.ru; Path is appended

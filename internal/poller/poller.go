@@ -276,7 +276,7 @@ func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]
 				touched = append(touched, id)
 			}
 		}
-		if len(claimed) < s.Batch || !s.timeForACall(ctx) {
+		if len(claimed) < s.Batch || !gisclient.TimeForACall(ctx, s.CallTimeout) {
 			return touched, nil
 		}
 	}
@@ -293,7 +293,7 @@ func (s *Service) pollBatch(ctx context.Context, owner string, claimed []postgre
 	g.SetLimit(s.Concurrency)
 	for i, c := range claimed {
 		g.Go(func() error {
-			if !s.timeForACall(gctx) {
+			if !gisclient.TimeForACall(gctx, s.CallTimeout) {
 				// Too little of the invocation is left for another call:
 				// the package goes back for the next round, unpolled.
 				retry[i] = true
@@ -331,13 +331,6 @@ func (s *Service) pollBatch(ctx context.Context, owner string, claimed []postgre
 		}
 	}
 	return touched, nil
-}
-
-// timeForACall reports whether a GIS call started now ends, timed out at
-// worst, before the invocation's deadline, with a margin to record it.
-func (s *Service) timeForACall(ctx context.Context) bool {
-	deadline, ok := ctx.Deadline()
-	return !ok || time.Until(deadline) > s.CallTimeout+5*time.Second
 }
 
 // errDoubtful marks an answer that does not say what GIS holds.

@@ -135,7 +135,7 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 			return "", err
 		}
 	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < s.CallTimeout+5*time.Second {
+	if !gisclient.TimeForACall(ctx, s.CallTimeout) {
 		return "", steperr.E(sendOp(id), steperr.TransientError, errors.New("too little time left in this invocation for a call"))
 	}
 	if still, err := s.Store.NoteSendAttempt(ctx, id); err != nil || !still {
