@@ -15,17 +15,17 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gissim"
 	"github.com/gispayments/gis-payments/internal/money"
-	"github.com/gispayments/gis-payments/internal/testkit"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
-func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *testkit.Clock) {
-	clk := testkit.NewClock(time.Date(2026, 11, 22, 6, 0, 0, 0, calendar.Moscow))
-	cfg := gissim.Config{Now: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute}
+func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *clock.Manual) {
+	clk := clock.NewManual(time.Date(2026, 11, 22, 6, 0, 0, 0, calendar.Moscow))
+	cfg := gissim.Config{Clock: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute}
 	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
 		cfg.Validate = v.Element
 	}
