@@ -351,7 +351,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 	var doubt *errDoubtful
 	var gerr *gisclient.Error
 	switch {
-	case err != nil && (!errors.As(err, &gerr) || gerr.Kind == gisclient.Transient):
+	case err != nil && (!errors.As(err, &gerr) || gerr.Disposition == gisclient.Transient):
 		return false, err // the network's weather: ask again later
 	case err != nil:
 		// Refused (HTTP 4xx, a client fault, TLS), or unreadable: not a
@@ -383,7 +383,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 		return gaveUp, err
 	}
 	if st.ErrorCode != "" {
-		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, gisclient.MessageStatus(st.ErrorCode), st.ErrorCode,
+		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, gisclient.MessageDisposition(st.ErrorCode).PaymentStatus(), st.ErrorCode,
 			st.ErrorCode+": "+st.ErrorText)
 	}
 	return true, s.Store.ApplyResults(ctx, c.ID, owner, key, outcomes(st.Results))
