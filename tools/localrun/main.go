@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/lambdalocal"
@@ -180,6 +182,41 @@ func synthesize(bin, work string) ([]byte, error) {
 		return nil, fmt.Errorf("synthesize: %v\n%s", err, b)
 	}
 	return os.ReadFile(out)
+}
+
+func countStates(definition []byte) int {
+	var d struct{ States map[string]json.RawMessage }
+	json.Unmarshal(definition, &d)
+	return len(d.States)
+}
+
+// progress prints the execution's events as the states pass.
+type progress struct{ buf bytes.Buffer }
+
+func (p *progress) Write(b []byte) (int, error) {
+	p.buf.Write(b)
+	for {
+		line, err := p.buf.ReadBytes('\n')
+		if err != nil {
+			p.buf.Write(line)
+			return len(b), nil
+		}
+		var ev struct{ Type, State, Error, Cause string }
+		if json.Unmarshal(line, &ev) != nil {
+			continue
+		}
+		at := time.Now().Format("15:04:05")
+		switch ev.Type {
+		case "StateEntered":
+			fmt.Printf("  %s  → %s\n", at, ev.State)
+		case "StateRetried":
+			fmt.Printf("  %s  ↻ %s retried after %s\n", at, ev.State, ev.Error)
+		case "StateCaught", "StateFailed":
+			fmt.Printf("  %s  ✗ %s: %s %s\n", at, ev.State, ev.Error, ev.Cause)
+		case "MapIterationSucceeded":
+			fmt.Printf("  %s    package sent\n", at)
+		}
+	}
 }
 
 func seedOrganizations(ctx context.Context, st *postgres.Store, path string) error {

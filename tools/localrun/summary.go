@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,41 +13,6 @@ import (
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/postgres"
 )
-
-func countStates(definition []byte) int {
-	var d struct{ States map[string]json.RawMessage }
-	json.Unmarshal(definition, &d)
-	return len(d.States)
-}
-
-// progress prints the execution's events as the states pass.
-type progress struct{ buf bytes.Buffer }
-
-func (p *progress) Write(b []byte) (int, error) {
-	p.buf.Write(b)
-	for {
-		line, err := p.buf.ReadBytes('\n')
-		if err != nil {
-			p.buf.Write(line)
-			return len(b), nil
-		}
-		var ev struct{ Type, State, Error, Cause string }
-		if json.Unmarshal(line, &ev) != nil {
-			continue
-		}
-		at := time.Now().Format("15:04:05")
-		switch ev.Type {
-		case "StateEntered":
-			fmt.Printf("  %s  → %s\n", at, ev.State)
-		case "StateRetried":
-			fmt.Printf("  %s  ↻ %s retried after %s\n", at, ev.State, ev.Error)
-		case "StateCaught", "StateFailed":
-			fmt.Printf("  %s  ✗ %s: %s %s\n", at, ev.State, ev.Error, ev.Cause)
-		case "MapIterationSucceeded":
-			fmt.Printf("  %s    package sent\n", at)
-		}
-	}
-}
 
 func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, bucket string) error {
 	runID, err := runOf(output)
@@ -108,4 +72,32 @@ func runOf(output []byte) (int64, error) {
 		return 0, fmt.Errorf("execution output %s: %v", output, err)
 	}
 	return out.Reconcile.RunID, nil
+}
+
+// cancellationSummary prints what became of a cancellation run's requests.
+func cancellationSummary(ctx context.Context, st *postgres.Store, output []byte, bucket string) error {
+	runID, err := runOf(output)
+	if err != nil {
+		return err
+	}
+	rows, err := st.Pool.Query(ctx, `SELECT coalesce(c.order_id, ''), c.status, coalesce(p.status, ''), coalesce(c.reason, '')
+		FROM cancellation c LEFT JOIN payment p ON p.id = c.payment_id WHERE c.run_id = $1 ORDER BY c.id`, runID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fmt.Println("  cancellations (order, request, payment, reason):")
+	for rows.Next() {
+		var order, status, payment, reason string
+		if err := rows.Scan(&order, &status, &payment, &reason); err != nil {
+			return err
+		}
+		fmt.Printf("    %-34s %-10s %-16s %s\n", order, status, payment, reason)
+	}
+	run, err := st.RunByID(ctx, runID)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  cancellation run %d ended %s\n  results: s3://%s/results/%d.csv\n", runID, run.Status, bucket, runID)
+	return rows.Err()
 }
