@@ -149,7 +149,7 @@ func TestFaultsAreClassified(t *testing.T) {
 		{gissim.AcceptAndDrop, gisclient.Transient},
 	}
 	for _, tt := range tests {
-		sim, c, _ := setup(t, 300*time.Millisecond)
+		sim, c, _ := setup(t, 2*time.Second) // Slow waits this out; the retry must get through in it, loaded (300 ms did not)
 		sim.Inject(gismessage.Notifications.SOAPAction(), tt.fault)
 		data, _ := request(t, strings.Repeat("c", 32))
 		_, _, err := c.Send(context.Background(), gismessage.Notifications, data)

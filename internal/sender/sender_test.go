@@ -81,7 +81,9 @@ func TestInjectedFaultsAreRetried(t *testing.T) {
 	for _, f := range []gissim.Injection{gissim.HTTP500, gissim.HTTP503, gissim.Slow, gissim.MalformedXML, gissim.SOAPFault, gissim.AcceptAndDrop} {
 		t.Run(fmt.Sprint(f), func(t *testing.T) {
 			ctx := context.Background()
-			e := testkit.New(t, 300*time.Millisecond)
+			// Slow holds its reply until the client gives up; the retry must
+			// get through in that time too, on a loaded machine (300 ms did not).
+			e := testkit.New(t, 2*time.Second)
 			pgtest.Organization(t, e.Store, "fkr", "ufkr")
 			runID, ids := e.Packed(t, "fkr", 5, 3)
 			e.Sim.Inject(gismessage.Notifications.SOAPAction(), f)
