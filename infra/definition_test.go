@@ -133,7 +133,7 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		"Reconcile billing and acquiring": reconcilerName, "Pack and sign payments": packerName, "Send packages of the batch": senderName,
 		"Poll package states": pollerName, "Mark run timed out": pollerName, "Record failure": pollerName,
 		"Register cancellations": cancellerName,
-		"Check approval policy": approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,
+		"Check approval policy":  approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,
 		"Tell of no exports": schedulerName,
 	}
 	// Catches before the last, States.ALL.

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
@@ -40,8 +41,8 @@ const (
 
 // Config tunes the simulator.
 type Config struct {
-	// Now is the clock states move on (nil: time.Now).
-	Now func() time.Time
+	// Clock is the clock states move on (nil: the system clock).
+	Clock clock.Func
 	// ReceivedFor and ProcessingFor are how long a message stays in states
 	// 1 and 2.
 	ReceivedFor, ProcessingFor time.Duration
@@ -96,9 +97,6 @@ type result struct {
 
 // New returns a simulator.
 func New(cfg Config) *Sim {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.FaultCode == "" {
 		cfg.FaultCode = "EXP001000"
 	}
@@ -357,7 +355,7 @@ func (s *Sim) importMessage(op gismessage.Operation, data []byte) ([]byte, int) 
 
 // process decides every item's outcome at receipt; it is revealed in state 3.
 func (s *Sim) process(op gismessage.Operation, req *etree.Element) *message {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	m := &message{op: op, received: now, stuck: s.stuck}
 	if len(s.msgErrors) > 0 {
 		m.err, s.msgErrors = &s.msgErrors[0], s.msgErrors[1:]
@@ -417,7 +415,7 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 	if !ok {
 		return faultXML("soap:Client", "INT002012", "Сообщение не найдено"), http.StatusInternalServerError
 	}
-	elapsed := s.cfg.Now().Sub(m.received)
+	elapsed := s.cfg.Clock.Now().Sub(m.received)
 	state := 3
 	switch {
 	case elapsed < s.cfg.ReceivedFor:

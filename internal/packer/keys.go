@@ -64,10 +64,10 @@ func (s *Service) signerFor(ctx context.Context, org *postgres.Organization) (Si
 	if err != nil {
 		return nil, false, err
 	}
-	if err := sg.key.CheckValidity(s.now()); err != nil {
+	if err := sg.key.CheckValidity(s.Clock.Now()); err != nil {
 		return nil, false, steperr.New(steperr.InvalidInput, fmt.Errorf("pack: organisation %s: %w", org.Code, err))
 	}
-	return &xades.Signer{Key: sg.key, Now: s.Now}, sg.operator, nil
+	return &xades.Signer{Key: sg.key, Clock: s.Clock}, sg.operator, nil
 }
 
 // signing loads (once per invocation) the key that signs for org.
@@ -115,7 +115,7 @@ func (s *Service) reportDaysLeft(sg *signing) {
 	if w == nil {
 		w = os.Stdout
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	days := sg.key.DaysLeft(now)
 	if err := emf.Write(w, now, "SigningCertificateDaysLeft", "Count", float64(days), map[string]string{"Key": sg.label}); err != nil {
 		s.Log.Warn("metric not written", "error", err.Error())

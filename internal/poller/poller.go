@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/emf"
 	"github.com/gispayments/gis-payments/internal/gisclient"
@@ -60,7 +61,7 @@ type Service struct {
 	Limiter        sender.Limiter // paces getState with the sender's imports (GIS_RATE_PER_SECOND); nil: none
 	Log            *slog.Logger
 	Metrics        io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
-	Now            func() time.Time
+	Clock          clock.Func
 	Notifier       RunNotifier   // told of every settled run; nil: nobody
 	MaxPaymentAge  time.Duration // payments unloaded longer count in UnloadedPaymentsOlderThan; 0: 48 h
 }
@@ -108,9 +109,6 @@ func (s *Service) defaults() {
 	if s.DoubtLimit <= 0 {
 		s.DoubtLimit = DefaultDoubtLimit
 	}
-	if s.Now == nil {
-		s.Now = time.Now
-	}
 }
 
 // Poll runs one round.
@@ -120,7 +118,7 @@ func (s *Service) Poll(ctx context.Context, req Request) (*Result, error) {
 	case req.Failed:
 		return s.recordFailure(ctx, req)
 	case req.MarkTimedOut:
-		if _, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Now()); err != nil {
+		if _, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Clock.Now()); err != nil {
 			return nil, err
 		}
 		return s.runResult(ctx, req.RunID, &Result{RunID: req.RunID})
@@ -135,7 +133,7 @@ func (s *Service) Poll(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	timedOut, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Now().Add(-s.RunTimeout))
+	timedOut, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Clock.Now().Add(-s.RunTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +155,7 @@ func (s *Service) resendUnsent(ctx context.Context, res *Result) error {
 	if s.Sender == nil {
 		return nil
 	}
-	ids, err := s.Store.UnsentPackages(ctx, 0, s.Now().Add(-s.Grace), s.Batch)
+	ids, err := s.Store.UnsentPackages(ctx, 0, s.Clock.Now().Add(-s.Grace), s.Batch)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
@@ -191,7 +189,7 @@ func (s *Service) sweepResult(ctx context.Context, res *Result, timedOut int) (*
 		return nil, err
 	}
 	if s.ReconRetention > 0 {
-		r, err := s.Store.RetireReconRows(ctx, s.Now().Add(-s.ReconRetention), retireRunsPerSweep)
+		r, err := s.Store.RetireReconRows(ctx, s.Clock.Now().Add(-s.ReconRetention), retireRunsPerSweep)
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +260,7 @@ func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]
 	runs := map[int64]bool{}
 	var touched []int64
 	for {
-		claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Now().Add(-s.Grace), s.Lease, s.Batch, round)
+		claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Clock.Now().Add(-s.Grace), s.Lease, s.Batch, round)
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +340,7 @@ func (e *errDoubtful) Error() string { return e.reason }
 // IsOperatorSignature follows the package's organisation (NULL
 // signing_key: the operator signs for it), as the packer signed.
 func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed) (bool, error) {
-	h := gismessage.Header{Date: s.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
+	h := gismessage.Header{Date: s.Clock.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
 		OperatorSignature: c.OperatorSigns} // as the organisation's packages were signed
 	if s.Limiter != nil {
 		if err := s.Limiter.Wait(ctx); err != nil {
@@ -353,7 +351,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 	var doubt *errDoubtful
 	var gerr *gisclient.Error
 	switch {
-	case err != nil && (!errors.As(err, &gerr) || gerr.Kind == gisclient.Transient):
+	case err != nil && (!errors.As(err, &gerr) || gerr.Disposition == gisclient.Transient):
 		return false, err // the network's weather: ask again later
 	case err != nil:
 		// Refused (HTTP 4xx, a client fault, TLS), or unreadable: not a
@@ -385,7 +383,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 		return gaveUp, err
 	}
 	if st.ErrorCode != "" {
-		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, gisclient.MessageStatus(st.ErrorCode), st.ErrorCode,
+		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, gisclient.MessageDisposition(st.ErrorCode).PaymentStatus(), st.ErrorCode,
 			st.ErrorCode+": "+st.ErrorText)
 	}
 	return true, s.Store.ApplyResults(ctx, c.ID, owner, key, outcomes(st.Results))
@@ -462,7 +460,7 @@ func (s *Service) metric(name string, value int) {
 	if w == nil {
 		w = os.Stdout
 	}
-	if err := emf.Write(w, s.Now(), name, "Count", float64(value), nil); err != nil {
+	if err := emf.Write(w, s.Clock.Now(), name, "Count", float64(value), nil); err != nil {
 		s.Log.Warn("metric not written", "metric", name, "error", err.Error())
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/matcher"
@@ -52,12 +53,12 @@ type Service struct {
 	ReportBucket   string
 	Limits         exportcsv.Limits
 	Log            *slog.Logger
-	Now            func() time.Time
+	Clock          clock.Func
 }
 
 // Reconcile runs (or finds) the run for req.
 func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
-	started := s.now()
+	started := s.Clock.Now()
 	org, err := s.Store.OrganizationByCode(ctx, req.Org)
 	if errors.Is(err, postgres.ErrNotFound) {
 		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("unknown organisation %q", req.Org))
@@ -65,7 +66,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, err := period(req, s.now())
+	from, to, err := period(req, s.Clock.Now())
 	if err != nil {
 		return nil, steperr.New(steperr.InvalidInput, err)
 	}
@@ -125,13 +126,6 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	return s.finish(ctx, org, run, files, started, false)
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 func period(r Request, now time.Time) (from, to *calendar.Date, err error) {
@@ -427,7 +421,7 @@ func (s *Service) finish(ctx context.Context, org *postgres.Organization, run *p
 		Difference: run.BillingSum.Sub(run.AcquiringSum).StringFixed(2),
 		Held:       run.HeldRows, Refunds: run.Refunds,
 		ReportCSV: "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
-		Days: len(days), DurationMillis: s.now().Sub(started).Milliseconds()}
+		Days: len(days), DurationMillis: s.Clock.Now().Sub(started).Milliseconds()}
 	if run.Refunds > 0 {
 		res.RefundSum = run.RefundSum.StringFixed(2)
 	}
@@ -446,7 +440,7 @@ func (s *Service) writeReports(ctx context.Context, org *postgres.Organization, 
 	for _, f := range files {
 		names = append(names, fmt.Sprintf("%s: s3://%s/%s", f.Kind, f.Bucket, f.Key))
 	}
-	meta := report.Meta{RunID: run.ID, OrgCode: org.Code, OrgName: org.Name, Files: names, GeneratedAt: s.now()}
+	meta := report.Meta{RunID: run.ID, OrgCode: org.Code, OrgName: org.Name, Files: names, GeneratedAt: s.Clock.Now()}
 	prefix := "reports/" + strconv.FormatInt(run.ID, 10) + "/"
 	csvKey, htmlKey := prefix+"discrepancies.csv", prefix+"report.html"
 	if err := s.Objects.PutRendered(ctx, s.ReportBucket, csvKey, "text/csv; charset=utf-8", func(w io.Writer) error {

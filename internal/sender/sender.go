@@ -152,9 +152,9 @@ func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
 				return "", err
 			}
 		}
-		if gerr.Kind == gisclient.Permanent {
+		if !gerr.Disposition.CallAgain() {
 			s.Log.Warn("package refused", "package_id", id, "run_id", p.RunID, "code", gerr.Code, "error", gerr.Error())
-			if err := s.Store.FailPackage(ctx, id, gisclient.MessageStatus(gerr.Code), gerr.Code, gerr.Error()); err != nil {
+			if err := s.Store.FailPackage(ctx, id, gerr.Disposition.PaymentStatus(), gerr.Code, gerr.Error()); err != nil {
 				return "", err
 			}
 			return "failed", nil
