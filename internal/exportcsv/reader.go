@@ -57,6 +57,17 @@ type Held struct {
 
 func (h *Held) Error() string { return h.Err.Error() }
 
+// Clone is the row with its text copied: the reader's values share
+// chunks of a file's text, which a row kept for long would keep whole.
+func (r *Row) Clone() Row {
+	c := *r
+	for _, f := range []*string{&c.BillNumber, &c.SupplierID, &c.ServiceID, &c.AccountNumber, &c.OrderID,
+		&c.PaymentDocumentID, &c.GISServiceID, &c.UnifiedAccountNumber, &c.PaymentPurpose} {
+		*f = strings.Clone(*f)
+	}
+	return c
+}
+
 // Total is main + fine, the sum both sides are compared on.
 func (r *Row) Total() money.Kopecks { return r.Main + r.Fine }
 
@@ -383,6 +394,9 @@ func checkShape(file string, rec []string, line, width int, isUTF8 bool) *Error 
 		return &Error{File: file, Line: line, Msg: msg}
 	}
 	for i, v := range rec {
+		if printable(v) {
+			continue
+		}
 		if isUTF8 && !utf8.ValidString(v) {
 			return &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
 				Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
@@ -398,7 +412,7 @@ func checkShape(file string, rec []string, line, width int, isUTF8 bool) *Error 
 // such column.
 func (r *Reader) value(rec []string, f field) string {
 	if i := r.col[f]; i >= 0 {
-		return strings.TrimSpace(rec[i])
+		return trim(rec[i])
 	}
 	return ""
 }
@@ -426,7 +440,7 @@ func (r *Reader) checkValues(rec []string, line int) *Error {
 		if i < 0 || plain(rec[i]) {
 			continue
 		}
-		if utf8.RuneCountInString(rec[i]) > maxValueLen {
+		if len(rec[i]) > maxValueLen && utf8.RuneCountInString(rec[i]) > maxValueLen {
 			return bad(f, fmt.Sprintf("value longer than %d characters", maxValueLen))
 		}
 		if f == fPaymentPurpose {
@@ -435,7 +449,7 @@ func (r *Reader) checkValues(rec []string, line int) *Error {
 		// Anything but the purpose identifies something (a payer, an
 		// order) or is a number or a date: changing it quietly could place
 		// a payment elsewhere, so it is an error.
-		if j, c := xmltext.Unsafe(strings.TrimSpace(rec[i])); j >= 0 {
+		if j, c := xmltext.Unsafe(trim(rec[i])); j >= 0 {
 			switch c {
 			case '\r', '\n':
 				return bad(f, fmt.Sprintf("contains a line break (%U): the value must be on one line", c))
@@ -528,7 +542,7 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	row.UnifiedAccountNumber = get(fUnifiedAccountNumber)
 	// The purpose is free text for people: line breaks, tabs and control
 	// characters become spaces rather than failing the file.
-	row.PaymentPurpose = strings.TrimSpace(xmltext.Line(get(fPaymentPurpose)))
+	row.PaymentPurpose = trim(xmltext.Line(get(fPaymentPurpose)))
 	if p := get(fPeriod); p != "" {
 		if row.PeriodMonth, row.PeriodYear, err = parsePeriod(p); err != nil {
 			return bad(fPeriod, fmt.Sprintf("bad period %q: want MM.YYYY", clip(p)))
@@ -539,17 +553,7 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 
 // plain is a short value of printable ASCII, which no check refuses: most
 // values are, so the rune counting and XML checks are skipped for them.
-func plain(s string) bool {
-	if len(s) > maxValueLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
+func plain(s string) bool { return len(s) <= maxValueLen && printable(s) }
 
 var errPeriod = errors.New("bad period")
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unsafe"
 )
 
 // scanner splits a stream into CSV records (RFC 4180 with a ';' or ','
@@ -21,8 +22,11 @@ import (
 //   - a quote inside a value that does not start with one is text, as bank
 //     registries write it: Оплата "ЖКУ".
 //
-// Like encoding/csv it builds one string per record and slices the fields
-// out of it, and turns the line breaks inside quoted values into "\n".
+// It turns the line breaks inside quoted values into "\n". The fields are
+// strings over a chunk of records' text that is only ever appended to, so
+// they stay valid (the collector keeps a chunk while any of them is
+// referenced) without an allocation per record; a caller that keeps a
+// value long should clone it rather than hold the chunk.
 type scanner struct {
 	r     *bufio.Reader
 	delim byte
@@ -31,8 +35,8 @@ type scanner struct {
 	start int // the line the last record began on
 
 	long   []byte // a line longer than the buffer, assembled
-	rec    []byte
-	ends   []int
+	rec    []byte // the current chunk; the record being read is at its end
+	ends   []int  // where each field of the record ends in rec
 	fields []string
 }
 
@@ -89,7 +93,11 @@ func (s *scanner) Read() ([]string, error) {
 		return nil, err
 	}
 	s.start = s.line
-	s.rec, s.ends = s.rec[:0], s.ends[:0]
+	if cap(s.rec)-len(s.rec) < chunkSpare {
+		s.rec = make([]byte, 0, chunkBytes)
+	}
+	base := len(s.rec)
+	s.ends = s.ends[:0]
 	pos := 0
 	for {
 		if pos < len(line) && line[pos] == '"' {
@@ -140,15 +148,26 @@ func (s *scanner) Read() ([]string, error) {
 		}
 		pos++ // the delimiter; a value follows, if only an empty one
 	}
-	str := string(s.rec)
 	s.fields = s.fields[:0]
-	prev := 0
+	prev := base
 	for _, end := range s.ends {
-		s.fields = append(s.fields, str[prev:end])
+		v := ""
+		if end > prev {
+			v = unsafe.String(&s.rec[prev], end-prev)
+		}
+		s.fields = append(s.fields, v)
 		prev = end
 	}
 	return s.fields, nil
 }
+
+// A chunk holds about 200 rows; a new one starts when fewer bytes than a
+// long row are left (a longer record grows the chunk by append, which
+// leaves the earlier strings on the old array: still valid).
+const (
+	chunkBytes = 32 << 10
+	chunkSpare = 2 << 10
+)
 
 // runaway reports a quoted value that took in what looks like whole rows,
 // and skips the line where that was noticed.

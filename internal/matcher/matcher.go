@@ -15,7 +15,6 @@ import (
 	"hash/maphash"
 	"io"
 	"slices"
-	"strings"
 	"unsafe"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
@@ -121,7 +120,7 @@ type Input struct {
 }
 
 // bytesPerRow is a low estimate of a CSV line, so size hints overshoot a little.
-const bytesPerRow = 64
+const bytesPerRow = 48
 
 func rowsHint(inputs []Input) int {
 	var n int64
@@ -137,6 +136,7 @@ func rowsHint(inputs []Input) int {
 // account in lens. Rows whose keys share a hash are chained through next
 // (-1 ends it), the newest first.
 type billingRow struct {
+	hash       uint64
 	date       calendar.Date
 	line       int32
 	source     int32
@@ -162,9 +162,13 @@ func (m *matcher) field(b *billingRow, i int) string {
 	return unsafe.String(&m.text[off], int(b.lens[i]))
 }
 
-type location struct {
-	source int32
-	line   int32
+// order is a bank row's order id, kept to find repeated ones: its text in
+// the matcher's orderText at text, n bytes long.
+type order struct {
+	hash         uint64
+	text         uint32
+	n            uint32
+	source, line int32
 }
 
 // pendingRow is a bank row that may still match a split or a mismatch:
@@ -180,10 +184,12 @@ type matcher struct {
 	rules              Rules
 	billing, acquiring []Input
 	seed               maphash.Seed
-	index              map[uint64]int32 // key hash → newest billing row with it
+	index              *table // key hash → newest billing row with it
 	rows               []billingRow
 	text               []byte // the billing rows' text, back to back
-	orders             map[string]location
+	orderIndex         *table // order id hash → its entry in orders
+	orders             []order
+	orderText          []byte
 	pending            []pendingRow
 	days               map[calendar.Date]*Day
 	errs               exportcsv.Errors
@@ -219,13 +225,15 @@ func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error
 		billing:   billing,
 		acquiring: acquiring,
 		seed:      maphash.MakeSeed(),
-		index:     make(map[uint64]int32, rowsHint(billing)),
 		rows:      make([]billingRow, 0, rowsHint(billing)),
 		text:      make([]byte, 0, rowsHint(billing)*32),
-		orders:    make(map[string]location, rowsHint(acquiring)),
+		orders:    make([]order, 0, rowsHint(acquiring)),
+		orderText: make([]byte, 0, rowsHint(acquiring)*32),
 		days:      make(map[calendar.Date]*Day),
 		sink:      sink,
 	}
+	m.index = newTable(rowsHint(billing), func(e uint32) uint64 { return m.rows[e].hash })
+	m.orderIndex = newTable(rowsHint(acquiring), func(e uint32) uint64 { return m.orders[e].hash })
 	for _, o := range opts {
 		o(m)
 	}
@@ -278,8 +286,8 @@ func abs(x int32) int32 {
 // reports whether any unmatched billing row of the key is in reach.
 func (m *matcher) exact(h uint64, r *exportcsv.Row) (best int32, open bool) {
 	best = -1
-	i, ok := m.index[h]
-	for ok && i >= 0 {
+	i := m.newest(h)
+	for i >= 0 {
 		b := &m.rows[i]
 		if m.near(b, r) {
 			open = true
@@ -290,6 +298,33 @@ func (m *matcher) exact(h uint64, r *exportcsv.Row) (best int32, open bool) {
 		i = b.next
 	}
 	return best, open
+}
+
+// newest is the last billing row read whose key hash is h, or -1.
+func (m *matcher) newest(h uint64) int32 {
+	i, ok := m.index.find(h, func(e uint32) bool { return m.rows[e].hash == h })
+	if !ok {
+		return -1
+	}
+	return int32(i)
+}
+
+// firstOrder finds the bank row that had order id id before, if any, or
+// keeps this one's (at source, line) for the rows to come.
+func (m *matcher) firstOrder(id string, source, line int) (order, bool) {
+	h := maphash.String(m.seed, id)
+	same := func(e uint32) bool {
+		o := &m.orders[e]
+		return o.hash == h && string(m.orderText[o.text:o.text+o.n]) == id
+	}
+	if e, ok := m.orderIndex.find(h, same); ok {
+		return m.orders[e], true
+	}
+	m.orders = append(m.orders, order{hash: h, text: uint32(len(m.orderText)), n: uint32(len(id)),
+		source: int32(source), line: int32(line)})
+	m.orderText = append(m.orderText, id...)
+	m.orderIndex.put(h, uint32(len(m.orders)-1), same)
+	return order{}, false
 }
 
 func (m *matcher) day(d calendar.Date) *Day {
@@ -443,18 +478,15 @@ func (m *matcher) loadBilling() error {
 	for src, in := range m.billing {
 		err := m.each(in, billingSide, src, func(row *exportcsv.Row) error {
 			h := m.hash(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
-			next, chained := m.index[h]
-			if !chained {
-				next = -1
-			}
-			m.index[h] = int32(len(m.rows))
-			b := billingRow{date: row.Date, line: int32(row.Line), source: int32(src), next: next,
+			next := m.newest(h)
+			b := billingRow{hash: h, date: row.Date, line: int32(row.Line), source: int32(src), next: next,
 				text: uint32(len(m.text)), total: row.Total(), main: row.Main, fine: row.Fine}
 			for i, f := range [...]string{row.BillNumber, row.SupplierID, row.ServiceID, row.AccountNumber} {
 				b.lens[i] = uint16(len(f)) // at most 1000 characters, 4000 bytes
 				m.text = append(m.text, f...)
 			}
 			m.rows = append(m.rows, b)
+			m.index.put(h, uint32(len(m.rows)-1), func(e uint32) bool { return m.rows[e].hash == h })
 			d := m.day(row.Date)
 			d.BillingCount++
 			d.BillingSum = d.BillingSum.Plus(row.Total())
@@ -475,12 +507,11 @@ func (m *matcher) streamAcquiring() error {
 				m.refundSum = m.refundSum.Plus(row.Total())
 				return m.emit(&Result{Day: row.Date, Dated: true, Status: Refund, Acquiring: row, AcquiringSource: src})
 			}
-			if first, dup := m.orders[row.OrderID]; dup {
+			if first, dup := m.firstOrder(row.OrderID, src, row.Line); dup {
 				return m.hold(acquiringSide, src, row, &exportcsv.Held{Dated: true, Amounts: true, Err: &exportcsv.Error{
 					File: in.Name, Line: row.Line, Column: "order_id",
 					Msg: fmt.Sprintf("duplicate order_id: first at %s line %d", m.acquiring[first.source].Name, first.line)}})
 			}
-			m.orders[strings.Clone(row.OrderID)] = location{source: int32(src), line: int32(row.Line)} // the clone frees the rest of the line
 			d := m.day(row.Date)
 			d.AcquiringCount++
 			d.AcquiringSum = d.AcquiringSum.Plus(row.Total())
@@ -490,7 +521,7 @@ func (m *matcher) streamAcquiring() error {
 			case i >= 0:
 				return m.match(Matched, &m.rows[i], row, src)
 			case open:
-				m.pending = append(m.pending, pendingRow{row: *row, source: int32(src), hash: h})
+				m.pending = append(m.pending, pendingRow{row: row.Clone(), source: int32(src), hash: h})
 				return nil
 			}
 			d.AcquiringOnly++

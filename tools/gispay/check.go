@@ -63,11 +63,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		if r.Status == matcher.Held || r.Status == matcher.Refund {
 			c := *r
 			if r.Acquiring != nil {
-				a := *r.Acquiring
+				a := r.Acquiring.Clone()
 				c.Acquiring = &a
 			}
 			if r.Billing != nil {
-				b := *r.Billing
+				b := r.Billing.Clone()
 				c.Billing = &b
 			}
 			notes = append(notes, &c)
