@@ -384,28 +384,30 @@ func (r *Reader) salvage(rec []string, line int, row *Row) (amounts, dated bool)
 }
 
 // checkShape refuses a record with the wrong number of fields or bytes
-// that are not text.
-func checkShape(file string, rec []string, line, width int, isUTF8 bool) *Error {
+// that are not text. printable has a bit set for each of the first 64
+// fields that is printable ASCII, for checkValues.
+func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printables uint64, e *Error) {
 	if len(rec) != width {
 		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), width)
 		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
 			msg += ` (a field opened with " is never closed)`
 		}
-		return &Error{File: file, Line: line, Msg: msg}
+		return 0, &Error{File: file, Line: line, Msg: msg}
 	}
 	for i, v := range rec {
 		if printable(v) {
+			printables |= 1 << min(i, 63)
 			continue
 		}
 		if isUTF8 && !utf8.ValidString(v) {
-			return &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
+			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
 				Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
 		}
 		if strings.IndexByte(v, 0) >= 0 {
-			return &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
+			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
 		}
 	}
-	return nil
+	return printables, nil
 }
 
 // value is the trimmed value of field f in rec, or "" when the file has no
@@ -425,19 +427,33 @@ func (r *Reader) errAt(line int, f field, msg string) *Error {
 // check refuses a record with the wrong number of fields or bytes that are
 // not text (the file is broken), then checks its values (see checkValues).
 func (r *Reader) check(rec []string, line int) (e *Error, rowLevel bool) {
-	if e := checkShape(r.file, rec, line, r.width, r.utf8); e != nil {
+	printables, e := checkShape(r.file, rec, line, r.width, r.utf8)
+	if e != nil {
 		return e, false
 	}
-	return r.checkValues(rec, line), true
+	return r.checkValues(rec, line, printables), true
+}
+
+// plain is a short value of printable ASCII, which no check refuses: most
+// values are, so the rune counting and XML checks are skipped for them.
+// printables is checkShape's, its last bit shared by the fields from 63 on.
+func plain(rec []string, i int, printables uint64) bool {
+	switch {
+	case len(rec[i]) > maxValueLen:
+		return false
+	case i < 63:
+		return printables&(1<<i) != 0
+	}
+	return printable(rec[i])
 }
 
 // checkValues refuses values too long, and characters XML cannot carry
 // outside the free-text purpose: problems of the row alone.
-func (r *Reader) checkValues(rec []string, line int) *Error {
+func (r *Reader) checkValues(rec []string, line int, printables uint64) *Error {
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	for f := field(0); f < numFields; f++ {
 		i := r.col[f]
-		if i < 0 || plain(rec[i]) {
+		if i < 0 || plain(rec, i, printables) {
 			continue
 		}
 		if len(rec[i]) > maxValueLen && utf8.RuneCountInString(rec[i]) > maxValueLen {
@@ -550,10 +566,6 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	}
 	return nil
 }
-
-// plain is a short value of printable ASCII, which no check refuses: most
-// values are, so the rune counting and XML checks are skipped for them.
-func plain(s string) bool { return len(s) <= maxValueLen && printable(s) }
 
 var errPeriod = errors.New("bad period")
 

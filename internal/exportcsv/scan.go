@@ -84,9 +84,15 @@ func (s *scanner) readLine() ([]byte, error) {
 	return b, nil
 }
 
-// Read returns the next record, valid until the next call; io.EOF at the
-// end; a *syntaxError for a record that is not CSV (the rest of its line is
-// skipped, and reading may go on); other errors from the reader.
+// Read returns the next record, valid until the next call (its strings
+// stay valid); io.EOF at the end; a *syntaxError for a record that is not
+// CSV (the rest of its line is skipped, and reading may go on); other
+// errors from the reader.
+//
+// The record's raw text is copied into the chunk once and its values are
+// cut out of it in place: an unquoted value is where it is, a quoted one
+// is unescaped towards the start (it only gets shorter), and what follows
+// moves up behind it.
 func (s *scanner) Read() ([]string, error) {
 	line, err := s.readLine()
 	if err != nil {
@@ -97,57 +103,32 @@ func (s *scanner) Read() ([]string, error) {
 		s.rec = make([]byte, 0, chunkBytes)
 	}
 	base := len(s.rec)
+	s.rec = append(s.rec, line...)
 	s.ends = s.ends[:0]
-	pos := 0
+	w, r := base, base // where values are written, where the raw text is read
 	for {
-		if pos < len(line) && line[pos] == '"' {
-			opened := s.line
-			pos++
-			for {
-				i := bytes.IndexByte(line[pos:], '"')
-				if i < 0 { // the value goes on over the line break
-					s.rec = append(s.rec, line[pos:]...)
-					s.rec = append(s.rec, '\n')
-					if line, err = s.readLine(); err == io.EOF {
-						return nil, &syntaxError{opened, len(s.ends), "the quote that opens this value is never closed"}
-					} else if err != nil {
-						return nil, err
-					}
-					if s.width > 1 && bytes.Count(line, []byte{s.delim}) >= s.width-1 {
-						return nil, s.runaway(opened)
-					}
-					pos = 0
-					continue
-				}
-				s.rec = append(s.rec, line[pos:pos+i]...)
-				pos += i + 1
-				if pos < len(line) && line[pos] == '"' {
-					s.rec = append(s.rec, '"')
-					pos++
-					continue
-				}
-				break
-			}
-			if pos < len(line) && line[pos] != s.delim {
-				if opened != s.line {
-					return nil, s.runaway(opened)
-				}
-				return nil, &syntaxError{s.line, len(s.ends), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
+		if r < len(s.rec) && s.rec[r] == '"' {
+			if w, r, err = s.quoted(w, r+1); err != nil {
+				s.rec = s.rec[:base]
+				return nil, err
 			}
 		} else {
-			i := bytes.IndexByte(line[pos:], s.delim)
+			i := bytes.IndexByte(s.rec[r:], s.delim)
 			if i < 0 {
-				i = len(line) - pos
+				i = len(s.rec) - r
 			}
-			s.rec = append(s.rec, line[pos:pos+i]...)
-			pos += i
+			if w != r {
+				copy(s.rec[w:], s.rec[r:r+i])
+			}
+			w, r = w+i, r+i
 		}
-		s.ends = append(s.ends, len(s.rec))
-		if pos >= len(line) {
+		s.ends = append(s.ends, w)
+		if r >= len(s.rec) {
 			break
 		}
-		pos++ // the delimiter; a value follows, if only an empty one
+		r++ // the delimiter; a value follows, if only an empty one
 	}
+	s.rec = s.rec[:w]
 	s.fields = s.fields[:0]
 	prev := base
 	for _, end := range s.ends {
@@ -159,6 +140,48 @@ func (s *scanner) Read() ([]string, error) {
 		prev = end
 	}
 	return s.fields, nil
+}
+
+// quoted unescapes a quoted value whose text starts at r (after the
+// opening quote) to w, reading further lines while the quote is open, and
+// returns where writing and reading stopped: r is after the closing quote.
+func (s *scanner) quoted(w, r int) (int, int, error) {
+	opened := s.line
+	for {
+		i := bytes.IndexByte(s.rec[r:], '"')
+		if i < 0 { // the value goes on over the line break
+			w += copy(s.rec[w:], s.rec[r:])
+			s.rec = append(s.rec[:w], '\n')
+			w++
+			line, err := s.readLine()
+			if err == io.EOF {
+				return 0, 0, &syntaxError{opened, len(s.ends), "the quote that opens this value is never closed"}
+			} else if err != nil {
+				return 0, 0, err
+			}
+			if s.width > 1 && bytes.Count(line, []byte{s.delim}) >= s.width-1 {
+				return 0, 0, s.runaway(opened)
+			}
+			r = len(s.rec)
+			s.rec = append(s.rec, line...)
+			continue
+		}
+		w += copy(s.rec[w:], s.rec[r:r+i])
+		r += i + 1
+		if r < len(s.rec) && s.rec[r] == '"' {
+			s.rec[w] = '"'
+			w, r = w+1, r+1
+			continue
+		}
+		break
+	}
+	if r < len(s.rec) && s.rec[r] != s.delim {
+		if opened != s.line {
+			return 0, 0, s.runaway(opened)
+		}
+		return 0, 0, &syntaxError{s.line, len(s.ends), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
+	}
+	return w, r, nil
 }
 
 // A chunk holds about 200 rows; a new one starts when fewer bytes than a
