@@ -36,7 +36,8 @@ type scanner struct {
 
 	long   []byte // a line longer than the buffer, assembled
 	rec    []byte // the current chunk; the record being read is at its end
-	ends   []int  // where each field of the record ends in rec
+	begins []int  // where each field of the record begins in rec
+	ends   []int  // and where it ends
 	fields []string
 }
 
@@ -91,8 +92,7 @@ func (s *scanner) readLine() ([]byte, error) {
 //
 // The record's raw text is copied into the chunk once and its values are
 // cut out of it in place: an unquoted value is where it is, a quoted one
-// is unescaped towards the start (it only gets shorter), and what follows
-// moves up behind it.
+// is unescaped towards its start (it only gets shorter).
 func (s *scanner) Read() ([]string, error) {
 	line, err := s.readLine()
 	if err != nil {
@@ -104,10 +104,11 @@ func (s *scanner) Read() ([]string, error) {
 	}
 	base := len(s.rec)
 	s.rec = append(s.rec, line...)
-	s.ends = s.ends[:0]
-	w, r := base, base // where values are written, where the raw text is read
+	s.begins, s.ends = s.begins[:0], s.ends[:0]
+	w, r := base, base // where a value is written, where the raw text is read
 	for {
-		if r < len(s.rec) && s.rec[r] == '"' {
+		s.begins = append(s.begins, r)
+		if w = r; r < len(s.rec) && s.rec[r] == '"' {
 			if w, r, err = s.quoted(w, r+1); err != nil {
 				s.rec = s.rec[:base]
 				return nil, err
@@ -117,9 +118,6 @@ func (s *scanner) Read() ([]string, error) {
 			if i < 0 {
 				i = len(s.rec) - r
 			}
-			if w != r {
-				copy(s.rec[w:], s.rec[r:r+i])
-			}
 			w, r = w+i, r+i
 		}
 		s.ends = append(s.ends, w)
@@ -128,16 +126,13 @@ func (s *scanner) Read() ([]string, error) {
 		}
 		r++ // the delimiter; a value follows, if only an empty one
 	}
-	s.rec = s.rec[:w]
 	s.fields = s.fields[:0]
-	prev := base
-	for _, end := range s.ends {
+	for i, end := range s.ends {
 		v := ""
-		if end > prev {
-			v = unsafe.String(&s.rec[prev], end-prev)
+		if begin := s.begins[i]; end > begin {
+			v = unsafe.String(&s.rec[begin], end-begin)
 		}
 		s.fields = append(s.fields, v)
-		prev = end
 	}
 	return s.fields, nil
 }
