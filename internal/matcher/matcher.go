@@ -119,10 +119,15 @@ type Input struct {
 	Size   int64 // bytes, when known: sizes the indexes up front
 }
 
-// bytesPerRow is a low estimate of a CSV line, so size hints overshoot a little.
-const bytesPerRow = 48
+// Low estimates of a line of each kind of export (a bank row carries the
+// order id and the purpose), so size hints overshoot a little; what does
+// not fit grows by append.
+const (
+	billingBytesPerRow = 48
+	bankBytesPerRow    = 96
+)
 
-func rowsHint(inputs []Input) int {
+func rowsHint(inputs []Input, bytesPerRow int64) int {
 	var n int64
 	for _, in := range inputs {
 		n += in.Size / bytesPerRow
@@ -220,20 +225,21 @@ func WithRules(r Rules) Option { return func(m *matcher) { m.rules = r } }
 // *exportcsv.Errors; once one is found nothing more is emitted, so the
 // caller must discard what the sink received.
 func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error) {
+	billingRows, bankRows := rowsHint(billing, billingBytesPerRow), rowsHint(acquiring, bankBytesPerRow)
 	m := &matcher{
 		rules:     DefaultRules(),
 		billing:   billing,
 		acquiring: acquiring,
 		seed:      maphash.MakeSeed(),
-		rows:      make([]billingRow, 0, rowsHint(billing)),
-		text:      make([]byte, 0, rowsHint(billing)*32),
-		orders:    make([]order, 0, rowsHint(acquiring)),
-		orderText: make([]byte, 0, rowsHint(acquiring)*32),
+		rows:      make([]billingRow, 0, billingRows),
+		text:      make([]byte, 0, billingRows*32),
+		orders:    make([]order, 0, bankRows),
+		orderText: make([]byte, 0, bankRows*24),
 		days:      make(map[calendar.Date]*Day),
 		sink:      sink,
 	}
-	m.index = newTable(rowsHint(billing), func(e uint32) uint64 { return m.rows[e].hash })
-	m.orderIndex = newTable(rowsHint(acquiring), func(e uint32) uint64 { return m.orders[e].hash })
+	m.index = newTable(billingRows, func(e uint32) uint64 { return m.rows[e].hash })
+	m.orderIndex = newTable(bankRows, func(e uint32) uint64 { return m.orders[e].hash })
 	for _, o := range opts {
 		o(m)
 	}
