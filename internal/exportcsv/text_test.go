@@ -2,7 +2,10 @@ package exportcsv
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -78,5 +81,50 @@ func TestCP1251ReaderAgreesWithXText(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("reads of %d bytes: decoded text differs from x/text's", size)
 		}
+	}
+}
+
+// Values share chunks of text: those of earlier records must stay as they
+// were read while later records fill new chunks, grow a chunk (a record
+// longer than a chunk's spare room) or are unescaped in place.
+func TestValuesOutliveLaterRecords(t *testing.T) {
+	var src strings.Builder
+	var want [][]string
+	src.WriteString("a;b;c\n")
+	for i := range 3000 {
+		long := strings.Repeat("x", i%7)
+		if i == 1500 {
+			long = strings.Repeat("long", 2000) // 8 000 bytes
+		}
+		quoted := fmt.Sprintf("say \"%d\"", i)
+		if i%100 == 0 {
+			quoted += "\nover two lines"
+		}
+		fmt.Fprintf(&src, "%d;\"%s\";%s\n", i, strings.ReplaceAll(quoted, `"`, `""`), long)
+		want = append(want, []string{strconv.Itoa(i), quoted, long})
+	}
+	s := newScanner(strings.NewReader(src.String()), ';')
+	if _, err := s.Read(); err != nil {
+		t.Fatal(err)
+	}
+	s.width = 3
+	var got [][]string
+	for {
+		rec, err := s.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, slices.Clone(rec))
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		for i := range min(len(got), len(want)) {
+			if !slices.Equal(got[i], want[i]) {
+				t.Fatalf("record %d: %q, want %q", i, got[i], want[i])
+			}
+		}
+		t.Fatalf("%d records, want %d", len(got), len(want))
 	}
 }
