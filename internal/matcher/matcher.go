@@ -40,7 +40,7 @@ var Statuses = []Status{Matched, Split, Mismatch, BillingOnly, AcquiringOnly, Re
 
 // Result is one reconciled row. Billing or Acquiring is nil for a one-sided
 // row; a held row has the side it came from, as far as it could be read.
-// The pointers are only valid during Sink.Emit.
+// A Result and the rows it points to are only valid during Sink.Emit.
 type Result struct {
 	Day             calendar.Date // the bank row's date for a match; unset (Dated false) for a held row without a date
 	Dated           bool
@@ -200,6 +200,7 @@ type matcher struct {
 	errs               exportcsv.Errors
 	sink               Sink
 	brow               exportcsv.Row
+	res                Result
 	keyBuf             []byte
 	from, to           calendar.Date
 	windowed           bool
@@ -435,7 +436,7 @@ func (m *matcher) hold(s side, src int, row *exportcsv.Row, h *exportcsv.Held) e
 	} else {
 		res.Acquiring, res.AcquiringSource = row, src
 	}
-	return m.emit(&res)
+	return m.emit(res)
 }
 
 type parsed struct {
@@ -511,7 +512,7 @@ func (m *matcher) streamAcquiring() error {
 			if row.Refund {
 				m.refunds++
 				m.refundSum = m.refundSum.Plus(row.Total())
-				return m.emit(&Result{Day: row.Date, Dated: true, Status: Refund, Acquiring: row, AcquiringSource: src})
+				return m.emit(Result{Day: row.Date, Dated: true, Status: Refund, Acquiring: row, AcquiringSource: src})
 			}
 			if first, dup := m.firstOrder(row.OrderID, src, row.Line); dup {
 				return m.hold(acquiringSide, src, row, &exportcsv.Held{Dated: true, Amounts: true, Err: &exportcsv.Error{
@@ -531,7 +532,7 @@ func (m *matcher) streamAcquiring() error {
 				return nil
 			}
 			d.AcquiringOnly++
-			return m.emit(&Result{Day: row.Date, Dated: true, Status: AcquiringOnly, Acquiring: row, AcquiringSource: src})
+			return m.emit(Result{Day: row.Date, Dated: true, Status: AcquiringOnly, Acquiring: row, AcquiringSource: src})
 		})
 		if err != nil {
 			return err
@@ -551,7 +552,7 @@ func (m *matcher) match(st Status, b *billingRow, row *exportcsv.Row, src int) e
 		d.Matched++
 		d.MatchedSum = d.MatchedSum.Plus(row.Total())
 	}
-	return m.emit(&Result{Day: row.Date, Dated: true, Status: st, Acquiring: row, AcquiringSource: src,
+	return m.emit(Result{Day: row.Date, Dated: true, Status: st, Acquiring: row, AcquiringSource: src,
 		Billing: m.billingRow(b), BillingSource: int(b.source)})
 }
 
@@ -561,11 +562,14 @@ func (m *matcher) billingRow(b *billingRow) *exportcsv.Row {
 	return &m.brow
 }
 
-func (m *matcher) emit(r *Result) error {
+// emit hands r to the sink in the matcher's one Result, which the sink
+// may read only during Emit: no allocation per row.
+func (m *matcher) emit(r Result) error {
 	if m.errs.Len() > 0 {
 		return nil // the run is failing; keep reading only to report every problem
 	}
-	return m.sink.Emit(r)
+	m.res = r
+	return m.sink.Emit(&m.res)
 }
 
 func (m *matcher) emitBillingOnly() error {
@@ -575,7 +579,7 @@ func (m *matcher) emitBillingOnly() error {
 			continue
 		}
 		m.day(b.date).BillingOnly++
-		if err := m.emit(&Result{Day: b.date, Dated: true, Status: BillingOnly, Billing: m.billingRow(b),
+		if err := m.emit(Result{Day: b.date, Dated: true, Status: BillingOnly, Billing: m.billingRow(b),
 			BillingSource: int(b.source)}); err != nil {
 			return err
 		}

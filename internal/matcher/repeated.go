@@ -92,7 +92,7 @@ func (m *matcher) settleKey(group []*pendingRow) error {
 	for _, p := range left {
 		p.done = true
 		m.day(p.row.Date).AcquiringOnly++
-		if err := m.emit(&Result{Day: p.row.Date, Dated: true, Status: AcquiringOnly, Acquiring: &p.row,
+		if err := m.emit(Result{Day: p.row.Date, Dated: true, Status: AcquiringOnly, Acquiring: &p.row,
 			AcquiringSource: int(p.source)}); err != nil {
 			return err
 		}
