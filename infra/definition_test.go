@@ -133,8 +133,8 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		"Reconcile billing and acquiring": reconcilerName, "Pack and sign payments": packerName, "Send packages of the batch": senderName,
 		"Poll package states": pollerName, "Mark run timed out": pollerName, "Record failure": pollerName,
 		"Register cancellations": cancellerName,
-		"Check approval policy": approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,
-		"Tell of no exports": schedulerName,
+		"Check approval policy":  approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,
+		"Tell of no exports": schedulerName, "Look up payment documents": enricherName,
 	}
 	// Catches before the last, States.ALL.
 	specific := map[string][]string{
