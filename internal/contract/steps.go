@@ -83,6 +83,11 @@ type ReconcilerResult struct {
 	Held           int       `json:"held,omitempty"`       // rows held for row-level problems
 	Refunds        int       `json:"refunds,omitempty"`    // refund rows, candidates for cancellation
 	RefundSum      string    `json:"refund_sum,omitempty"` // their refunded amounts
+	// RefundMatches: refund rows that match a payment GIS holds from an
+	// earlier run; RefundCancellations: the cancellation requests made of
+	// them (the organisation's refund_cancellation policy "auto").
+	RefundMatches       int `json:"refund_matches,omitempty"`
+	RefundCancellations int `json:"refund_cancellations,omitempty"`
 	ReportCSV      string    `json:"report_csv,omitempty"`
 	ReportHTML     string    `json:"report_html,omitempty"`
 	DurationMillis int64     `json:"duration_ms"`

@@ -430,12 +430,41 @@ func (s *Service) finish(ctx context.Context, org *postgres.Organization, run *p
 		Days: len(days), DurationMillis: s.now().Sub(started).Milliseconds()}
 	if run.Refunds > 0 {
 		res.RefundSum = run.RefundSum.StringFixed(2)
+		if res.RefundMatches, res.RefundCancellations, err = s.refunds(ctx, org, run.ID); err != nil {
+			return nil, err
+		}
 	}
 	s.Log.Info("reconciled", "run_id", run.ID, "org", org.Code, "already_done", already,
 		"days", res.Days, "billing_rows", res.BillingRows, "acquiring_rows", res.AcquiringRows, "matched", res.Matched,
 		"mismatched", res.Mismatched, "billing_only", res.BillingOnly, "acquiring_only", res.AcquiringOnly,
-		"held", res.Held, "refunds", res.Refunds, "duration_ms", res.DurationMillis)
+		"held", res.Held, "refunds", res.Refunds, "refund_matches", res.RefundMatches,
+		"refund_cancellations", res.RefundCancellations, "duration_ms", res.DurationMillis)
 	return res, nil
+}
+
+// refunds finds the run's refund rows that take back a payment GIS holds
+// and, when the organisation's policy is RefundAuto, registers a
+// cancellation of each that names exactly one payment (the next
+// cancellation run sends it); otherwise they are listed for an operator
+// (`gispay runs show`). A re-run registers nothing twice.
+func (s *Service) refunds(ctx context.Context, org *postgres.Organization, runID int64) (matches, requested int, err error) {
+	found, err := s.Store.RefundMatches(ctx, runID)
+	if err != nil || org.RefundCancellation != postgres.RefundAuto {
+		return len(found), 0, err
+	}
+	var reqs []postgres.CancelRequest
+	for i := range found {
+		if len(found[i].OrderIDs) == 1 {
+			reqs = append(reqs, found[i].Cancellation(runID))
+		}
+	}
+	regs, err := s.Store.RegisterCancellations(ctx, org, 0, reqs)
+	for _, r := range regs {
+		if r.Status == "requested" {
+			requested++
+		}
+	}
+	return len(found), requested, err
 }
 
 // writeReports renders both reports from the database and uploads them.

@@ -143,6 +143,14 @@ func printRun(r postgres.RunDetail) {
 		}
 		w.Flush()
 	}
+	if len(r.Refunds) > 0 {
+		fmt.Fprintln(stdout, "refunds of loaded payments (cancel with: gispay cancel):")
+		w := table()
+		for _, m := range r.Refunds {
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", m.Comment(), m.Amount, strings.Join(m.OrderIDs, " "))
+		}
+		w.Flush()
+	}
 }
 
 func printPayments(ps []postgres.PaymentRecord) {
