@@ -127,6 +127,8 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 	archive.GrantRead(f.Sender, jsii.String(archivePrefix+"*"))
 	archive.GrantPut(f.Poller, jsii.String(archivePrefix+"*"))
 	exports.GrantPut(f.Poller, jsii.String(resultsPrefix+"*"))
+	// A run that waited for a decision gets its report again, with it.
+	exports.GrantPut(f.Poller, jsii.String(reportsPrefix+"*"))
 
 	for _, c := range f.gisCallers() {
 		c.fn.AddEnvironment(jsii.String("GIS_TIMEOUT"), jsii.String(fmt.Sprintf("%ds", d.cfg.GISTimeoutSeconds)), nil)

@@ -105,7 +105,7 @@ func TestFunctionsReachOnlyTheirPrefixes(t *testing.T) {
 		reconcilerName:    {exports + "/incoming/*", exports + "/reports/*"},
 		packerName:        {archive + "/archive/*"},
 		senderName:        {archive + "/archive/*"},
-		pollerName:        {archive + "/archive/*", exports + "/results/*"},
+		pollerName:        {archive + "/archive/*", exports + "/reports/*", exports + "/results/*"},
 		cancellerName:     {exports + "/incoming/cancellations/*"},
 	}
 	for _, name := range pipeline {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
 	"github.com/gispayments/gis-payments/internal/poller"
+	"github.com/gispayments/gis-payments/internal/reconciler"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
@@ -24,7 +25,8 @@ func main() {
 		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
 		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace, ReconRetention: gis.ReconRetention,
 		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
-		Metrics: wiring.MetricsWriter(), Notifier: a.Notifier(), MaxPaymentAge: maxAge}
+		Metrics: wiring.MetricsWriter(), Notifier: a.Notifier(), MaxPaymentAge: maxAge,
+		Reports: &reconciler.Service{Store: a.Store, Objects: a.Objects, ReportBucket: a.Config.ExportsBucket, Log: a.Log}}
 	if l := a.GISLimiter(gis); l != nil {
 		svc.Limiter = l
 	}

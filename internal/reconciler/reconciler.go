@@ -476,6 +476,10 @@ func (s *Service) writeReports(ctx context.Context, org *postgres.Organization, 
 		names = append(names, fmt.Sprintf("%s: s3://%s/%s", f.Kind, f.Bucket, f.Key))
 	}
 	meta := report.Meta{RunID: run.ID, OrgCode: org.Code, OrgName: org.Name, Files: names, GeneratedAt: s.now()}
+	var err error
+	if meta.Decision, err = s.decision(ctx, run.ID); err != nil {
+		return err
+	}
 	prefix := "reports/" + strconv.FormatInt(run.ID, 10) + "/"
 	csvKey, htmlKey := prefix+"discrepancies.csv", prefix+"report.html"
 	if err := s.Objects.PutRendered(ctx, s.ReportBucket, csvKey, "text/csv; charset=utf-8", func(w io.Writer) error {
@@ -491,6 +495,41 @@ func (s *Service) writeReports(ctx context.Context, org *postgres.Organization, 
 	}
 	run.ReportCSVKey, run.ReportHTMLKey = csvKey, htmlKey
 	return s.Store.SetRunReports(ctx, run.ID, csvKey, htmlKey)
+}
+
+// RewriteReports renders a run's reports again, with what happened since
+// reconciliation (the approver's decision): the poller calls it when a
+// run that waited for a decision has ended.
+func (s *Service) RewriteReports(ctx context.Context, runID int64) error {
+	run, err := s.Store.RunByID(ctx, runID)
+	if err != nil {
+		return err
+	}
+	org, files, err := s.Store.RunFiles(ctx, runID)
+	if err != nil {
+		return err
+	}
+	days, err := s.Store.ReconDays(ctx, runID)
+	if err != nil {
+		return err
+	}
+	return s.writeReports(ctx, org, run, files, days)
+}
+
+// decision is the run's decision for the report, nil when there is none.
+func (s *Service) decision(ctx context.Context, runID int64) (*report.Decision, error) {
+	rec, err := s.Store.RunDecision(ctx, runID)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := &report.Decision{Approved: rec.Approve, By: rec.By, Source: rec.Source, At: rec.At}
+	if d.Load, d.Withhold, err = s.Store.DecisionRows(ctx, runID); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // runOp is the operation of reconciling one run.

@@ -122,7 +122,7 @@ func New(t testing.TB, timeout time.Duration) *Env {
 	e.Pack = &packer.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, Signer: &xades.Signer{Key: Key(t)}, Log: log}
 	e.Send = &sender.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, GIS: gis, Log: log}
 	e.Poll = &poller.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, ResultsBucket: Exports, GIS: gis,
-		Sender: e.Send, Log: log, Metrics: io.Discard, Now: clock.Now}
+		Sender: e.Send, Log: log, Metrics: io.Discard, Now: clock.Now, Reports: e.Recon}
 	return e
 }
 
