@@ -5,13 +5,9 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/gispayments/gis-payments/internal/packer"
-	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
-	"github.com/gispayments/gis-payments/internal/sender"
 	"github.com/gispayments/gis-payments/internal/testkit"
 )
 
@@ -49,17 +45,7 @@ func TestReportShowsTheApprovalDecision(t *testing.T) {
 		Withhold: []string{withheld}}); err != nil {
 		t.Fatal(err)
 	}
-	packed, err := e.Pack.Pack(ctx, packer.Request{RunID: res.RunID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: packed.PackageIDs}); err != nil {
-		t.Fatal(err)
-	}
-	e.Clock.Add(3 * time.Minute)
-	if _, err := e.Poll.Poll(ctx, poller.Request{RunID: res.RunID}); err != nil {
-		t.Fatal(err)
-	}
+	load(t, e, res.RunID)
 	page := string(e.S3.Get(t, testkit.Exports, htmlKey))
 	for _, want := range []string{"Решение по загрузке", "Одобрено: admin:alice", "(admin)", "Не загружать (1):",
 		"bill " + bill + ", order " + withheld} {

@@ -39,6 +39,23 @@ func upload(t *testing.T, e *testkit.Env, org *postgres.Organization, name, bill
 	return res, req
 }
 
+// load packs, sends and polls a run until GIS has answered.
+func load(t *testing.T, e *testkit.Env, runID int64) {
+	t.Helper()
+	ctx := context.Background()
+	packed, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: packed.PackageIDs}); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Add(3 * time.Minute)
+	if _, err := e.Poll.Poll(ctx, poller.Request{RunID: runID}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A refund row of a bank registry that takes back a payment GIS holds
 // (same bill, supplier, service and amount, loaded by an earlier run) is
 // listed under the default policy, nothing registered; under "auto" it
@@ -53,17 +70,7 @@ func TestRefundsOfLoadedPaymentsBecomeCancellations(t *testing.T) {
 	loaded, _ := upload(t, e, org, "loaded", billing, bankHeader+
 		"2026-11-20,00000000000000000000000000000001,2026-11-20,B-1,P01,HVS,LS1,100.00,0.00,12АБ345678-01-6101,оплата\n"+
 		"2026-11-20,00000000000000000000000000000002,2026-11-20,B-2,P01,HVS,LS2,200.00,0.00,12АБ345678-02-6101,оплата\n")
-	packed, err := e.Pack.Pack(ctx, packer.Request{RunID: loaded.RunID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: packed.PackageIDs}); err != nil {
-		t.Fatal(err)
-	}
-	e.Clock.Add(3 * time.Minute)
-	if _, err := e.Poll.Poll(ctx, poller.Request{RunID: loaded.RunID}); err != nil {
-		t.Fatal(err)
-	}
+	load(t, e, loaded.RunID)
 	if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM payment WHERE status = 'imported'`); n != 2 {
 		t.Fatalf("%d payments imported, want 2", n)
 	}
