@@ -161,7 +161,18 @@ func (s *Service) enrich(ctx context.Context, org *postgres.Organization, rows [
 	if res.Pending {
 		return nil // the rows are settled together, once every answer is in
 	}
+	resolved, more := settleAll(keys, byKey, cached, latest)
+	holds = append(holds, more...)
+	res.Resolved, res.Held = len(resolved), len(holds)
+	return s.Store.ResolveRows(ctx, res.RunID, resolved, holds)
+}
+
+// settleAll gives every row its document from the answers (cached), or
+// holds it with the reason the answer or the failed lookup gives.
+func settleAll(keys []postgres.DocumentKey, byKey map[postgres.DocumentKey][]postgres.LookupRow,
+	cached map[postgres.DocumentKey][]postgres.Document, latest map[postgres.DocumentKey]*postgres.Lookup) ([]postgres.Resolved, []postgres.Hold) {
 	var resolved []postgres.Resolved
+	var holds []postgres.Hold
 	for _, k := range keys {
 		if docs, hit := cached[k]; hit {
 			r, h := settle(k, docs, byKey[k])
@@ -172,8 +183,7 @@ func (s *Service) enrich(ctx context.Context, org *postgres.Organization, rows [
 			holds = append(holds, postgres.Hold{ReconRowID: row.ReconRowID, Reason: failedReason(latest[k])})
 		}
 	}
-	res.Resolved, res.Held = len(resolved), len(holds)
-	return s.Store.ResolveRows(ctx, res.RunID, resolved, holds)
+	return resolved, holds
 }
 
 func (s *Service) cached(ctx context.Context, org *postgres.Organization, keys []postgres.DocumentKey) (map[postgres.DocumentKey][]postgres.Document, error) {
