@@ -125,14 +125,14 @@ func TestGatewayLoadBalancer(t *testing.T) {
 	})
 }
 
-// TestGatewayEndpoint: with useGateway on (the default), the sender and the
-// poller reach GIS at http://<load balancer>:8080; the others keep gisEndpoint.
+// TestGatewayEndpoint: with useGateway on (the default), the sender, the
+// poller and the enricher reach GIS at http://<load balancer>:8080; the others keep gisEndpoint.
 func TestGatewayEndpoint(t *testing.T) {
 	s := synth(t)
 	want := `{"Fn::Join":["",["http://",{"Fn::GetAtt":["` + s.logicalID(t, "GatewayLoadBalancer") + `","DNSName"]},":8080"]]}`
 	for _, name := range pipeline {
 		got := asJSON(s.json.environment(s.logicalID(t, name))["GIS_ENDPOINT"])
-		if name == senderName || name == pollerName {
+		if name == senderName || name == pollerName || name == enricherName {
 			if got != want {
 				t.Errorf("%s: GIS_ENDPOINT %s, want %s", name, got, want)
 			}
@@ -167,7 +167,7 @@ func TestGatewayNetwork(t *testing.T) {
 			t.Errorf("%s has inline ingress %s", sg, asJSON(inline))
 		}
 	}
-	want := []string{sgOf(pollerName) + " 8080-8080", sgOf(senderName) + " 8080-8080"}
+	want := []string{sgOf(pollerName) + " 8080-8080", sgOf(senderName) + " 8080-8080", sgOf(enricherName) + " 8080-8080"}
 	if !sameMembers(ingress[lbSG], want) {
 		t.Errorf("the load balancer takes %v, want %v", ingress[lbSG], want)
 	}
@@ -323,7 +323,7 @@ func TestBasicAuthForTheTestStand(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := s.logicalID(t, "GisBasicAuth")
-	for _, name := range []string{senderName, pollerName} {
+	for _, name := range []string{senderName, pollerName, enricherName} {
 		if got := asJSON(s.json.environment(s.logicalID(t, name))["GIS_BASIC_AUTH"]); !strings.Contains(got, secret) {
 			t.Errorf("%s: GIS_BASIC_AUTH %s, want the secret %s", name, got, secret)
 		}

@@ -28,7 +28,7 @@ func TestFunctions(t *testing.T) {
 		// the sender: a batch of 20 packages, 4 calls at once, is 5 rounds of
 		// one GIS call (gisTimeoutSeconds), and a minute
 		senderName: {256, 5*40 + 60}, pollerName: {1024, 300},
-		cancellerName: {256, 60},
+		cancellerName: {256, 60}, enricherName: {256, 300},
 	}
 	proxy := s.logicalID(t, "Database", "Proxy")
 	for name, size := range sizes {
@@ -42,13 +42,13 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("%s: %s is not set", name, key)
 			}
 		}
-		if (name == senderName || name == pollerName) && (env["GIS_TIMEOUT"] != "40s" || env["GIS_MAX_REPLY_BYTES"] == nil) {
+		if (name == senderName || name == pollerName || name == enricherName) && (env["GIS_TIMEOUT"] != "40s" || env["GIS_MAX_REPLY_BYTES"] == nil) {
 			t.Errorf("%s: GIS_TIMEOUT %v, GIS_MAX_REPLY_BYTES %v", name, env["GIS_TIMEOUT"], env["GIS_MAX_REPLY_BYTES"])
 		}
 		if name == pollerName && env["RUN_TIMEOUT"] != "90m" {
 			t.Errorf("poller: RUN_TIMEOUT %v, want runTimeoutMinutes from the context", env["RUN_TIMEOUT"])
 		}
-		gateway := name == senderName || name == pollerName // GIS_ENDPOINT is the gateway: gateway_test.go
+		gateway := name == senderName || name == pollerName || name == enricherName // GIS_ENDPOINT is the gateway: gateway_test.go
 		if env["DB_EXEC_MODE"] != "exec" || !gateway && env["GIS_ENDPOINT"] != Defaults.GISEndpoint {
 			t.Errorf("%s: DB_EXEC_MODE %v, GIS_ENDPOINT %v", name, env["DB_EXEC_MODE"], env["GIS_ENDPOINT"])
 		}
@@ -103,7 +103,7 @@ func TestFunctionsReachOnlyTheirPrefixes(t *testing.T) {
 		reconcilerName:    {exports + "/incoming/*", exports + "/reports/*"},
 		packerName:        {archive + "/archive/*"},
 		senderName:        {archive + "/archive/*"},
-		pollerName:        {archive + "/archive/*", exports + "/results/*"},
+		pollerName:        {archive + "/archive/*", exports + "/reports/*", exports + "/results/*"},
 		cancellerName:     {exports + "/incoming/cancellations/*"},
 	}
 	for _, name := range pipeline {
@@ -138,9 +138,11 @@ func onlyXRay(actions []string) bool {
 	return true
 }
 
-func TestSigningKeyOnlyForPacker(t *testing.T) {
+// Only the signers, the packer (packages) and the enricher (lookups), may
+// read the operator's signing key.
+func TestSigningKeyOnlyForSigners(t *testing.T) {
 	s := synth(t)
-	secret, packer := s.logicalID(t, "SigningKey"), s.logicalID(t, packerName)
+	secret := s.logicalID(t, "SigningKey")
 	var readers []string
 	for _, st := range s.json.statements() {
 		for _, r := range st.Resources {
@@ -149,12 +151,12 @@ func TestSigningKeyOnlyForPacker(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{s.json.roleOf(packer)}; !slices.Equal(readers, want) {
-		t.Errorf("roles that may read the signing key: %v, want the packer's %v", readers, want)
+	if want := []string{s.json.roleOf(s.logicalID(t, packerName)), s.json.roleOf(s.logicalID(t, enricherName))}; !sameMembers(readers, want) {
+		t.Errorf("roles that may read the signing key: %v, want the packer's and the enricher's %v", readers, want)
 	}
 	for _, name := range pipeline {
 		key, set := s.json.environment(s.logicalID(t, name))["GIS_SIGNING_KEY"]
-		if set != (name == packerName) || set && refID(key) != secret {
+		if set != (name == packerName || name == enricherName) || set && refID(key) != secret {
 			t.Errorf("%s: GIS_SIGNING_KEY = %s", name, asJSON(key))
 		}
 	}

@@ -27,7 +27,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "approval", "scheduler"}
+var functions = []string{"upload-trigger", "reconciler", "enricher", "packer", "sender", "poller", "canceller", "approval", "scheduler"}
 
 // build compiles the functions once and synthesizes the definition.
 var build = sync.OnceValues(func() (string, error) {

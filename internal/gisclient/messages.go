@@ -17,6 +17,10 @@ type State struct {
 	ErrorCode    string // a whole-message failure (ErrorMessage), with RequestState 3
 	ErrorText    string
 	Results      []ItemResult
+	// Exported is set when the result is an exportPaymentDocumentDetailsResult,
+	// with its Documents (none: GIS found nothing to list).
+	Exported  bool
+	Documents []gismessage.PaymentDocument
 }
 
 // Done reports whether GIS has finished with the message.
@@ -81,21 +85,10 @@ func body(data []byte) (*etree.Element, error) {
 	return first, nil
 }
 
-func child(el *etree.Element, ns, tag string) *etree.Element {
-	for _, c := range el.ChildElements() {
-		if c.Tag == tag && c.NamespaceURI() == ns {
-			return c
-		}
-	}
-	return nil
-}
-
-func childText(el *etree.Element, ns, tag string) string {
-	if c := child(el, ns, tag); c != nil {
-		return c.Text()
-	}
-	return ""
-}
+var (
+	child     = gismessage.Child
+	childText = gismessage.ChildText
+)
 
 // parseFault reads a SOAP fault: faultcode, faultstring, and GIS's own
 // base:Fault (ErrorCode, ErrorMessage) in detail when present.
@@ -188,8 +181,11 @@ func ParseState(data []byte) (*State, error) {
 		}
 		s.Results = append(s.Results, r)
 	}
-	if s.Done() && s.ErrorCode == "" && len(s.Results) == 0 {
-		return nil, &Error{Disposition: Unreadable, Msg: "processed getStateResult with neither ErrorMessage nor ImportResult"}
+	if s.Documents, s.Exported, err = gismessage.ParseDocumentDetails(b); err != nil {
+		return nil, &Error{Disposition: Unreadable, Msg: "exportPaymentDocumentDetailsResult: " + err.Error()}
+	}
+	if s.Done() && s.ErrorCode == "" && len(s.Results) == 0 && !s.Exported {
+		return nil, &Error{Disposition: Unreadable, Msg: "processed getStateResult with neither ErrorMessage, ImportResult nor export result"}
 	}
 	return s, nil
 }

@@ -54,9 +54,9 @@ func withKeyCache(ctx context.Context) context.Context {
 	return context.WithValue(ctx, keyCacheCtx{}, &keyCache{byID: map[string]*signing{}})
 }
 
-// signerFor returns the signer for org's packages and whether the operator
+// SignerFor returns the signer for org's requests and whether the operator
 // signs; without Keys, the fixed Signer and OperatorSignature.
-func (s *Service) signerFor(ctx context.Context, org *postgres.Organization) (Signer, bool, error) {
+func (s *Service) SignerFor(ctx context.Context, org *postgres.Organization) (Signer, bool, error) {
 	if s.Keys == nil {
 		return s.Signer, s.OperatorSignature, nil
 	}

@@ -260,7 +260,7 @@ func (s *Service) buildImport(ctx context.Context, org *postgres.Organization, p
 }
 
 func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
-	signer, operator, err := s.signerFor(ctx, org)
+	signer, operator, err := s.SignerFor(ctx, org)
 	if err != nil {
 		return err
 	}

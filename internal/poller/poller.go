@@ -64,6 +64,14 @@ type Service struct {
 	Clock          clock.Func
 	Notifier       RunNotifier   // told of every settled run; nil: nobody
 	MaxPaymentAge  time.Duration // payments unloaded longer count in UnloadedPaymentsOlderThan; 0: 48 h
+	// Reports renders an ended run's reports again when an approver
+	// decided on it, so that they show the decision; nil: left as written.
+	Reports ReportWriter
+}
+
+// ReportWriter renders a run's reports (reconciler.Service).
+type ReportWriter interface {
+	RewriteReports(ctx context.Context, runID int64) error
 }
 
 // The step's request and result are the contract's.
@@ -502,6 +510,11 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 	})
 	if err != nil {
 		return err
+	}
+	if decision[0] != "" && s.Reports != nil {
+		if err := s.Reports.RewriteReports(ctx, runID); err != nil {
+			return err
+		}
 	}
 	if err := s.Store.SetRunResults(ctx, runID, key); err != nil {
 		return err

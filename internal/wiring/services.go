@@ -4,6 +4,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/admin"
 	"github.com/gispayments/gis-payments/internal/approval"
 	"github.com/gispayments/gis-payments/internal/canceller"
+	"github.com/gispayments/gis-payments/internal/enricher"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/ratelimit"
@@ -56,6 +57,17 @@ func (a *App) Canceller() *canceller.Service {
 	return &canceller.Service{Store: a.Store, Objects: a.Objects, Limits: a.Config.Limits, Log: a.Log, Clock: a.Clock}
 }
 
+// Enricher is the enricher step. Its queries are signed as packages are:
+// the organisation's own key or the operator's.
+func (a *App) Enricher() *enricher.Service {
+	svc := &enricher.Service{Store: a.Store, GIS: a.GISClient, SignerFor: a.Packer().SignerFor, CallTimeout: a.GIS.Client.Timeout,
+		Concurrency: a.GIS.Concurrency, Log: a.Log, Clock: a.Clock}
+	if l := a.gisLimiter(); l != nil {
+		svc.Limiter = l
+	}
+	return svc
+}
+
 // Packer is the packer step. Without a Signer, keys are loaded per
 // invocation and organisation: an organisation's own
 // (organization.signing_key) or the operator's (GIS_SIGNING_KEY).
@@ -86,7 +98,7 @@ func (a *App) Poller() *poller.Service {
 		ResultsBucket: a.Config.ExportsBucket, GIS: a.GISClient, Sender: a.Sender(),
 		RunTimeout: a.GIS.RunTimeout, Grace: a.GIS.PollGrace, ReconRetention: a.GIS.ReconRetention,
 		CallTimeout: a.GIS.Client.Timeout, DoubtLimit: a.GIS.DoubtLimit, Concurrency: a.GIS.Concurrency, Log: a.Log,
-		Metrics: a.Metrics, MaxPaymentAge: a.GIS.PaymentMaxAge, Clock: a.Clock}
+		Metrics: a.Metrics, MaxPaymentAge: a.GIS.PaymentMaxAge, Clock: a.Clock, Reports: a.Reconciler()}
 	if l := a.gisLimiter(); l != nil {
 		svc.Limiter = l
 	}

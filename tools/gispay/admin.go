@@ -125,6 +125,7 @@ func orgSave(action string) adminCommand {
 			{&r.Kind, "kind", "ufkr (capital-repair fund) or uk_rso (management company, supplier)"},
 			{&r.LoadPolicy, "load-policy", "matched or acquiring"},
 			{&r.ApprovalPolicy, "approval-policy", "auto, on_discrepancies or always (needs the approval migration)"},
+			{&r.RefundCancellation, "refund-cancellation", "list (refunds of loaded payments are listed in runs show) or auto (cancelled)"},
 			{&r.BankName, "bank-name", "recipient's bank (ufkr)"},
 			{&r.BankBIK, "bik", "recipient bank's BIK (ufkr)"},
 			{&r.OperatingAccount, "account", "operating account, keyed with the BIK (ufkr)"},

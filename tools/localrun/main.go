@@ -28,7 +28,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "approval", "scheduler", "migrate", "admin"}
+var functions = []string{"upload-trigger", "reconciler", "enricher", "packer", "sender", "poller", "canceller", "approval", "scheduler", "migrate", "admin"}
 
 func main() {
 	bin := flag.String("bin", "bin", "folder with the built function binaries")
