@@ -10,6 +10,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/testkit"
@@ -19,7 +20,7 @@ import (
 
 // lookup asks the simulator for q over HTTP, signed, and returns the
 // processed state and the raw reply.
-func lookup(t *testing.T, c *gisclient.Client, clk *testkit.Clock, q gismessage.DocumentQuery) (*gisclient.State, []byte) {
+func lookup(t *testing.T, c *gisclient.Client, clk *clock.Manual, q gismessage.DocumentQuery) (*gisclient.State, []byte) {
 	t.Helper()
 	ctx := context.Background()
 	h := header
@@ -120,7 +121,7 @@ func TestDocumentResultWithABadIDIsMalformed(t *testing.T) {
 	}
 	clk.Add(3 * time.Minute)
 	var ge *gisclient.Error
-	if _, _, err := c.GetState(context.Background(), h, ack); !errors.As(err, &ge) || ge.Kind != gisclient.Malformed {
+	if _, _, err := c.GetState(context.Background(), h, ack); !errors.As(err, &ge) || ge.Disposition != gisclient.Unreadable {
 		t.Fatalf("GetState: %v, want a malformed reply", err)
 	}
 }
