@@ -61,14 +61,31 @@ func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, se
 // ErrLeaseLost means another poller holds the package now.
 var ErrLeaseLost = errors.New("package lease lost")
 
-// holdLease locks the package if owner still holds its lease.
+// holdLease locks the package's run, then the package if owner still holds
+// its lease.
 func holdLease(ctx context.Context, tx pgx.Tx, packageID int64, owner string) (int64, error) {
-	var runID int64
-	err := tx.QueryRow(ctx, `SELECT run_id FROM package WHERE id = $1 AND lease_owner = $2 AND status IN ('sent', 'processing')
-		FOR UPDATE`, packageID, owner).Scan(&runID)
+	runID, err := lockRunOf(ctx, tx, packageID)
+	if err == nil {
+		err = tx.QueryRow(ctx, `SELECT 1 FROM package WHERE id = $1 AND lease_owner = $2 AND status IN ('sent', 'processing')
+			FOR UPDATE`, packageID, owner).Scan(new(int))
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, ErrLeaseLost
 	}
+	return runID, err
+}
+
+// lockRunOf locks the run of a package (pgx.ErrNoRows: no such package).
+// Every transaction that records what became of a package takes its locks
+// in one order, the run, then the package, then its payments, so two
+// packages of one run answered at once queue at the run. Locking the
+// package first deadlocked: a package updated twice in one transaction has
+// its foreign key checked again, which share-locks the run, and two such
+// transactions then each waited to upgrade to settleRun's lock.
+func lockRunOf(ctx context.Context, tx pgx.Tx, packageID int64) (int64, error) {
+	var runID int64
+	err := tx.QueryRow(ctx, `SELECT id FROM run WHERE id = (SELECT run_id FROM package WHERE id = $1) FOR UPDATE`,
+		packageID).Scan(&runID)
 	return runID, err
 }
 

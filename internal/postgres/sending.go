@@ -34,9 +34,11 @@ func (s *Store) MarkSent(ctx context.Context, packageID int64, ackGUID string) (
 		if err := setCause(ctx, tx, "package %d acknowledged by GIS (Ack %s)", packageID, ackGUID); err != nil {
 			return err
 		}
-		var runID int64
-		err := tx.QueryRow(ctx, `UPDATE package SET status = 'sent', ack_message_guid = $2, sent_at = now()
-			WHERE id = $1 AND status = 'signed' RETURNING run_id`, packageID, ackGUID).Scan(&runID)
+		runID, err := lockRunOf(ctx, tx, packageID)
+		if err == nil {
+			err = tx.QueryRow(ctx, `UPDATE package SET status = 'sent', ack_message_guid = $2, sent_at = now()
+				WHERE id = $1 AND status = 'signed' RETURNING 1`, packageID, ackGUID).Scan(new(int))
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -90,10 +92,12 @@ func (s *Store) FailPackage(ctx context.Context, packageID int64, status, code, 
 		if err := setCause(ctx, tx, "package %d refused: %s", packageID, reason); err != nil {
 			return err
 		}
-		var runID int64
 		var uncertain int
-		err := tx.QueryRow(ctx, `SELECT run_id, uncertain_sends FROM package
-			WHERE id = $1 AND status IN ('built', 'signed', 'sent', 'processing') FOR UPDATE`, packageID).Scan(&runID, &uncertain)
+		runID, err := lockRunOf(ctx, tx, packageID)
+		if err == nil {
+			err = tx.QueryRow(ctx, `SELECT uncertain_sends FROM package
+				WHERE id = $1 AND status IN ('built', 'signed', 'sent', 'processing') FOR UPDATE`, packageID).Scan(&uncertain)
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -150,9 +154,10 @@ const answeredPackage = `('done', 'failed', 'unknown')`
 // every payment is imported or already imported, none was held back and
 // every cancellation of the run is cancelled, finished_with_errors otherwise. A run with packages still pending is left.
 func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
-	// Lock the run first: two packages applied at once would each see the
-	// other still pending, and neither would settle the run. After the
-	// lock the count sees every transaction committed before.
+	// Under the run's lock (the callers took it first, see lockRunOf): two
+	// packages applied at once would each see the other still pending, and
+	// neither would settle the run. After the lock the count sees every
+	// transaction committed before.
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM run WHERE id = $1 FOR UPDATE`, runID); err != nil {
 		return err
 	}
