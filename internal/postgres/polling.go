@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 )
 
 // Claimed is a package leased to a poller.
@@ -96,13 +97,9 @@ func (s *Store) RecordProgress(ctx context.Context, packageID int64, owner strin
 		if err != nil {
 			return err
 		}
-		status := "sent"
-		if state == 2 {
-			status = "processing"
-		}
 		if _, err := tx.Exec(ctx, `UPDATE package SET request_state = $2, doubts = 0,
 			status = CASE WHEN status = 'sent' THEN $3 ELSE status END, lease_owner = NULL, lease_until = NULL
-			WHERE id = $1`, packageID, state, status); err != nil {
+			WHERE id = $1`, packageID, state, lifecycle.InState(state)); err != nil {
 			return err
 		}
 		return startProcessing(ctx, tx, runID)
@@ -113,14 +110,14 @@ func (s *Store) RecordProgress(ctx context.Context, packageID int64, owner strin
 // package is acknowledged.
 func startProcessing(ctx context.Context, tx pgx.Tx, runID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE run SET status = 'processing' WHERE id = $1 AND status = 'sending'
-		AND NOT EXISTS (SELECT 1 FROM package WHERE run_id = $1 AND status IN ('built', 'signed'))`, runID)
+		AND NOT EXISTS (SELECT 1 FROM package WHERE run_id = $1 AND status IN `+unsentPackages+`)`, runID)
 	return err
 }
 
 // Outcome is what GIS said about one payment.
 type Outcome struct {
 	TransportGUID string
-	Status        string // imported | already_imported | rejected | error
+	Status        contract.PaymentStatus // imported | already_imported | rejected | error
 	GUID          string
 	UniqueNumber  string
 	ImportedAt    *time.Time
@@ -147,7 +144,7 @@ func (s *Store) ApplyResults(ctx context.Context, packageID int64, owner, respon
 			make([]*string, n), make([]*string, n), make([]string, n)
 		dates := make([]*time.Time, n)
 		for i, o := range outcomes {
-			tgs[i], statuses[i], dates[i], reasons[i] = o.TransportGUID, o.Status, o.ImportedAt, o.Reason
+			tgs[i], statuses[i], dates[i], reasons[i] = o.TransportGUID, string(o.Status), o.ImportedAt, o.Reason
 			guids[i], numbers[i], codes[i] = nonEmpty(o.GUID), nonEmpty(o.UniqueNumber), nonEmpty(o.Code)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE payment p SET `+capped("u.status", "nullif(u.reason, '')", "$9")+`,
@@ -187,7 +184,7 @@ func nonEmpty(s string) *string {
 // FailClaimed ends a leased package whose message GIS rejected as a whole
 // (ErrorMessage in state 3): its payments take status by GIS's code. The
 // response is archived at responseKey.
-func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey, status, code, reason string) error {
+func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey string, status contract.PaymentStatus, code, reason string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := setCause(ctx, tx, "getState of package %d: message refused (%s)", packageID, code); err != nil {
 			return err
@@ -233,7 +230,7 @@ func (s *Store) RecordDoubt(ctx context.Context, packageID int64, owner, respons
 		}
 		gaveUp = true
 		reason = fmt.Sprintf("GIS gave no definite answer %d times; the last: %s", doubts, reason)
-		if err := failPackage(ctx, tx, runID, packageID, "unknown", "", reason, s.maxAttempts()); err != nil {
+		if err := failPackage(ctx, tx, runID, packageID, contract.PaymentUnknown, "", reason, s.maxAttempts()); err != nil {
 			return err
 		}
 		return startProcessing(ctx, tx, runID)
@@ -280,8 +277,8 @@ type RunState struct {
 func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error) {
 	var st RunState
 	err := s.Pool.QueryRow(ctx, `SELECT r.status, r.sent_at, r.results_key IS NOT NULL,
-			(SELECT count(*) FROM package WHERE run_id = r.id AND status NOT IN `+answeredPackage+`),
-			(SELECT count(*) FROM package WHERE run_id = r.id AND status IN ('built', 'signed'))
+			(SELECT count(*) FROM package WHERE run_id = r.id AND status NOT IN `+answeredPackages+`),
+			(SELECT count(*) FROM package WHERE run_id = r.id AND status IN `+unsentPackages+`)
 		FROM run r WHERE r.id = $1`, runID).Scan(&st.Status, &st.SentAt, &st.HasResults, &st.Pending, &st.Unsent)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("store: run %d: %w", runID, ErrNotFound)
@@ -289,25 +286,41 @@ func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error)
 	if err != nil {
 		return nil, fmt.Errorf("store: run %d: %w", runID, err)
 	}
-	switch st.Status {
-	case "finished", "finished_with_errors", "failed", "timed_out":
-		st.Finished = true
-	}
+	st.Finished = lifecycle.Ended(st.Status)
 	return &st, nil
 }
 
-// TimeOutRuns marks timed_out every run still waiting for GIS whose first
-// package was acknowledged before sentBefore, or that has had packages to
-// send since then and none acknowledged (GIS down), of runID alone when
-// > 0, and returns their ids. Their packages stay with the sweep: a late
-// send or result still settles the run.
+// TimeOutRuns marks timed_out every run waiting for GIS that
+// lifecycle.TimedOut says has waited since before sentBefore, of runID
+// alone when > 0, and returns their ids. Their packages stay with the
+// sweep: a late send or result still settles the run.
 func (s *Store) TimeOutRuns(ctx context.Context, runID int64, sentBefore time.Time) ([]int64, error) {
-	return queryIDs(ctx, s.Pool, "time out runs", `UPDATE run SET status = 'timed_out', finished_at = now()
-		WHERE ($1::bigint = 0 OR id = $1) AND (status IN ('sending', 'processing') AND sent_at < $2
-			OR status = 'packing' AND sent_at IS NULL AND updated_at < $2
-			   AND EXISTS (SELECT 1 FROM package WHERE run_id = run.id AND status = 'signed'))
-		RETURNING id`,
-		runID, sentBefore)
+	var ids []int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT r.id, r.status, r.sent_at, r.updated_at,
+				EXISTS (SELECT 1 FROM package WHERE run_id = r.id AND status = 'signed')
+			FROM run r WHERE ($1::bigint = 0 OR r.id = $1) AND r.status IN `+timingOutRuns+`
+			ORDER BY r.id FOR UPDATE OF r`, runID)
+		if err != nil {
+			return err
+		}
+		var id int64
+		var w lifecycle.Waiting
+		if _, err := pgx.ForEachRow(rows, []any{&id, &w.Status, &w.SentAt, &w.UpdatedAt, &w.Signed}, func() error {
+			if lifecycle.TimedOut(w, sentBefore) {
+				ids = append(ids, id)
+			}
+			return nil
+		}); err != nil || len(ids) == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = now() WHERE id = ANY($1)`, ids, contract.RunTimedOutStatus)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: time out runs: %w", err)
+	}
+	return ids, nil
 }
 
 // StuckRuns counts runs that timed out or failed with packages GIS has not

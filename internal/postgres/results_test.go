@@ -78,7 +78,7 @@ func importedAll(t *testing.T, s *postgres.Store, packageID int64) []postgres.Ou
 	at := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	var out []postgres.Outcome
 	for tg := range guids {
-		out = append(out, postgres.Outcome{TransportGUID: tg, Status: string(contract.PaymentImported), GUID: uuid.NewString(),
+		out = append(out, postgres.Outcome{TransportGUID: tg, Status: contract.PaymentImported, GUID: uuid.NewString(),
 			UniqueNumber: "U" + tg[:8], ImportedAt: &at})
 	}
 	return out
@@ -99,7 +99,7 @@ func TestConcurrentResultsOfOneRun(t *testing.T) {
 			return s.ApplyResults(ctx, c.ID, owner, "responses/some", o[1:])
 		},
 		func(c postgres.Claimed, _ []postgres.Outcome) error {
-			return s.FailClaimed(ctx, c.ID, owner, "responses/refused", string(contract.PaymentError), "EXP001000", "refused")
+			return s.FailClaimed(ctx, c.ID, owner, "responses/refused", contract.PaymentError, "EXP001000", "refused")
 		},
 		func(c postgres.Claimed, _ []postgres.Outcome) error {
 			_, err := s.RecordDoubt(ctx, c.ID, owner, "responses/doubt", "unreadable", 1)

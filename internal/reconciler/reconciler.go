@@ -86,7 +86,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	}
 	log := s.Log.With("run_id", run.ID, "org", org.Code)
 	switch {
-	case run.Status == "failed":
+	case run.Status == contract.RunFailed:
 		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("run %d failed earlier: %s", run.ID, run.Error))
 	case run.ReconciledAt != nil:
 		log.Info("run already reconciled", "status", run.Status)
@@ -166,9 +166,9 @@ func (s *Service) resolve(ctx context.Context, org *postgres.Organization, req R
 				return nil, err
 			}
 			switch f.Status {
-			case "failed":
+			case contract.FileFailed:
 				return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("%s failed validation: %s", f.Key, (&exportcsv.Errors{List: f.Errors}).Error()))
-			case "superseded":
+			case contract.FileSuperseded:
 				return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("%s (etag %s) was replaced by a newer upload", f.Key, f.ETag))
 			}
 			files = append(files, f)
