@@ -7,6 +7,7 @@
 package lifecycle
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -161,4 +162,18 @@ func TimedOut(r Waiting, sentBefore time.Time) bool {
 		return r.SentAt == nil && r.Signed && r.UpdatedAt.Before(sentBefore)
 	}
 	return false
+}
+
+// ResendRefusal says why an operator may not have the latest payment of an
+// order in status sent again, or "" when they may: only a payment in
+// error, rejected or unknown is resent, and an unknown one (GIS may hold
+// it) only once the operator confirmed GIS does not.
+func ResendRefusal(status contract.PaymentStatus, confirmedNotInGIS bool) string {
+	switch {
+	case status == contract.PaymentUnknown && !confirmedNotInGIS:
+		return "is unknown: GIS may hold it; check GIS first and confirm it does not"
+	case status != contract.PaymentError && status != contract.PaymentRejected && status != contract.PaymentUnknown:
+		return fmt.Sprintf("is %s: only error, rejected or unknown payments are resent", status)
+	}
+	return ""
 }

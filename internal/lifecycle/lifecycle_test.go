@@ -201,3 +201,26 @@ func TestTimedOut(t *testing.T) {
 		}
 	}
 }
+
+func TestResendRefusal(t *testing.T) {
+	tests := []struct {
+		status    contract.PaymentStatus
+		confirmed bool
+		ok        bool
+	}{
+		{contract.PaymentError, false, true},
+		{contract.PaymentRejected, false, true},
+		{contract.PaymentUnknown, false, false}, // GIS may hold it
+		{contract.PaymentUnknown, true, true},
+		{contract.PaymentImported, true, false},
+		{contract.PaymentAlreadyImported, false, false},
+		{contract.PaymentQueued, false, false},
+		{contract.PaymentSent, true, false},
+		{contract.PaymentCancelled, true, false},
+	}
+	for _, tt := range tests {
+		if why := ResendRefusal(tt.status, tt.confirmed); (why == "") != tt.ok {
+			t.Errorf("ResendRefusal(%s, confirmed %v) = %q, want ok=%v", tt.status, tt.confirmed, why, tt.ok)
+		}
+	}
+}

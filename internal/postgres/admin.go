@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 )
 
 // RunSummary is a run as an operator reads it in a list: the source
@@ -191,10 +192,9 @@ func (s *Store) RequestResend(ctx context.Context, r ResendRequest) (org string,
 			return err
 		case later != nil:
 			return fmt.Errorf("payment %d is not the latest of order %s (payment %d is): %w", r.PaymentID, orderID, *later, ErrNotResendable)
-		case status == contract.PaymentUnknown && !r.ConfirmedNotInGIS:
-			return fmt.Errorf("payment %d is unknown: GIS may hold it; check GIS first and confirm it does not: %w", r.PaymentID, ErrNotResendable)
-		case status != contract.PaymentError && status != contract.PaymentRejected && status != contract.PaymentUnknown:
-			return fmt.Errorf("payment %d is %s: only error, rejected or unknown payments are resent: %w", r.PaymentID, status, ErrNotResendable)
+		}
+		if why := lifecycle.ResendRefusal(status, r.ConfirmedNotInGIS); why != "" {
+			return fmt.Errorf("payment %d %s: %w", r.PaymentID, why, ErrNotResendable)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO payment_resend (payment_id, organization_id, order_id, actor, reason, confirmed_not_in_gis)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (payment_id) DO NOTHING`,
