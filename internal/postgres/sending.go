@@ -107,11 +107,11 @@ func (s *Store) FailPackage(ctx context.Context, packageID int64, status contrac
 		if err != nil {
 			return err
 		}
-		status, mayHold := lifecycle.Refused(status, uncertain)
+		final, mayHold := lifecycle.Refused(status, uncertain)
 		if mayHold {
 			reason += " (an earlier post of this package lost its reply: GIS may hold it)"
 		}
-		return failPackage(ctx, tx, runID, packageID, status, code, reason, s.maxAttempts())
+		return failPackage(ctx, tx, runID, packageID, final, code, reason, s.maxAttempts())
 	})
 	if err != nil {
 		return fmt.Errorf("store: fail package %d: %w", packageID, err)
