@@ -76,16 +76,20 @@ func holdLease(ctx context.Context, tx pgx.Tx, packageID int64, owner string) (i
 	return runID, err
 }
 
-// lockRunOf locks the run of a package (pgx.ErrNoRows: no such package).
-// Every transaction that records what became of a package takes its locks
-// in one order, the run, then the package, then its payments, so two
-// packages of one run answered at once queue at the run. Locking the
-// package first deadlocked: a package updated twice in one transaction has
-// its foreign key checked again, which share-locks the run, and two such
-// transactions then each waited to upgrade to settleRun's lock.
+// lockRunOf takes the first lock of a transaction that records what
+// became of a package: a share lock on the package's run (pgx.ErrNoRows: no
+// such package). Every such transaction locks in one order, the run, then
+// the package, then its payments, and settling strengthens the run's lock
+// to FOR NO KEY UPDATE (settleRun), which conflicts with no share lock: a
+// transaction waiting to settle waits only for one that is settling, and
+// that one waits for nobody. Packages of one run are applied in parallel
+// up to settling. (Locking the package first and the run FOR UPDATE to
+// settle deadlocked: a package updated twice in one transaction has its
+// foreign key checked again, which share-locks the run, and two such
+// transactions each waited for the other to release its share lock.)
 func lockRunOf(ctx context.Context, tx pgx.Tx, packageID int64) (int64, error) {
 	var runID int64
-	err := tx.QueryRow(ctx, `SELECT id FROM run WHERE id = (SELECT run_id FROM package WHERE id = $1) FOR UPDATE`,
+	err := tx.QueryRow(ctx, `SELECT id FROM run WHERE id = (SELECT run_id FROM package WHERE id = $1) FOR KEY SHARE`,
 		packageID).Scan(&runID)
 	return runID, err
 }
@@ -300,7 +304,7 @@ func (s *Store) TimeOutRuns(ctx context.Context, runID int64, sentBefore time.Ti
 		rows, err := tx.Query(ctx, `SELECT r.id, r.status, r.sent_at, r.updated_at,
 				EXISTS (SELECT 1 FROM package WHERE run_id = r.id AND status = 'signed')
 			FROM run r WHERE ($1::bigint = 0 OR r.id = $1) AND r.status IN `+timingOutRuns+`
-			ORDER BY r.id FOR UPDATE OF r`, runID)
+			ORDER BY r.id FOR NO KEY UPDATE OF r`, runID)
 		if err != nil {
 			return err
 		}

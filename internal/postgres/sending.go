@@ -37,11 +37,12 @@ func (s *Store) MarkSent(ctx context.Context, packageID int64, ackGUID string) (
 		if err := setCause(ctx, tx, "package %d acknowledged by GIS (Ack %s)", packageID, ackGUID); err != nil {
 			return err
 		}
-		runID, err := lockRunOf(ctx, tx, packageID)
-		if err == nil {
-			err = tx.QueryRow(ctx, `UPDATE package SET status = 'sent', ack_message_guid = $2, sent_at = now()
-				WHERE id = $1 AND status = 'signed' RETURNING 1`, packageID, ackGUID).Scan(new(int))
-		}
+		// The run is locked last, by its UPDATE: this package row is updated
+		// once, so no share lock on the run comes before (see lockRunOf), and
+		// parallel acknowledgements of one run's packages wait only there.
+		var runID int64
+		err := tx.QueryRow(ctx, `UPDATE package SET status = 'sent', ack_message_guid = $2, sent_at = now()
+			WHERE id = $1 AND status = 'signed' RETURNING run_id`, packageID, ackGUID).Scan(&runID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -149,11 +150,11 @@ func capped(status, reason, maxAttempts string) string {
 // lifecycle.Settle gives its counts. A run with packages still pending is
 // left.
 func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
-	// Under the run's lock (the callers took it first, see lockRunOf): two
+	// One settles at a time (see lockRunOf for the lock order): two
 	// packages applied at once would each see the other still pending, and
 	// neither would settle the run. After the lock the count sees every
 	// transaction committed before.
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM run WHERE id = $1 FOR UPDATE`, runID); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM run WHERE id = $1 FOR NO KEY UPDATE`, runID); err != nil {
 		return err
 	}
 	var t lifecycle.Tally
