@@ -34,6 +34,7 @@ func TestDefinitionSpeaksTheContract(t *testing.T) {
 	types := map[string][2]any{
 		"reconciler": {contract.ReconcilerRequest{}, contract.ReconcilerResult{}},
 		"canceller":  {contract.ReconcilerRequest{}, contract.CancellerResult{}},
+		"enricher":   {contract.EnricherRequest{}, contract.EnricherResult{}},
 		"packer":     {contract.PackerRequest{}, contract.PackerResult{}},
 		"sender":     {contract.SenderRequest{}, contract.SenderResult{}},
 		"poller":     {contract.PollerRequest{}, contract.PollerResult{}},

@@ -69,8 +69,11 @@ func TestDefinitionFollowsTheDesign(t *testing.T) {
 		"Tell of no exports":                {"!No exports for the day", "No exports for the day"},
 		"No exports for the day":            nil,
 		"Check approval policy":             {"!Record failure", "Approval needed?"},
-		"Approval needed?":                  {"Pack and sign payments", "Wait for approval"},
-		"Wait for approval":                 {"!Mark approval expired", "!Record failure", "!Run declined", "Pack and sign payments"},
+		"Approval needed?":                  {"Look up payment documents", "Wait for approval"},
+		"Wait for approval":                 {"!Mark approval expired", "!Record failure", "!Run declined", "Look up payment documents"},
+		"Look up payment documents":         {"!Record failure", "Payment documents answered?"},
+		"Payment documents answered?":       {"Pack and sign payments", "Wait for payment documents"},
+		"Wait for payment documents":        {"Look up payment documents"},
 		"Mark approval expired":             {"!Record failure", "Approval expired"},
 		"Approval expired":                  nil,
 		"Run declined":                      nil,
@@ -133,8 +136,8 @@ func TestEveryTaskRetriesAndCatches(t *testing.T) {
 		"Reconcile billing and acquiring": reconcilerName, "Pack and sign payments": packerName, "Send packages of the batch": senderName,
 		"Poll package states": pollerName, "Mark run timed out": pollerName, "Record failure": pollerName,
 		"Register cancellations": cancellerName,
-		"Check approval policy": approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,
-		"Tell of no exports": schedulerName,
+		"Check approval policy":  approvalName, "Wait for approval": approvalName, "Mark approval expired": approvalName,
+		"Tell of no exports": schedulerName, "Look up payment documents": enricherName,
 	}
 	// Catches before the last, States.ALL.
 	specific := map[string][]string{

@@ -21,6 +21,7 @@ import (
 const (
 	uploadTriggerName = "upload-trigger"
 	reconcilerName    = "reconciler"
+	enricherName      = "enricher"
 	packerName        = "packer"
 	senderName        = "sender"
 	pollerName        = "poller"
@@ -32,13 +33,25 @@ const (
 
 // pipeline is the steps in the order a run meets them.
 var pipeline = []string{uploadTriggerName, reconcilerName, packerName, senderName, pollerName, cancellerName,
-	approvalName, schedulerName}
+	approvalName, schedulerName, enricherName}
 
 // Functions are the pipeline's steps: the five of a run, the canceller,
-// the approval wait and the daily schedule's organisation list.
+// the approval wait, the daily schedule's organisation list and the
+// payment document lookup.
 type Functions struct {
 	UploadTrigger, Reconciler, Packer, Sender, Poller awslambda.Function
-	Canceller, Approval, Scheduler                    awslambda.Function
+	Canceller, Approval, Scheduler, Enricher          awslambda.Function
+}
+
+// namedFunction is a function with its name.
+type namedFunction struct {
+	name string
+	fn   awslambda.Function
+}
+
+// gisCallers are the functions that call GIS ZhKKh.
+func (f *Functions) gisCallers() []namedFunction {
+	return []namedFunction{{senderName, f.Sender}, {pollerName, f.Poller}, {enricherName, f.Enricher}}
 }
 
 // noticeSenders are the functions that publish notices.
@@ -48,7 +61,8 @@ func (f *Functions) noticeSenders() []awslambda.Function {
 
 // InOrder lists the functions in the order of pipeline.
 func (f *Functions) InOrder() []awslambda.Function {
-	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller, f.Canceller, f.Approval, f.Scheduler}
+	return []awslambda.Function{f.UploadTrigger, f.Reconciler, f.Packer, f.Sender, f.Poller, f.Canceller, f.Approval, f.Scheduler,
+		f.Enricher}
 }
 
 // functionSpec is how one function is sized.
@@ -88,6 +102,7 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 		{cancellerName, "Registers cancellations of loaded payments and opens their run", 256, minutes(1)},
 		{approvalName, "Holds a run for approval by its organisation's policy: stores the task token, tells the contact", 256, minutes(1)},
 		{schedulerName, "Lists the active organisations for the daily runs; tells of a day without exports", 256, minutes(1)},
+		{enricherName, "Looks up the payment documents of a supplier run's rows in GIS ZhKKh before packing", 256, minutes(5)},
 	}
 	fns := map[string]awslambda.Function{}
 	memoryMB := map[string]float64{}
@@ -101,7 +116,7 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 	}
 	f := &Functions{UploadTrigger: fns[uploadTriggerName], Reconciler: fns[reconcilerName],
 		Packer: fns[packerName], Sender: fns[senderName], Poller: fns[pollerName], Canceller: fns[cancellerName],
-		Approval: fns[approvalName], Scheduler: fns[schedulerName]}
+		Approval: fns[approvalName], Scheduler: fns[schedulerName], Enricher: fns[enricherName]}
 
 	exports, archive := d.storage.Exports, d.storage.Archive
 	exports.GrantRead(f.UploadTrigger, jsii.String(incomingPrefix+"*"))
@@ -112,14 +127,19 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 	archive.GrantRead(f.Sender, jsii.String(archivePrefix+"*"))
 	archive.GrantPut(f.Poller, jsii.String(archivePrefix+"*"))
 	exports.GrantPut(f.Poller, jsii.String(resultsPrefix+"*"))
+	// A run that waited for a decision gets its report again, with it.
+	exports.GrantPut(f.Poller, jsii.String(reportsPrefix+"*"))
 
-	for _, name := range []string{senderName, pollerName} {
-		fns[name].AddEnvironment(jsii.String("GIS_TIMEOUT"), jsii.String(fmt.Sprintf("%ds", d.cfg.GISTimeoutSeconds)), nil)
-		fns[name].AddEnvironment(jsii.String("GIS_MAX_REPLY_BYTES"), jsii.String(fmt.Sprint(maxReplyBytes(memoryMB[name]))), nil)
+	for _, c := range f.gisCallers() {
+		c.fn.AddEnvironment(jsii.String("GIS_TIMEOUT"), jsii.String(fmt.Sprintf("%ds", d.cfg.GISTimeoutSeconds)), nil)
+		c.fn.AddEnvironment(jsii.String("GIS_MAX_REPLY_BYTES"), jsii.String(fmt.Sprint(maxReplyBytes(memoryMB[c.name]))), nil)
 	}
 	f.Poller.AddEnvironment(jsii.String("RUN_TIMEOUT"), jsii.String(fmt.Sprintf("%dm", d.cfg.RunTimeoutMinutes)), nil)
-	f.Packer.AddEnvironment(jsii.String("GIS_SIGNING_KEY"), d.signing.SecretArn(), nil)
-	d.signing.GrantRead(f.Packer, nil)
+	// The packer signs packages, the enricher its lookups.
+	for _, fn := range []awslambda.Function{f.Packer, f.Enricher} {
+		fn.AddEnvironment(jsii.String("GIS_SIGNING_KEY"), d.signing.SecretArn(), nil)
+		d.signing.GrantRead(fn, nil)
+	}
 	return f, nil
 }
 

@@ -218,19 +218,17 @@ func newGateway(stack awscdk.Stack, d *deps, f *Functions) (*Gateway, error) {
 		DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(float64(d.cfg.GISTimeoutSeconds + 10))),
 	})
 	port := awsec2.Port_Tcp(jsii.Number(gatewayPort))
-	for _, fn := range []struct {
-		name string
-		c    awsec2.IConnectable
-	}{{senderName, f.Sender}, {pollerName, f.Poller}} {
-		lb.Connections().AllowFrom(fn.c, port, jsii.String(fn.name+" to the GOST-TLS gateway"))
+	for _, c := range f.gisCallers() {
+		lb.Connections().AllowFrom(c.fn, port, jsii.String(c.name+" to the GOST-TLS gateway"))
 	}
 	service.Connections().AllowFrom(lb, port, jsii.String("the load balancer (traffic and health checks) to the gateway"))
 
 	endpoint := awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String("http://"), lb.LoadBalancerDnsName(), jsii.String(fmt.Sprintf(":%d", gatewayPort)),
 	})
-	f.Sender.AddEnvironment(jsii.String("GIS_ENDPOINT"), endpoint, nil)
-	f.Poller.AddEnvironment(jsii.String("GIS_ENDPOINT"), endpoint, nil)
+	for _, c := range f.gisCallers() {
+		c.fn.AddEnvironment(jsii.String("GIS_ENDPOINT"), endpoint, nil)
+	}
 
 	newGatewayAlarms(stack, cfg, topic, targets, logs)
 	output(stack, "GatewayEndpoint", endpoint)

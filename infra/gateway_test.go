@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -54,10 +53,9 @@ func TestGatewayService(t *testing.T) {
 		e := e.(map[string]any)
 		secrets = append(secrets, e["Name"].(string)+" "+asJSON(e["ValueFrom"]))
 	}
-	sort.Strings(secrets)
 	from := func(field string) string { return `{"Fn::Join":["",[{"Ref":"` + secret + `"},":` + field + `::"]]}` }
 	if want := []string{"GATEWAY_CA_CHAIN " + from("caChain"), "GATEWAY_CLIENT_CERT " + from("certificate"),
-		"GATEWAY_CLIENT_KEY " + from("privateKey")}; !reflect.DeepEqual(secrets, want) {
+		"GATEWAY_CLIENT_KEY " + from("privateKey")}; !sameMembers(secrets, want) {
 		t.Errorf("secrets %v, want %v", secrets, want)
 	}
 	if c["ReadonlyRootFilesystem"] != true || asJSON(c["PortMappings"]) != `[{"ContainerPort":8080,"Protocol":"tcp"}]` {
@@ -127,14 +125,14 @@ func TestGatewayLoadBalancer(t *testing.T) {
 	})
 }
 
-// TestGatewayEndpoint: with useGateway on (the default), the sender and the
-// poller reach GIS at http://<load balancer>:8080; the others keep gisEndpoint.
+// TestGatewayEndpoint: with useGateway on (the default), the sender, the
+// poller and the enricher reach GIS at http://<load balancer>:8080; the others keep gisEndpoint.
 func TestGatewayEndpoint(t *testing.T) {
 	s := synth(t)
 	want := `{"Fn::Join":["",["http://",{"Fn::GetAtt":["` + s.logicalID(t, "GatewayLoadBalancer") + `","DNSName"]},":8080"]]}`
 	for _, name := range pipeline {
 		got := asJSON(s.json.environment(s.logicalID(t, name))["GIS_ENDPOINT"])
-		if name == senderName || name == pollerName {
+		if name == senderName || name == pollerName || name == enricherName {
 			if got != want {
 				t.Errorf("%s: GIS_ENDPOINT %s, want %s", name, got, want)
 			}
@@ -169,13 +167,11 @@ func TestGatewayNetwork(t *testing.T) {
 			t.Errorf("%s has inline ingress %s", sg, asJSON(inline))
 		}
 	}
-	sort.Strings(ingress[lbSG])
-	want := []string{sgOf(pollerName) + " 8080-8080", sgOf(senderName) + " 8080-8080"}
-	sort.Strings(want)
-	if !reflect.DeepEqual(ingress[lbSG], want) {
+	want := []string{sgOf(pollerName) + " 8080-8080", sgOf(senderName) + " 8080-8080", sgOf(enricherName) + " 8080-8080"}
+	if !sameMembers(ingress[lbSG], want) {
 		t.Errorf("the load balancer takes %v, want %v", ingress[lbSG], want)
 	}
-	if want := []string{lbSG + " 8080-8080"}; !reflect.DeepEqual(ingress[gwSG], want) {
+	if want := []string{lbSG + " 8080-8080"}; !slices.Equal(ingress[gwSG], want) {
 		t.Errorf("the gateway takes %v, want %v", ingress[gwSG], want)
 	}
 	egress := s.json.Resources[gwSG].Properties["SecurityGroupEgress"]
@@ -220,7 +216,7 @@ func TestGatewaySecret(t *testing.T) {
 			}
 		}
 	}
-	if slices.Sort(readers); !reflect.DeepEqual(slices.Compact(readers), []string{execRole}) {
+	if slices.Sort(readers); !slices.Equal(slices.Compact(readers), []string{execRole}) {
 		t.Errorf("roles that may read the gateway secret: %v, want the execution role %s", readers, execRole)
 	}
 	if st := s.json.statementsOfRole(taskRole); len(st) != 0 {
@@ -327,7 +323,7 @@ func TestBasicAuthForTheTestStand(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := s.logicalID(t, "GisBasicAuth")
-	for _, name := range []string{senderName, pollerName} {
+	for _, name := range []string{senderName, pollerName, enricherName} {
 		if got := asJSON(s.json.environment(s.logicalID(t, name))["GIS_BASIC_AUTH"]); !strings.Contains(got, secret) {
 			t.Errorf("%s: GIS_BASIC_AUTH %s, want the secret %s", name, got, secret)
 		}

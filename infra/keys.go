@@ -21,22 +21,24 @@ const (
 	daysLeftAlarmAtLeast = 30
 )
 
-// newSigningKeys lets the packer read the organisations' own signing keys
-// and raises an alarm, on the stack's alarm topic, when a signing
-// certificate (any organisation's or the operator's) has fewer than 30
-// days left: the packer emits SigningCertificateDaysLeft per key on each run,
+// newSigningKeys lets the signers (the packer, the enricher) read the
+// organisations' own signing keys and raises an alarm, on the stack's
+// alarm topic, when a signing certificate (any organisation's or the
+// operator's) has fewer than 30 days left: the packer emits SigningCertificateDaysLeft per key on each run,
 // and under no dimension too, whose minimum the alarm watches.
-func newSigningKeys(stack awscdk.Stack, packer awslambda.Function) error {
+func newSigningKeys(stack awscdk.Stack, signers ...awslambda.Function) error {
 	topic, ok := stack.Node().TryFindChild(jsii.String("Alarms")).(awssns.ITopic)
 	if !ok {
 		return errors.New("keys: the stack has no Alarms topic")
 	}
-	packer.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions: jsii.Strings("secretsmanager:GetSecretValue"),
-		Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("secretsmanager"),
-			Resource: jsii.String("secret"), ResourceName: jsii.String(orgSigningKeyPrefix + "*"),
-			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})),
-	}))
+	for _, fn := range signers {
+		fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("secretsmanager:GetSecretValue"),
+			Resources: jsii.Strings(*stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("secretsmanager"),
+				Resource: jsii.String("secret"), ResourceName: jsii.String(orgSigningKeyPrefix + "*"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME})),
+		}))
+	}
 	alarm := cw.NewAlarm(stack, jsii.String("SigningCertificateExpiry"), &cw.AlarmProps{
 		Metric: cw.NewMetric(&cw.MetricProps{Namespace: jsii.String(metricNamespace), MetricName: jsii.String(daysLeftMetric),
 			Statistic: jsii.String("Minimum"), Period: awscdk.Duration_Days(jsii.Number(1))}),

@@ -1,16 +1,17 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
 
-// TestSigningKeys: the packer, and only the packer, may read the
-// organisations' own signing keys (secrets under gis-payments/signing/),
+// TestSigningKeys: the signers (the packer and the enricher), and only
+// they, may read the organisations' own signing keys (secrets under gis-payments/signing/),
 // and an alarm on the stack's topic watches the certificates' days left.
 func TestSigningKeys(t *testing.T) {
 	s := synth(t)
-	packerRole := s.json.roleOf(s.logicalID(t, packerName))
+	signers := []string{s.json.roleOf(s.logicalID(t, packerName)), s.json.roleOf(s.logicalID(t, enricherName))}
 	var readers []string
 	for _, st := range s.json.statements() {
 		for _, r := range st.Resources {
@@ -22,8 +23,10 @@ func TestSigningKeys(t *testing.T) {
 			}
 		}
 	}
-	if len(readers) != 1 || readers[0] != packerRole {
-		t.Errorf("roles that may read the organisations' keys: %v, want the packer's %s", readers, packerRole)
+	slices.Sort(readers)
+	slices.Sort(signers)
+	if !slices.Equal(readers, signers) {
+		t.Errorf("roles that may read the organisations' keys: %v, want the signers' %v", readers, signers)
 	}
 	alarm := s.json.Resources[s.logicalID(t, "SigningCertificateExpiry")].Properties
 	if alarm["Namespace"] != "GisPayments" || alarm["MetricName"] != "SigningCertificateDaysLeft" || alarm["Statistic"] != "Minimum" ||

@@ -104,9 +104,12 @@ func suppressNagFindings(stack awscdk.Stack, cfg Config) {
 	suppress([]string{"GatewayTask", "ExecutionRole"}, "AwsSolutions-IAM5", "ecr:GetAuthorizationToken, which the "+
 		"execution role needs to pull the gateway's image, has no resource-level permissions: Resource * is its only form.",
 		"Resource::*")
-	suppress([]string{"packer"}, "AwsSolutions-IAM5", "Organisations that sign with their own key keep it in a secret "+
-		"named gis-payments/signing/<org>; the packer reads the one the organisation's row names, so it may read that prefix only.",
-		"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:gis-payments/signing/*")
+	for _, signer := range []string{"packer", "enricher"} {
+		suppress([]string{signer}, "AwsSolutions-IAM5", "Organisations that sign with their own key keep it in a secret "+
+			"named gis-payments/signing/<org>; the packer (packages) and the enricher (lookups) read the one the organisation's "+
+			"row names, so they may read that prefix only.",
+			"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:gis-payments/signing/*")
+	}
 	suppress([]string{"BucketNotificationsHandler050a0587b7544547bf325f094a3db834"}, "AwsSolutions-IAM4",
 		"CDK's own S3 notification handler (configures the bucket's notifications at deploy time) comes with "+
 			"AWSLambdaBasicExecutionRole; it cannot be replaced from outside the construct.")

@@ -52,8 +52,8 @@ func NewGisPaymentsStack(scope constructs.Construct, id string, props *GisPaymen
 	if _, err := newGateway(stack, d, f); err != nil { // after the alarm topic: its alarms go there
 		return nil, err
 	}
-	newBasicAuth(stack, cfg, f.Sender, f.Poller)
-	if err := newSigningKeys(stack, f.Packer); err != nil {
+	newBasicAuth(stack, cfg, f.Sender, f.Poller, f.Enricher)
+	if err := newSigningKeys(stack, f.Packer, f.Enricher); err != nil {
 		return nil, err
 	}
 	migrations, err := newMigrations(stack, d)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -30,7 +28,7 @@ func TestFunctions(t *testing.T) {
 		// the sender: a batch of 20 packages, 4 calls at once, is 5 rounds of
 		// one GIS call (gisTimeoutSeconds), and a minute
 		senderName: {256, 5*40 + 60}, pollerName: {1024, 300},
-		cancellerName: {256, 60},
+		cancellerName: {256, 60}, enricherName: {256, 300},
 	}
 	proxy := s.logicalID(t, "Database", "Proxy")
 	for name, size := range sizes {
@@ -44,13 +42,13 @@ func TestFunctions(t *testing.T) {
 				t.Errorf("%s: %s is not set", name, key)
 			}
 		}
-		if (name == senderName || name == pollerName) && (env["GIS_TIMEOUT"] != "40s" || env["GIS_MAX_REPLY_BYTES"] == nil) {
+		if (name == senderName || name == pollerName || name == enricherName) && (env["GIS_TIMEOUT"] != "40s" || env["GIS_MAX_REPLY_BYTES"] == nil) {
 			t.Errorf("%s: GIS_TIMEOUT %v, GIS_MAX_REPLY_BYTES %v", name, env["GIS_TIMEOUT"], env["GIS_MAX_REPLY_BYTES"])
 		}
 		if name == pollerName && env["RUN_TIMEOUT"] != "90m" {
 			t.Errorf("poller: RUN_TIMEOUT %v, want runTimeoutMinutes from the context", env["RUN_TIMEOUT"])
 		}
-		gateway := name == senderName || name == pollerName // GIS_ENDPOINT is the gateway: gateway_test.go
+		gateway := name == senderName || name == pollerName || name == enricherName // GIS_ENDPOINT is the gateway: gateway_test.go
 		if env["DB_EXEC_MODE"] != "exec" || !gateway && env["GIS_ENDPOINT"] != Defaults.GISEndpoint {
 			t.Errorf("%s: DB_EXEC_MODE %v, GIS_ENDPOINT %v", name, env["DB_EXEC_MODE"], env["GIS_ENDPOINT"])
 		}
@@ -105,7 +103,7 @@ func TestFunctionsReachOnlyTheirPrefixes(t *testing.T) {
 		reconcilerName:    {exports + "/incoming/*", exports + "/reports/*"},
 		packerName:        {archive + "/archive/*"},
 		senderName:        {archive + "/archive/*"},
-		pollerName:        {archive + "/archive/*", exports + "/results/*"},
+		pollerName:        {archive + "/archive/*", exports + "/reports/*", exports + "/results/*"},
 		cancellerName:     {exports + "/incoming/cancellations/*"},
 	}
 	for _, name := range pipeline {
@@ -125,9 +123,7 @@ func TestFunctionsReachOnlyTheirPrefixes(t *testing.T) {
 				}
 			}
 		}
-		sort.Strings(got)
-		got = slices.Compact(got)
-		if !reflect.DeepEqual(got, want[name]) {
+		if got = slices.Compact(sorted(got)); !slices.Equal(got, want[name]) {
 			t.Errorf("%s reaches objects %v, want %v", name, got, want[name])
 		}
 	}
@@ -142,9 +138,11 @@ func onlyXRay(actions []string) bool {
 	return true
 }
 
-func TestSigningKeyOnlyForPacker(t *testing.T) {
+// Only the signers, the packer (packages) and the enricher (lookups), may
+// read the operator's signing key.
+func TestSigningKeyOnlyForSigners(t *testing.T) {
 	s := synth(t)
-	secret, packer := s.logicalID(t, "SigningKey"), s.logicalID(t, packerName)
+	secret := s.logicalID(t, "SigningKey")
 	var readers []string
 	for _, st := range s.json.statements() {
 		for _, r := range st.Resources {
@@ -153,12 +151,12 @@ func TestSigningKeyOnlyForPacker(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{s.json.roleOf(packer)}; !reflect.DeepEqual(readers, want) {
-		t.Errorf("roles that may read the signing key: %v, want the packer's %v", readers, want)
+	if want := []string{s.json.roleOf(s.logicalID(t, packerName)), s.json.roleOf(s.logicalID(t, enricherName))}; !sameMembers(readers, want) {
+		t.Errorf("roles that may read the signing key: %v, want the packer's and the enricher's %v", readers, want)
 	}
 	for _, name := range pipeline {
 		key, set := s.json.environment(s.logicalID(t, name))["GIS_SIGNING_KEY"]
-		if set != (name == packerName) || set && refID(key) != secret {
+		if set != (name == packerName || name == enricherName) || set && refID(key) != secret {
 			t.Errorf("%s: GIS_SIGNING_KEY = %s", name, asJSON(key))
 		}
 	}
@@ -220,7 +218,7 @@ func TestBuckets(t *testing.T) {
 				t.Errorf("%s %s: noncurrent versions kept %v", bucket, rule["Prefix"], asJSON(rule["NoncurrentVersionExpiration"]))
 			}
 		}
-		if !reflect.DeepEqual(got, want) {
+		if !slices.Equal(got, want) {
 			t.Errorf("%s lifecycle %v, want %v", bucket, got, want)
 		}
 	}
@@ -243,8 +241,7 @@ func TestDatabase(t *testing.T) {
 		service := asJSON(e.Properties["ServiceName"])
 		endpoints = append(endpoints, e.Properties["VpcEndpointType"].(string)+" "+service[strings.LastIndex(service, ".")+1:strings.Index(service, `"]]}`)])
 	}
-	sort.Strings(endpoints)
-	if want := []string{"Gateway s3", "Interface secretsmanager", "Interface states"}; !reflect.DeepEqual(endpoints, want) {
+	if want := []string{"Gateway s3", "Interface secretsmanager", "Interface states"}; !sameMembers(endpoints, want) {
 		t.Errorf("VPC endpoints %v, want %v", endpoints, want)
 	}
 }
@@ -334,15 +331,14 @@ func TestAlarms(t *testing.T) {
 			t.Errorf("%s notifies %s", id, actions)
 		}
 	}
-	sort.Strings(got)
 	var want []string
 	for range pipeline { // an Errors alarm per pipeline function
 		want = append(want, "AWS/Lambda/Errors")
 	}
 	want = append(want, "AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut",
 		"GisPayments/StuckRuns")
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("alarms on %v, want %v", got, want)
+	if !sameMembers(got, want) {
+		t.Errorf("alarms on %v, want %v", sorted(got), want)
 	}
 	check(t, "alarms are mailed to the AlarmEmail parameter, whose default is the alarmEmail context", func() {
 		s.template.HasParameter(jsii.String("AlarmEmail"), map[string]any{"Type": "String", "Default": testContext["alarmEmail"]})

@@ -40,7 +40,8 @@ var retryableErrors = []string{
 	"Runtime.OutOfMemory",
 }
 
-// newStateMachine chains the steps: reconcile, pack, send every package,
+// newStateMachine chains the steps: reconcile, wait for approval when the
+// policy says so, look up payment documents, pack, send every package,
 // then wait and poll until GIS has settled the run.
 func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.StateMachine {
 	finish := sfn.NewSucceed(scope, jsii.String("Finish"), nil)
@@ -159,8 +160,10 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 		When(sfn.Condition_NumberGreaterThan(jsii.String(contract.Path("Pack", "Packages")), jsii.Number(0)),
 			sendAll.Next(waitForGIS).Next(poll).Next(allDone), nil).
 		Otherwise(finish)
-	// A reconciled run may wait for approval; cancellations need none.
-	reconcile.Next(approvalGate(scope, f, cfg, pack, recordFailure))
+	// A reconciled (and approved) run's supplier rows without a payment
+	// document are looked up in GIS before packing; cancellations need
+	// neither approval nor lookups.
+	reconcile.Next(approvalGate(scope, f, cfg, lookupGate(scope, f, cfg, pack, recordFailure), recordFailure))
 	registerCancellations.Next(pack)
 	pack.Next(anyPackages)
 
@@ -179,6 +182,25 @@ func newStateMachine(scope constructs.Construct, f *Functions, cfg Config) sfn.S
 			IncludeExecutionData: jsii.Bool(true), // ids and counts only, by the contract above
 		},
 	})
+}
+
+// lookupGate is "Look up payment documents" (the enricher), called again
+// after "Wait for payment documents" while its queries are out with GIS
+// (Pending); the enricher's own deadline on each query ends the loop.
+func lookupGate(scope constructs.Construct, f *Functions, cfg Config, next, recordFailure sfn.IChainable) sfn.IChainable {
+	enrich := invoke(scope, "Look up payment documents", f.Enricher, &tasks.LambdaInvokeProps{
+		Payload: sfn.TaskInput_FromObject(&map[string]any{contract.Field(contract.EnricherRequest{}, "RunID"): runID()}),
+		ResultSelector: pick(contract.EnricherResult{}, "RunID", "Pending", "Rows", "Resolved", "Held", "CacheHits", "Asked",
+			"Doubtful"),
+		ResultPath: jsii.String(contract.Path("Enrich")),
+	})
+	enrich.AddCatch(recordFailure, &sfn.CatchProps{ResultPath: jsii.String(contract.Path("Failure"))})
+	wait := sfn.NewWait(scope, jsii.String("Wait for payment documents"), &sfn.WaitProps{
+		Time: sfn.WaitTime_Duration(awscdk.Duration_Seconds(jsii.Number(float64(cfg.PollWaitSeconds)))),
+	})
+	return enrich.Next(sfn.NewChoice(scope, jsii.String("Payment documents answered?"), nil).
+		When(sfn.Condition_BooleanEquals(jsii.String(contract.Path("Enrich", "Pending")), jsii.Bool(true)), wait.Next(enrich), nil).
+		Otherwise(next))
 }
 
 // runID is the run the reconciler created, as later steps' input.

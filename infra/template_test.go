@@ -304,3 +304,15 @@ func asJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// sameMembers reports whether got and want hold the same strings, in any
+// order: what a template lists has no order to check.
+func sameMembers(got, want []string) bool {
+	return slices.Equal(sorted(got), sorted(want))
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}

@@ -6,13 +6,11 @@
 package main
 
 import (
-	"github.com/gispayments/gis-payments/internal/approval"
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
 	a := wiring.MustOpen("approval", "EXPORTS_BUCKET")
-	svc := &approval.Service{Store: a.Store, Notices: a.Notifier(), ExportsBucket: a.Config.ExportsBucket, Log: a.Log}
-	lambdaedge.Main("approval", svc.Handle)
+	lambdaedge.Main("approval", a.Approval().Handle)
 }

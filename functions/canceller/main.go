@@ -5,13 +5,11 @@
 package main
 
 import (
-	"github.com/gispayments/gis-payments/internal/canceller"
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
 	a := wiring.MustOpen("canceller", "EXPORTS_BUCKET")
-	svc := &canceller.Service{Store: a.Store, Objects: a.Objects, Limits: a.Config.Limits, Log: a.Log}
-	lambdaedge.Main("canceller", svc.Cancel)
+	lambdaedge.Main("canceller", a.Canceller().Cancel)
 }

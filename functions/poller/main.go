@@ -6,27 +6,12 @@
 package main
 
 import (
-	"os"
-
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
-	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
 	a := wiring.MustOpen("poller", "ARCHIVE_BUCKET", "EXPORTS_BUCKET", "GIS_ENDPOINT")
-	gis, client := a.MustGIS()
-	maxAge, err := poller.PaymentMaxAge(os.Getenv("PAYMENT_MAX_AGE_HOURS"))
-	if err != nil {
-		wiring.Fail(a.Log, "config", err)
-	}
-	svc := &poller.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket,
-		ResultsBucket: a.Config.ExportsBucket, GIS: client, Sender: a.Sender(gis, client),
-		RunTimeout: gis.RunTimeout, Grace: gis.PollGrace, ReconRetention: gis.ReconRetention,
-		CallTimeout: gis.Client.Timeout, DoubtLimit: gis.DoubtLimit, Concurrency: gis.Concurrency, Log: a.Log,
-		Metrics: wiring.MetricsWriter(), Notifier: a.Notifier(), MaxPaymentAge: maxAge}
-	if l := a.GISLimiter(gis); l != nil {
-		svc.Limiter = l
-	}
-	lambdaedge.Main("poller", svc.Poll)
+	a.MustGIS()
+	lambdaedge.Main("poller", a.Poller().Poll)
 }

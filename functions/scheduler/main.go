@@ -6,12 +6,10 @@ package main
 
 import (
 	"github.com/gispayments/gis-payments/internal/lambdaedge"
-	"github.com/gispayments/gis-payments/internal/scheduler"
 	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 func main() {
 	a := wiring.MustOpen("scheduler")
-	svc := &scheduler.Service{Store: a.Store, Notices: a.Notifier(), Log: a.Log}
-	lambdaedge.Main("scheduler", svc.Handle)
+	lambdaedge.Main("scheduler", a.Scheduler().Handle)
 }

@@ -8,6 +8,6 @@ import (
 
 func main() {
 	a := wiring.MustOpen("sender", "ARCHIVE_BUCKET", "GIS_ENDPOINT")
-	gis, client := a.MustGIS()
-	lambdaedge.Main("sender", a.Sender(gis, client).Send)
+	a.MustGIS()
+	lambdaedge.Main("sender", a.Sender().Send)
 }

@@ -116,6 +116,9 @@ func validateOrg(o *postgres.Organization, approval string) error {
 	add(ValidGUID("org_ppa_guid", o.OrgPPAGUID))
 	add(oneOf("kind", o.Kind, "ufkr", "uk_rso"))
 	add(oneOf("load_policy", o.LoadPolicy, lifecycle.LoadMatched, lifecycle.LoadAcquiring))
+	if o.RefundCancellation != "" {
+		add(oneOf("refund_cancellation", o.RefundCancellation, postgres.RefundList, postgres.RefundAuto))
+	}
 	if approval != "" {
 		add(oneOf("approval_policy", approval, ApprovalPolicies...))
 	}

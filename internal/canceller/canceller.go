@@ -15,8 +15,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -30,7 +30,7 @@ type Service struct {
 	Objects *s3store.Store
 	Limits  exportcsv.Limits
 	Log     *slog.Logger
-	Now     func() time.Time
+	Clock   clock.Func
 }
 
 // The step's request is the execution input with Kind "cancellation"; its
@@ -42,7 +42,7 @@ type (
 
 // Cancel registers the cancellations of req and opens their run.
 func (s *Service) Cancel(ctx context.Context, req Request) (*Result, error) {
-	started := s.now()
+	started := s.Clock.Now()
 	if req.Kind != contract.KindCancellation || req.Org == "" {
 		return nil, steperr.E("cancel", steperr.InvalidInput, fmt.Errorf("the event needs org and kind %q", contract.KindCancellation))
 	}
@@ -94,17 +94,10 @@ func (s *Service) Cancel(ctx context.Context, req Request) (*Result, error) {
 			res.Requested++
 		}
 	}
-	res.DurationMillis = s.now().Sub(started).Milliseconds()
+	res.DurationMillis = s.Clock.Now().Sub(started).Milliseconds()
 	s.Log.Info("cancellations registered", "run_id", runID, "org", org.Code, "files", len(req.Files),
 		"requested", res.Requested, "refused", res.Refused, "duplicate", res.Duplicate, "duration_ms", res.DurationMillis)
 	return res, nil
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 // runKey is derived from the files (or, with none, the execution), so a

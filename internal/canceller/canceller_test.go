@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -53,9 +51,7 @@ func settle(t *testing.T, e *testkit.Env, runID int64, ids []int64) *poller.Resu
 	return res
 }
 
-func service(e *testkit.Env) *canceller.Service {
-	return &canceller.Service{Store: e.Store, Objects: e.S3.Store, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-}
+func service(e *testkit.Env) *canceller.Service { return e.App.Canceller() }
 
 // cancel uploads a cancellations export and runs the cancellation through
 // the canceller, packer, sender and poller.

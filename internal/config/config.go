@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"strconv"
 
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -28,44 +27,43 @@ type Config struct {
 
 // Load reads the environment; required names the variables that must be set.
 func Load(required ...string) (Config, error) {
-	c := Config{
-		DatabaseURL:     os.Getenv("DATABASE_URL"),
-		Migrate:         os.Getenv("DB_MIGRATE") == "1" || os.Getenv("DB_MIGRATE") == "true",
-		ExportsBucket:   os.Getenv("EXPORTS_BUCKET"),
-		ArchiveBucket:   os.Getenv("ARCHIVE_BUCKET"),
-		StateMachineARN: os.Getenv("STATE_MACHINE_ARN"),
-		SigningKey:      os.Getenv("GIS_SIGNING_KEY"),
-		SigningCert:     os.Getenv("GIS_SIGNING_CERT"),
-	}
 	for _, name := range required {
 		if os.Getenv(name) == "" {
-			return c, fmt.Errorf("config: %s is not set", name)
+			return Config{}, fmt.Errorf("config: %s is not set", name)
 		}
 	}
+	return load(os.Getenv)
+}
+
+// Default is the configuration of an empty environment: every default, no
+// database, no buckets. Tests and local wiring start from it.
+func Default() Config {
+	c, _ := load(noEnv) // defaults always parse
+	return c
+}
+
+func load(e env) (Config, error) {
+	c := Config{
+		DatabaseURL:     e("DATABASE_URL"),
+		Migrate:         e("DB_MIGRATE") == "1" || e("DB_MIGRATE") == "true",
+		ExportsBucket:   e("EXPORTS_BUCKET"),
+		ArchiveBucket:   e("ARCHIVE_BUCKET"),
+		StateMachineARN: e("STATE_MACHINE_ARN"),
+		SigningKey:      e("GIS_SIGNING_KEY"),
+		SigningCert:     e("GIS_SIGNING_CERT"),
+	}
 	var err error
-	if c.Limits.MaxBytes, err = intVar("MAX_EXPORT_BYTES", exportcsv.DefaultMaxBytes); err != nil {
+	if c.Limits.MaxBytes, err = e.whole("MAX_EXPORT_BYTES", exportcsv.DefaultMaxBytes); err != nil {
 		return c, err
 	}
-	rows, err := intVar("MAX_EXPORT_ROWS", exportcsv.DefaultMaxRows)
+	rows, err := e.whole("MAX_EXPORT_ROWS", exportcsv.DefaultMaxRows)
 	c.Limits.MaxRows = int(rows)
 	if err != nil {
 		return c, err
 	}
-	attempts, err := intVar("PAYMENT_MAX_ATTEMPTS", postgres.DefaultMaxAttempts)
+	attempts, err := e.whole("PAYMENT_MAX_ATTEMPTS", postgres.DefaultMaxAttempts)
 	c.MaxAttempts = int(attempts)
 	return c, err
-}
-
-func intVar(name string, def int64) (int64, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("config: %s=%q is not a positive whole number", name, v)
-	}
-	return n, nil
 }
 
 // LogValue shows the configuration with the database password masked.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -37,5 +38,26 @@ func TestBasicAuthNeverEchoed(t *testing.T) {
 	}
 	if err := g.SetBasicAuth("sit-user:pa:ss"); err != nil || g.Client.BasicUser != "sit-user" || g.Client.BasicPassword != "pa:ss" {
 		t.Errorf("user:password: %+v %v", g.Client, err)
+	}
+}
+
+// Numbers and durations are checked; unset ones take the defaults, the
+// same as an empty environment's.
+func TestLoadGIS(t *testing.T) {
+	t.Setenv("PAYMENT_MAX_AGE_HOURS", "6")
+	g, err := LoadGIS()
+	if err != nil || g.PaymentMaxAge != 6*time.Hour || g.RunTimeout != DefaultGIS().RunTimeout || g.Concurrency != DefaultGIS().Concurrency {
+		t.Fatalf("%+v %v", g, err)
+	}
+	for name, v := range map[string]string{"PAYMENT_MAX_AGE_HOURS": "two days", "GIS_TIMEOUT": "60", "GIS_CONCURRENCY": "0", "GIS_RATE_PER_SECOND": "-1"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, v)
+			if _, err := LoadGIS(); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%s: %v", name, v, err)
+			}
+		})
+	}
+	if d := Default(); d.Limits.MaxRows <= 0 || d.MaxAttempts <= 0 || d.DatabaseURL != "" {
+		t.Errorf("Default() = %+v", d)
 	}
 }

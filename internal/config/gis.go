@@ -22,6 +22,7 @@ type GIS struct {
 	PollGrace      time.Duration // POLL_GRACE: the sweep leaves younger packages to their run
 	DoubtLimit     int           // GIS_DOUBT_LIMIT: doubtful getState answers in a row before a package is unknown
 	ReconRetention time.Duration // RECON_RETENTION_DAYS: the sweep retires recon rows of runs settled longer ago
+	PaymentMaxAge  time.Duration // PAYMENT_MAX_AGE_HOURS: payments unloaded longer are counted by the sweep
 	// BasicAuth is GIS_BASIC_AUTH: "user:password" for GIS's test stand, or
 	// the ARN of a secret holding it; SetBasicAuth puts it into Client.
 	BasicAuth string
@@ -39,62 +40,58 @@ func (g *GIS) SetBasicAuth(v string) error {
 }
 
 // LoadGIS reads the GIS settings.
-func LoadGIS() (GIS, error) {
+func LoadGIS() (GIS, error) { return loadGIS(os.Getenv) }
+
+// DefaultGIS is the GIS settings of an empty environment: every default,
+// no endpoint.
+func DefaultGIS() GIS {
+	g, _ := loadGIS(noEnv) // defaults always parse
+	return g
+}
+
+func loadGIS(e env) (GIS, error) {
 	g := GIS{Client: gisclient.Config{
-		Endpoint:   os.Getenv("GIS_ENDPOINT"),
-		CABundle:   os.Getenv("GIS_CA_BUNDLE"),
-		ClientCert: os.Getenv("GIS_CLIENT_CERT"),
-		ClientKey:  os.Getenv("GIS_CLIENT_KEY"),
-	}}
-	g.BasicAuth = os.Getenv("GIS_BASIC_AUTH")
+		Endpoint:   e("GIS_ENDPOINT"),
+		CABundle:   e("GIS_CA_BUNDLE"),
+		ClientCert: e("GIS_CLIENT_CERT"),
+		ClientKey:  e("GIS_CLIENT_KEY"),
+	}, BasicAuth: e("GIS_BASIC_AUTH")}
 	var err error
-	durations := []struct {
+	for _, d := range []struct {
 		name string
 		dst  *time.Duration
 		def  time.Duration
 	}{{"GIS_TIMEOUT", &g.Client.Timeout, gisclient.DefaultTimeout}, {"RUN_TIMEOUT", &g.RunTimeout, poller.DefaultRunTimeout},
-		{"POLL_GRACE", &g.PollGrace, poller.DefaultGrace}}
-	for _, d := range durations {
-		if *d.dst, err = durationVar(d.name, d.def); err != nil {
+		{"POLL_GRACE", &g.PollGrace, poller.DefaultGrace}} {
+		if *d.dst, err = e.duration(d.name, d.def); err != nil {
 			return g, err
 		}
 	}
-	n, err := intVar("GIS_CONCURRENCY", gisclient.DefaultConcurrency)
-	if err != nil {
+	for _, n := range []struct {
+		name string
+		dst  *int
+		def  int64
+	}{{"GIS_CONCURRENCY", &g.Concurrency, gisclient.DefaultConcurrency}, {"GIS_PACKAGE_SIZE", &g.PackageSize, gisclient.DefaultPackageSize},
+		{"GIS_DOUBT_LIMIT", &g.DoubtLimit, poller.DefaultDoubtLimit}} {
+		v, err := e.whole(n.name, n.def)
+		if err != nil {
+			return g, err
+		}
+		*n.dst = int(v)
+	}
+	if g.Client.MaxReply, err = e.whole("GIS_MAX_REPLY_BYTES", gisclient.DefaultMaxReply); err != nil {
 		return g, err
 	}
-	g.Concurrency = int(n)
-	if n, err = intVar("GIS_PACKAGE_SIZE", gisclient.DefaultPackageSize); err != nil {
+	if g.ReconRetention, err = e.wholeUnits("RECON_RETENTION_DAYS", poller.DefaultReconRetentionDays, 24*time.Hour); err != nil {
 		return g, err
 	}
-	g.PackageSize = int(n)
-	if n, err = intVar("GIS_DOUBT_LIMIT", poller.DefaultDoubtLimit); err != nil {
+	if g.PaymentMaxAge, err = e.wholeUnits("PAYMENT_MAX_AGE_HOURS", poller.DefaultPaymentMaxAgeHours, time.Hour); err != nil {
 		return g, err
 	}
-	g.DoubtLimit = int(n)
-	if g.Client.MaxReply, err = intVar("GIS_MAX_REPLY_BYTES", gisclient.DefaultMaxReply); err != nil {
-		return g, err
-	}
-	if n, err = intVar("RECON_RETENTION_DAYS", poller.DefaultReconRetentionDays); err != nil {
-		return g, err
-	}
-	g.ReconRetention = time.Duration(n) * 24 * time.Hour
-	if v := os.Getenv("GIS_RATE_PER_SECOND"); v != "" {
+	if v := e("GIS_RATE_PER_SECOND"); v != "" {
 		if g.RatePerSecond, err = strconv.ParseFloat(v, 64); err != nil || g.RatePerSecond < 0 {
 			return g, fmt.Errorf("config: GIS_RATE_PER_SECOND=%q is not a non-negative number", v)
 		}
 	}
 	return g, nil
-}
-
-func durationVar(name string, def time.Duration) (time.Duration, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("config: %s=%q is not a positive duration (e.g. 20m)", name, v)
-	}
-	return d, nil
 }

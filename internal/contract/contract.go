@@ -39,9 +39,11 @@ type State struct {
 	// the decision that ended the wait.
 	ApprovalCheck *ApprovalResult  `json:"approval_check,omitempty"`
 	Approval      *ApprovalOutcome `json:"approval,omitempty"`
-	Pack          *PackerResult    `json:"pack,omitempty"`
-	Send          *SendSummary     `json:"send,omitempty"`
-	Poll          *PollerResult    `json:"poll,omitempty"`
+	// Enrich: the payment document lookup of supplier rows before packing.
+	Enrich *EnricherResult `json:"enrich,omitempty"`
+	Pack   *PackerResult   `json:"pack,omitempty"`
+	Send   *SendSummary    `json:"send,omitempty"`
+	Poll   *PollerResult   `json:"poll,omitempty"`
 	// Failure is the error a Catch caught, shown by "Run failed".
 	Failure *Failure `json:"failure,omitempty"`
 	// RecordFailure is the error of "Record failure" itself, if it failed.

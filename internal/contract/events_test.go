@@ -18,6 +18,7 @@ var eventTypes = map[string]func() any{
 	"upload-trigger": func() any { return new(events.S3Event) },
 	"reconciler":     func() any { return new(contract.ReconcilerRequest) },
 	"canceller":      func() any { return new(contract.ReconcilerRequest) },
+	"enricher":       func() any { return new(contract.EnricherRequest) },
 	"packer":         func() any { return new(contract.PackerRequest) },
 	"sender":         func() any { return new(contract.SenderRequest) },
 	"poller":         func() any { return new(contract.PollerRequest) },

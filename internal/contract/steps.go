@@ -65,27 +65,32 @@ type ReconcilerRequest struct {
 
 // ReconcilerResult is the reconciler's answer (State.Reconcile).
 type ReconcilerResult struct {
-	RunID          int64     `json:"run_id"`
-	Org            string    `json:"org"`
-	Status         RunStatus `json:"status"`
-	Reconciled     bool      `json:"reconciled"`
-	AlreadyDone    bool      `json:"already_done,omitempty"`
-	Days           int       `json:"days"`
-	BillingRows    int       `json:"billing_rows"`
-	AcquiringRows  int       `json:"acquiring_rows"`
-	Matched        int       `json:"matched"`
-	Mismatched     int       `json:"mismatched"`
-	BillingOnly    int       `json:"billing_only"`
-	AcquiringOnly  int       `json:"acquiring_only"`
-	BillingSum     string    `json:"billing_sum"`
-	AcquiringSum   string    `json:"acquiring_sum"`
-	Difference     string    `json:"difference"`
-	Held           int       `json:"held,omitempty"`       // rows held for row-level problems
-	Refunds        int       `json:"refunds,omitempty"`    // refund rows, candidates for cancellation
-	RefundSum      string    `json:"refund_sum,omitempty"` // their refunded amounts
-	ReportCSV      string    `json:"report_csv,omitempty"`
-	ReportHTML     string    `json:"report_html,omitempty"`
-	DurationMillis int64     `json:"duration_ms"`
+	RunID         int64     `json:"run_id"`
+	Org           string    `json:"org"`
+	Status        RunStatus `json:"status"`
+	Reconciled    bool      `json:"reconciled"`
+	AlreadyDone   bool      `json:"already_done,omitempty"`
+	Days          int       `json:"days"`
+	BillingRows   int       `json:"billing_rows"`
+	AcquiringRows int       `json:"acquiring_rows"`
+	Matched       int       `json:"matched"`
+	Mismatched    int       `json:"mismatched"`
+	BillingOnly   int       `json:"billing_only"`
+	AcquiringOnly int       `json:"acquiring_only"`
+	BillingSum    string    `json:"billing_sum"`
+	AcquiringSum  string    `json:"acquiring_sum"`
+	Difference    string    `json:"difference"`
+	Held          int       `json:"held,omitempty"`       // rows held for row-level problems
+	Refunds       int       `json:"refunds,omitempty"`    // refund rows, candidates for cancellation
+	RefundSum     string    `json:"refund_sum,omitempty"` // their refunded amounts
+	// RefundMatches: refund rows that match a payment GIS holds from an
+	// earlier run; RefundCancellations: the cancellation requests made of
+	// them (the organisation's refund_cancellation policy "auto").
+	RefundMatches       int    `json:"refund_matches,omitempty"`
+	RefundCancellations int    `json:"refund_cancellations,omitempty"`
+	ReportCSV           string `json:"report_csv,omitempty"`
+	ReportHTML          string `json:"report_html,omitempty"`
+	DurationMillis      int64  `json:"duration_ms"`
 }
 
 // PackerRequest asks the packer to pack and sign a reconciled run.

@@ -2,11 +2,11 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gissim"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
@@ -52,22 +52,12 @@ func TestCancellationThroughTheStateMachine(t *testing.T) {
 	if up.Execution == nil || up.Status != "registered" {
 		t.Fatalf("cancellations upload: %+v", up)
 	}
-	out, err := e.runner.Run(ctx, e.definition, up.Execution.Input)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var result struct {
-		Reconcile struct{ Requested, Refused int } `json:"reconcile"`
-		Pack      struct{ Packages, Payments int } `json:"pack"`
-		Poll      struct {
-			Status string `json:"status"`
-			Done   bool   `json:"done"`
-		} `json:"poll"`
+		contract.State
+		Reconcile contract.CancellerResult `json:"reconcile"` // a cancellation run's first step
 	}
-	if err := json.Unmarshal(out, &result); err != nil {
-		t.Fatalf("%s: %v", out, err)
-	}
-	if result.Reconcile.Requested != 3 || result.Reconcile.Refused != 1 || result.Pack.Packages != 1 || result.Pack.Payments != 3 ||
+	out := e.execute(t, up.Execution.Input, &result)
+	if result.Pack == nil || result.Poll == nil || result.Reconcile.Requested != 3 || result.Reconcile.Refused != 1 || result.Pack.Packages != 1 || result.Pack.Payments != 3 ||
 		result.Poll.Status != "finished_with_errors" || !result.Poll.Done {
 		t.Fatalf("execution output %s", out)
 	}

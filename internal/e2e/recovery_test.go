@@ -1,16 +1,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"testing"
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lambdalocal"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
@@ -30,15 +28,9 @@ func (e *env) startRun(t *testing.T) uploadtrigger.Execution {
 // sweep invokes the poller as its five-minute schedule does.
 func (e *env) sweep(t *testing.T) poller.Result {
 	t.Helper()
-	resp, err := http.Post(e.invokeURL+"/2015-03-31/functions/poller/invocations", "application/json", bytes.NewReader([]byte(`{}`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
 	var res poller.Result
-	if resp.Header.Get("X-Amz-Function-Error") != "" || json.Unmarshal(body, &res) != nil {
-		t.Fatalf("sweep: %s", body)
+	if err := lambdalocal.Invoke(e.invokeURL, "poller", poller.Request{}, &res); err != nil {
+		t.Fatalf("sweep: %v", err)
 	}
 	return res
 }
@@ -62,23 +54,12 @@ func (e *env) paymentStatuses(t *testing.T) (map[string]int, string) {
 	return out, run
 }
 
-type execution struct {
-	Poll struct {
-		Status      string `json:"status"`
-		Done        bool   `json:"done"`
-		LeftToSweep bool   `json:"left_to_sweep"`
-	} `json:"poll"`
-}
-
-func (e *env) run(t *testing.T, ex uploadtrigger.Execution) execution {
+// run runs an execution to its end and returns its output; it has a poll.
+func (e *env) run(t *testing.T, ex uploadtrigger.Execution) contract.State {
 	t.Helper()
-	out, err := e.runner.Run(context.Background(), e.definition, ex.Input)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res execution
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("%s: %v", out, err)
+	var res contract.State
+	if out := e.execute(t, ex.Input, &res); res.Poll == nil {
+		t.Fatalf("execution output without a poll: %s", out)
 	}
 	return res
 }

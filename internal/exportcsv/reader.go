@@ -57,6 +57,17 @@ type Held struct {
 
 func (h *Held) Error() string { return h.Err.Error() }
 
+// Clone is the row with its text copied: the reader's values share
+// chunks of a file's text, which a row kept for long would keep whole.
+func (r *Row) Clone() Row {
+	c := *r
+	for _, f := range []*string{&c.BillNumber, &c.SupplierID, &c.ServiceID, &c.AccountNumber, &c.OrderID,
+		&c.PaymentDocumentID, &c.GISServiceID, &c.UnifiedAccountNumber, &c.PaymentPurpose} {
+		*f = strings.Clone(*f)
+	}
+	return c
+}
+
 // Total is main + fine, the sum both sides are compared on.
 func (r *Row) Total() money.Kopecks { return r.Main + r.Fine }
 
@@ -373,32 +384,37 @@ func (r *Reader) salvage(rec []string, line int, row *Row) (amounts, dated bool)
 }
 
 // checkShape refuses a record with the wrong number of fields or bytes
-// that are not text.
-func checkShape(file string, rec []string, line, width int, isUTF8 bool) *Error {
+// that are not text. printable has a bit set for each of the first 64
+// fields that is printable ASCII, for checkValues.
+func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printables uint64, e *Error) {
 	if len(rec) != width {
 		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), width)
 		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
 			msg += ` (a field opened with " is never closed)`
 		}
-		return &Error{File: file, Line: line, Msg: msg}
+		return 0, &Error{File: file, Line: line, Msg: msg}
 	}
 	for i, v := range rec {
+		if printable(v) {
+			printables |= 1 << min(i, 63)
+			continue
+		}
 		if isUTF8 && !utf8.ValidString(v) {
-			return &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
+			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
 				Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
 		}
 		if strings.IndexByte(v, 0) >= 0 {
-			return &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
+			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
 		}
 	}
-	return nil
+	return printables, nil
 }
 
 // value is the trimmed value of field f in rec, or "" when the file has no
 // such column.
 func (r *Reader) value(rec []string, f field) string {
 	if i := r.col[f]; i >= 0 {
-		return strings.TrimSpace(rec[i])
+		return trim(rec[i])
 	}
 	return ""
 }
@@ -411,22 +427,36 @@ func (r *Reader) errAt(line int, f field, msg string) *Error {
 // check refuses a record with the wrong number of fields or bytes that are
 // not text (the file is broken), then checks its values (see checkValues).
 func (r *Reader) check(rec []string, line int) (e *Error, rowLevel bool) {
-	if e := checkShape(r.file, rec, line, r.width, r.utf8); e != nil {
+	printables, e := checkShape(r.file, rec, line, r.width, r.utf8)
+	if e != nil {
 		return e, false
 	}
-	return r.checkValues(rec, line), true
+	return r.checkValues(rec, line, printables), true
+}
+
+// plain is a short value of printable ASCII, which no check refuses: most
+// values are, so the rune counting and XML checks are skipped for them.
+// printables is checkShape's, its last bit shared by the fields from 63 on.
+func plain(rec []string, i int, printables uint64) bool {
+	switch {
+	case len(rec[i]) > maxValueLen:
+		return false
+	case i < 63:
+		return printables&(1<<i) != 0
+	}
+	return printable(rec[i])
 }
 
 // checkValues refuses values too long, and characters XML cannot carry
 // outside the free-text purpose: problems of the row alone.
-func (r *Reader) checkValues(rec []string, line int) *Error {
+func (r *Reader) checkValues(rec []string, line int, printables uint64) *Error {
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	for f := field(0); f < numFields; f++ {
 		i := r.col[f]
-		if i < 0 || plain(rec[i]) {
+		if i < 0 || plain(rec, i, printables) {
 			continue
 		}
-		if utf8.RuneCountInString(rec[i]) > maxValueLen {
+		if len(rec[i]) > maxValueLen && utf8.RuneCountInString(rec[i]) > maxValueLen {
 			return bad(f, fmt.Sprintf("value longer than %d characters", maxValueLen))
 		}
 		if f == fPaymentPurpose {
@@ -435,7 +465,7 @@ func (r *Reader) checkValues(rec []string, line int) *Error {
 		// Anything but the purpose identifies something (a payer, an
 		// order) or is a number or a date: changing it quietly could place
 		// a payment elsewhere, so it is an error.
-		if j, c := xmltext.Unsafe(strings.TrimSpace(rec[i])); j >= 0 {
+		if j, c := xmltext.Unsafe(trim(rec[i])); j >= 0 {
 			switch c {
 			case '\r', '\n':
 				return bad(f, fmt.Sprintf("contains a line break (%U): the value must be on one line", c))
@@ -528,27 +558,13 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	row.UnifiedAccountNumber = get(fUnifiedAccountNumber)
 	// The purpose is free text for people: line breaks, tabs and control
 	// characters become spaces rather than failing the file.
-	row.PaymentPurpose = strings.TrimSpace(xmltext.Line(get(fPaymentPurpose)))
+	row.PaymentPurpose = trim(xmltext.Line(get(fPaymentPurpose)))
 	if p := get(fPeriod); p != "" {
 		if row.PeriodMonth, row.PeriodYear, err = parsePeriod(p); err != nil {
 			return bad(fPeriod, fmt.Sprintf("bad period %q: want MM.YYYY", clip(p)))
 		}
 	}
 	return nil
-}
-
-// plain is a short value of printable ASCII, which no check refuses: most
-// values are, so the rune counting and XML checks are skipped for them.
-func plain(s string) bool {
-	if len(s) > maxValueLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 var errPeriod = errors.New("bad period")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"unsafe"
 )
 
 // scanner splits a stream into CSV records (RFC 4180 with a ';' or ','
@@ -21,8 +22,11 @@ import (
 //   - a quote inside a value that does not start with one is text, as bank
 //     registries write it: Оплата "ЖКУ".
 //
-// Like encoding/csv it builds one string per record and slices the fields
-// out of it, and turns the line breaks inside quoted values into "\n".
+// It turns the line breaks inside quoted values into "\n". The fields are
+// strings over a chunk of records' text that is only ever appended to, so
+// they stay valid (the collector keeps a chunk while any of them is
+// referenced) without an allocation per record; a caller that keeps a
+// value long should clone it rather than hold the chunk.
 type scanner struct {
 	r     *bufio.Reader
 	delim byte
@@ -31,8 +35,9 @@ type scanner struct {
 	start int // the line the last record began on
 
 	long   []byte // a line longer than the buffer, assembled
-	rec    []byte
-	ends   []int
+	rec    []byte // the current chunk; the record being read is at its end
+	begins []int  // where each field of the record begins in rec
+	ends   []int  // and where it ends
 	fields []string
 }
 
@@ -80,75 +85,107 @@ func (s *scanner) readLine() ([]byte, error) {
 	return b, nil
 }
 
-// Read returns the next record, valid until the next call; io.EOF at the
-// end; a *syntaxError for a record that is not CSV (the rest of its line is
-// skipped, and reading may go on); other errors from the reader.
+// Read returns the next record, valid until the next call (its strings
+// stay valid); io.EOF at the end; a *syntaxError for a record that is not
+// CSV (the rest of its line is skipped, and reading may go on); other
+// errors from the reader.
+//
+// The record's raw text is copied into the chunk once and its values are
+// cut out of it in place: an unquoted value is where it is, a quoted one
+// is unescaped towards its start (it only gets shorter).
 func (s *scanner) Read() ([]string, error) {
 	line, err := s.readLine()
 	if err != nil {
 		return nil, err
 	}
 	s.start = s.line
-	s.rec, s.ends = s.rec[:0], s.ends[:0]
-	pos := 0
+	if cap(s.rec)-len(s.rec) < chunkSpare {
+		s.rec = make([]byte, 0, chunkBytes)
+	}
+	base := len(s.rec)
+	s.rec = append(s.rec, line...)
+	s.begins, s.ends = s.begins[:0], s.ends[:0]
+	w, r := base, base // where a value is written, where the raw text is read
 	for {
-		if pos < len(line) && line[pos] == '"' {
-			opened := s.line
-			pos++
-			for {
-				i := bytes.IndexByte(line[pos:], '"')
-				if i < 0 { // the value goes on over the line break
-					s.rec = append(s.rec, line[pos:]...)
-					s.rec = append(s.rec, '\n')
-					if line, err = s.readLine(); err == io.EOF {
-						return nil, &syntaxError{opened, len(s.ends), "the quote that opens this value is never closed"}
-					} else if err != nil {
-						return nil, err
-					}
-					if s.width > 1 && bytes.Count(line, []byte{s.delim}) >= s.width-1 {
-						return nil, s.runaway(opened)
-					}
-					pos = 0
-					continue
-				}
-				s.rec = append(s.rec, line[pos:pos+i]...)
-				pos += i + 1
-				if pos < len(line) && line[pos] == '"' {
-					s.rec = append(s.rec, '"')
-					pos++
-					continue
-				}
-				break
-			}
-			if pos < len(line) && line[pos] != s.delim {
-				if opened != s.line {
-					return nil, s.runaway(opened)
-				}
-				return nil, &syntaxError{s.line, len(s.ends), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
+		s.begins = append(s.begins, r)
+		if w = r; r < len(s.rec) && s.rec[r] == '"' {
+			if w, r, err = s.quoted(w, r+1); err != nil {
+				s.rec = s.rec[:base]
+				return nil, err
 			}
 		} else {
-			i := bytes.IndexByte(line[pos:], s.delim)
+			i := bytes.IndexByte(s.rec[r:], s.delim)
 			if i < 0 {
-				i = len(line) - pos
+				i = len(s.rec) - r
 			}
-			s.rec = append(s.rec, line[pos:pos+i]...)
-			pos += i
+			w, r = w+i, r+i
 		}
-		s.ends = append(s.ends, len(s.rec))
-		if pos >= len(line) {
+		s.ends = append(s.ends, w)
+		if r >= len(s.rec) {
 			break
 		}
-		pos++ // the delimiter; a value follows, if only an empty one
+		r++ // the delimiter; a value follows, if only an empty one
 	}
-	str := string(s.rec)
 	s.fields = s.fields[:0]
-	prev := 0
-	for _, end := range s.ends {
-		s.fields = append(s.fields, str[prev:end])
-		prev = end
+	for i, end := range s.ends {
+		v := ""
+		if begin := s.begins[i]; end > begin {
+			v = unsafe.String(&s.rec[begin], end-begin)
+		}
+		s.fields = append(s.fields, v)
 	}
 	return s.fields, nil
 }
+
+// quoted unescapes a quoted value whose text starts at r (after the
+// opening quote) to w, reading further lines while the quote is open, and
+// returns where writing and reading stopped: r is after the closing quote.
+func (s *scanner) quoted(w, r int) (int, int, error) {
+	opened := s.line
+	for {
+		i := bytes.IndexByte(s.rec[r:], '"')
+		if i < 0 { // the value goes on over the line break
+			w += copy(s.rec[w:], s.rec[r:])
+			s.rec = append(s.rec[:w], '\n')
+			w++
+			line, err := s.readLine()
+			if err == io.EOF {
+				return 0, 0, &syntaxError{opened, len(s.ends), "the quote that opens this value is never closed"}
+			} else if err != nil {
+				return 0, 0, err
+			}
+			if s.width > 1 && bytes.Count(line, []byte{s.delim}) >= s.width-1 {
+				return 0, 0, s.runaway(opened)
+			}
+			r = len(s.rec)
+			s.rec = append(s.rec, line...)
+			continue
+		}
+		w += copy(s.rec[w:], s.rec[r:r+i])
+		r += i + 1
+		if r < len(s.rec) && s.rec[r] == '"' {
+			s.rec[w] = '"'
+			w, r = w+1, r+1
+			continue
+		}
+		break
+	}
+	if r < len(s.rec) && s.rec[r] != s.delim {
+		if opened != s.line {
+			return 0, 0, s.runaway(opened)
+		}
+		return 0, 0, &syntaxError{s.line, len(s.ends), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
+	}
+	return w, r, nil
+}
+
+// A chunk holds about 200 rows; a new one starts when fewer bytes than a
+// long row are left (a longer record grows the chunk by append, which
+// leaves the earlier strings on the old array: still valid).
+const (
+	chunkBytes = 32 << 10
+	chunkSpare = 2 << 10
+)
 
 // runaway reports a quoted value that took in what looks like whole rows,
 // and skips the line where that was noticed.

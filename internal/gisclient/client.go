@@ -3,7 +3,7 @@
 // asks getState and parses the result. Every call has a timeout and a
 // reply size limit; TLS is verified (a CA bundle and a client certificate
 // can be configured: GIS is often reached through a GOST TLS proxy). Every
-// failure is an *Error whose Kind says whether to retry.
+// failure is an *Error whose Disposition says what to do.
 package gisclient
 
 import (
@@ -26,38 +26,21 @@ import (
 // Path is the service's path on the GIS endpoint.
 const Path = "/ext-bus-payment-service/services/PaymentAsync"
 
-// Kind classifies a failed call.
-type Kind int
-
-const (
-	// Transient: the network, a timeout, HTTP 5xx/429, a server fault or
-	// a transient GIS code. Retry later.
-	Transient Kind = iota
-	// Permanent: GIS refused the message (4xx, a client fault, a permanent
-	// code). Record it and stop.
-	Permanent
-	// Malformed: the reply could not be read. For an import this is as
-	// uncertain as a timeout: GIS may have accepted it.
-	Malformed
-)
-
-func (k Kind) String() string {
-	return [...]string{"transient", "permanent", "malformed reply"}[k]
-}
-
-// Error is a failed call.
+// Error is a failed call. Its Disposition is Transient or Unreadable when
+// the call should be made again, else what GIS's refusal means for the
+// message's payments (MessageDisposition).
 type Error struct {
-	Kind       Kind
-	HTTPStatus int
-	FaultCode  string // SOAP faultcode
-	Code       string // GIS ErrorCode
-	Msg        string
-	Err        error
+	Disposition Disposition
+	HTTPStatus  int
+	FaultCode   string // SOAP faultcode
+	Code        string // GIS ErrorCode
+	Msg         string
+	Err         error
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "gis: %s", e.Kind)
+	fmt.Fprintf(&b, "gis: %s", e.Disposition)
 	if e.HTTPStatus != 0 {
 		fmt.Fprintf(&b, ", HTTP %d", e.HTTPStatus)
 	}
@@ -75,10 +58,11 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// IsTransient reports whether err is worth retrying (a malformed reply is).
+// IsTransient reports whether err asks for the same call again (an
+// unreadable reply does).
 func IsTransient(err error) bool {
 	var e *Error
-	return errors.As(err, &e) && e.Kind != Permanent
+	return errors.As(err, &e) && e.Disposition.CallAgain()
 }
 
 // Uncertain reports whether GIS may have received and processed the
@@ -88,7 +72,7 @@ func IsTransient(err error) bool {
 func (e *Error) Uncertain() bool {
 	var op *net.OpError
 	switch {
-	case e.Kind == Malformed:
+	case e.Disposition == Unreadable:
 		return true
 	case e.HTTPStatus == http.StatusBadGateway || e.HTTPStatus == http.StatusGatewayTimeout:
 		return true
@@ -220,15 +204,15 @@ func (c *Client) post(ctx context.Context, action string, payload []byte) ([]byt
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &Error{Kind: transportKind(err), Err: err}
+		return nil, &Error{Disposition: transportDisposition(err), Err: err}
 	}
 	defer resp.Body.Close()
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, c.maxReply+1))
 	if err != nil {
-		return nil, &Error{Kind: Transient, HTTPStatus: resp.StatusCode, Err: err}
+		return nil, &Error{Disposition: Transient, HTTPStatus: resp.StatusCode, Err: err}
 	}
 	if int64(len(reply)) > c.maxReply {
-		return nil, &Error{Kind: Malformed, HTTPStatus: resp.StatusCode, Msg: fmt.Sprintf("reply over %d bytes", c.maxReply)}
+		return nil, &Error{Disposition: Unreadable, HTTPStatus: resp.StatusCode, Msg: fmt.Sprintf("reply over %d bytes", c.maxReply)}
 	}
 	if resp.StatusCode == http.StatusOK {
 		return reply, nil
@@ -236,25 +220,26 @@ func (c *Client) post(ctx context.Context, action string, payload []byte) ([]byt
 	// A SOAP fault comes with HTTP 500; read it for its code.
 	if _, ferr := body(reply); ferr != nil {
 		var e *Error
-		if errors.As(ferr, &e) && e.Kind != Malformed {
+		if errors.As(ferr, &e) && e.Disposition != Unreadable {
 			e.HTTPStatus = resp.StatusCode
 			return reply, e
 		}
 	}
-	kind := Permanent
+	d := MessageDisposition("") // a refusal by HTTP status names no code
 	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout {
-		kind = Transient
+		d = Transient
 	}
-	return reply, &Error{Kind: kind, HTTPStatus: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}
+	return reply, &Error{Disposition: d, HTTPStatus: resp.StatusCode, Msg: http.StatusText(resp.StatusCode)}
 }
 
-// transportKind: a TLS verification failure is configuration, not weather.
-func transportKind(err error) Kind {
+// transportDisposition: a TLS verification failure is configuration, not
+// weather; once it is fixed, a later run sends again.
+func transportDisposition(err error) Disposition {
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
-		return Permanent
+		return MessageDisposition("")
 	}
 	return Transient // refused, reset, timed out: the network's weather
 }

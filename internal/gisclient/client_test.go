@@ -15,17 +15,17 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gissim"
 	"github.com/gispayments/gis-payments/internal/money"
-	"github.com/gispayments/gis-payments/internal/testkit"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
-func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *testkit.Clock) {
-	clk := testkit.NewClock(time.Date(2026, 11, 22, 6, 0, 0, 0, calendar.Moscow))
-	cfg := gissim.Config{Now: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute}
+func setup(t *testing.T, timeout time.Duration) (*gissim.Sim, *gisclient.Client, *clock.Manual) {
+	clk := clock.NewManual(time.Date(2026, 11, 22, 6, 0, 0, 0, calendar.Moscow))
+	cfg := gissim.Config{Clock: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute}
 	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
 		cfg.Validate = v.Element
 	}
@@ -139,23 +139,23 @@ func TestStateResultValidates(t *testing.T) {
 func TestFaultsAreClassified(t *testing.T) {
 	tests := []struct {
 		fault gissim.Injection
-		kind  gisclient.Kind
+		want  gisclient.Disposition
 	}{
 		{gissim.HTTP500, gisclient.Transient},
 		{gissim.HTTP503, gisclient.Transient},
 		{gissim.Slow, gisclient.Transient},
-		{gissim.MalformedXML, gisclient.Malformed},
+		{gissim.MalformedXML, gisclient.Unreadable},
 		{gissim.SOAPFault, gisclient.Transient}, // EXP001000
 		{gissim.AcceptAndDrop, gisclient.Transient},
 	}
 	for _, tt := range tests {
-		sim, c, _ := setup(t, 300*time.Millisecond)
+		sim, c, _ := setup(t, 2*time.Second) // Slow waits this out; the retry must get through in it, loaded (300 ms did not)
 		sim.Inject(gismessage.Notifications.SOAPAction(), tt.fault)
 		data, _ := request(t, strings.Repeat("c", 32))
 		_, _, err := c.Send(context.Background(), gismessage.Notifications, data)
 		var e *gisclient.Error
-		if !errors.As(err, &e) || e.Kind != tt.kind || !gisclient.IsTransient(err) {
-			t.Errorf("fault %d: %v, want kind %s", tt.fault, err, tt.kind)
+		if !errors.As(err, &e) || e.Disposition != tt.want || !gisclient.IsTransient(err) {
+			t.Errorf("fault %d: %v, want %s", tt.fault, err, tt.want)
 		}
 		// After the fault the same message goes through, once.
 		if _, _, err := c.Send(context.Background(), gismessage.Notifications, data); err != nil {
@@ -171,7 +171,7 @@ func TestPermanentRefusals(t *testing.T) {
 	_, c, _ := setup(t, 5*time.Second)
 	_, _, err := c.Send(context.Background(), gismessage.Notifications, []byte("<notsoap/>"))
 	var e *gisclient.Error
-	if !errors.As(err, &e) || e.Kind != gisclient.Permanent || e.Code != "FMT001300" {
+	if !errors.As(err, &e) || e.Disposition != gisclient.Fatal || e.Code != "FMT001300" {
 		t.Errorf("bad request: %v", err)
 	}
 	if _, _, err := c.GetState(context.Background(), gismessage.Header{Date: time.Now(), MessageGUID: uuid.NewString(),
@@ -201,7 +201,7 @@ func TestReplyOverTheCap(t *testing.T) {
 	}
 	_, _, err = c.GetState(context.Background(), header, uuid.NewString())
 	var e *gisclient.Error
-	if !errors.As(err, &e) || e.Kind != gisclient.Malformed || !e.Uncertain() {
+	if !errors.As(err, &e) || e.Disposition != gisclient.Unreadable || !e.Uncertain() {
 		t.Fatalf("%v", err)
 	}
 	srv.CloseClientConnections()
@@ -247,7 +247,7 @@ func TestBasicAuth(t *testing.T) {
 	without, _ := gisclient.New(gisclient.Config{Endpoint: srv.URL})
 	_, _, err := without.Send(context.Background(), gismessage.Notifications, data)
 	var e *gisclient.Error
-	if !errors.As(err, &e) || e.HTTPStatus != http.StatusUnauthorized || e.Kind != gisclient.Permanent {
+	if !errors.As(err, &e) || e.HTTPStatus != http.StatusUnauthorized || e.Disposition != gisclient.Retry {
 		t.Fatalf("without credentials: %v", err)
 	}
 	with, _ := gisclient.New(gisclient.Config{Endpoint: srv.URL, BasicUser: "sit-user", BasicPassword: "s3cret"})

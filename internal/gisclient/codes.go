@@ -1,10 +1,14 @@
 package gisclient
 
-// Disposition is what a GIS error code means for the payments it names.
+// Disposition is what the caller must do with an answer from GIS, or
+// the lack of one: a failed call (Error.Disposition), a message GIS
+// refused (MessageDisposition) or one payment's result (Classify). It is
+// the one vocabulary the sender and the poller read.
 type Disposition int
 
 const (
-	// Unknown: a code nobody has classified. Whether GIS holds the
+	// Unknown: the answer does not say what GIS holds (a code nobody has
+	// classified, a refusal that names no payment). Whether GIS holds the
 	// payment, or whether trying again would help, is not known: a person
 	// decides, and nothing is re-sent automatically.
 	Unknown Disposition = iota
@@ -16,7 +20,22 @@ const (
 	// AlreadyLoaded: GIS has this payment from an earlier import, which
 	// is success for our purposes (the payment is already_imported).
 	AlreadyLoaded
+	// Transient: the call failed on the way (the network, a timeout, HTTP
+	// 5xx/429, a server fault, a transient code) and decided nothing: make
+	// the same call again, with the same bytes.
+	Transient
+	// Unreadable: the reply was cut off or could not be read. Call again
+	// as after Transient, but for an import GIS may have taken it.
+	Unreadable
 )
+
+// CallAgain reports whether d asks for the same call again: nothing was
+// decided, or the reply is lost.
+func (d Disposition) CallAgain() bool { return d == Transient || d == Unreadable }
+
+func (d Disposition) String() string {
+	return [...]string{"unknown", "fatal", "retry later", "already loaded", "transient", "unreadable reply"}[d]
+}
 
 // codes is the one table of GIS error codes with a known meaning. The
 // sources are public GIS ZhKKh clients (HCS.FrameWork's SoupFaultPolicy
@@ -55,22 +74,26 @@ var codes = map[string]Disposition{
 func Classify(code string) Disposition { return codes[code] }
 
 // PaymentStatus is the status a payment takes when GIS answers it with
-// this disposition.
+// this disposition. A call that failed on the way says nothing of the
+// payments: if one ever stands for a payment, it is unknown.
 func (d Disposition) PaymentStatus() string {
+	if d > AlreadyLoaded {
+		d = Unknown
+	}
 	return [...]string{Unknown: "unknown", Fatal: "rejected", Retry: "error", AlreadyLoaded: "already_imported"}[d]
 }
 
-// MessageStatus is the status the payments of a whole message take when
-// GIS refuses the message with code: "already loaded" names no payment,
-// so it proves nothing; a refusal without a code (an HTTP status) is
-// retryable.
-func MessageStatus(code string) string {
+// MessageDisposition is what a refusal of a whole message with code means
+// for its payments: "already loaded" names no payment, so it proves
+// nothing; a refusal without a code (an HTTP status) is retryable by a
+// later run.
+func MessageDisposition(code string) Disposition {
 	switch d := Classify(code); {
 	case code == "":
-		return Retry.PaymentStatus()
+		return Retry
 	case d == AlreadyLoaded:
-		return Unknown.PaymentStatus()
+		return Unknown
 	default:
-		return d.PaymentStatus()
+		return d
 	}
 }

@@ -12,12 +12,23 @@ func TestClassify(t *testing.T) {
 		"XYZ000000": Unknown, // never retried, never given up, on a guess
 	} {
 		if got := Classify(code); got != want {
-			t.Errorf("Classify(%s) = %d, want %d", code, got, want)
+			t.Errorf("Classify(%s) = %s, want %s", code, got, want)
 		}
 	}
-	for d, want := range map[Disposition]string{Unknown: "unknown", Fatal: "rejected", Retry: "error", AlreadyLoaded: "already_imported"} {
+	for code, want := range map[string]Disposition{
+		"":          Retry,   // refused by an HTTP status: a later run sends again
+		"SRV012001": Unknown, // "already loaded" of a whole message names no payment
+		"INT002000": Fatal,
+		"XYZ000000": Unknown,
+	} {
+		if got := MessageDisposition(code); got != want {
+			t.Errorf("MessageDisposition(%q) = %s, want %s", code, got, want)
+		}
+	}
+	for d, want := range map[Disposition]string{Unknown: "unknown", Fatal: "rejected", Retry: "error", AlreadyLoaded: "already_imported",
+		Transient: "unknown", Unreadable: "unknown"} { // a failed call never makes a payment retryable
 		if got := d.PaymentStatus(); got != want {
-			t.Errorf("%d.PaymentStatus() = %s, want %s", d, got, want)
+			t.Errorf("%s.PaymentStatus() = %s, want %s", d, got, want)
 		}
 	}
 }

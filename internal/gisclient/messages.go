@@ -17,6 +17,10 @@ type State struct {
 	ErrorCode    string // a whole-message failure (ErrorMessage), with RequestState 3
 	ErrorText    string
 	Results      []ItemResult
+	// Exported is set when the result is an exportPaymentDocumentDetailsResult,
+	// with its Documents (none: GIS found nothing to list).
+	Exported  bool
+	Documents []gismessage.PaymentDocument
 }
 
 // Done reports whether GIS has finished with the message.
@@ -64,15 +68,15 @@ func GetStateRequest(h gismessage.Header, ackGUID string) ([]byte, error) {
 func body(data []byte) (*etree.Element, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, &Error{Kind: Malformed, Msg: "reply is not XML: " + err.Error()}
+		return nil, &Error{Disposition: Unreadable, Msg: "reply is not XML: " + err.Error()}
 	}
 	root := doc.Root()
 	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != gismessage.NsSoap {
-		return nil, &Error{Kind: Malformed, Msg: "reply is not a SOAP 1.1 envelope"}
+		return nil, &Error{Disposition: Unreadable, Msg: "reply is not a SOAP 1.1 envelope"}
 	}
 	b := child(root, gismessage.NsSoap, "Body")
 	if b == nil || len(b.ChildElements()) == 0 {
-		return nil, &Error{Kind: Malformed, Msg: "reply has an empty SOAP Body"}
+		return nil, &Error{Disposition: Unreadable, Msg: "reply has an empty SOAP Body"}
 	}
 	first := b.ChildElements()[0]
 	if first.Tag == "Fault" && first.NamespaceURI() == gismessage.NsSoap {
@@ -81,26 +85,15 @@ func body(data []byte) (*etree.Element, error) {
 	return first, nil
 }
 
-func child(el *etree.Element, ns, tag string) *etree.Element {
-	for _, c := range el.ChildElements() {
-		if c.Tag == tag && c.NamespaceURI() == ns {
-			return c
-		}
-	}
-	return nil
-}
-
-func childText(el *etree.Element, ns, tag string) string {
-	if c := child(el, ns, tag); c != nil {
-		return c.Text()
-	}
-	return ""
-}
+var (
+	child     = gismessage.Child
+	childText = gismessage.ChildText
+)
 
 // parseFault reads a SOAP fault: faultcode, faultstring, and GIS's own
 // base:Fault (ErrorCode, ErrorMessage) in detail when present.
 func parseFault(f *etree.Element) error {
-	e := &Error{Kind: Permanent, FaultCode: childText(f, "", "faultcode"), Msg: childText(f, "", "faultstring")}
+	e := &Error{FaultCode: childText(f, "", "faultcode"), Msg: childText(f, "", "faultstring")}
 	if d := child(f, "", "detail"); d != nil {
 		if gf := child(d, gismessage.NsBase, "Fault"); gf != nil {
 			e.Code = childText(gf, gismessage.NsBase, "ErrorCode")
@@ -111,9 +104,11 @@ func parseFault(f *etree.Element) error {
 	}
 	switch d := Classify(e.Code); {
 	case d == Retry:
-		e.Kind = Transient
+		e.Disposition = Transient
 	case d == Unknown && hasSuffix(e.FaultCode, "Server"):
-		e.Kind = Transient // the server's own trouble with no known code: the same bytes may be posted again
+		e.Disposition = Transient // the server's own trouble with no known code: the same bytes may be posted again
+	default:
+		e.Disposition = MessageDisposition(e.Code)
 	}
 	return e
 }
@@ -129,14 +124,14 @@ func ParseAck(data []byte) (string, error) {
 		return "", err
 	}
 	if b.Tag != "AckRequest" || b.NamespaceURI() != gismessage.NsBase {
-		return "", &Error{Kind: Malformed, Msg: fmt.Sprintf("expected base:AckRequest, got %s", b.Tag)}
+		return "", &Error{Disposition: Unreadable, Msg: fmt.Sprintf("expected base:AckRequest, got %s", b.Tag)}
 	}
 	guid := ""
 	if ack := child(b, gismessage.NsBase, "Ack"); ack != nil {
 		guid = childText(ack, gismessage.NsBase, "MessageGUID")
 	}
 	if !gismessage.IsGUID(guid) {
-		return "", &Error{Kind: Malformed, Msg: "AckRequest without a MessageGUID"}
+		return "", &Error{Disposition: Unreadable, Msg: "AckRequest without a MessageGUID"}
 	}
 	return guid, nil
 }
@@ -148,7 +143,7 @@ func ParseState(data []byte) (*State, error) {
 		return nil, err
 	}
 	if b.Tag != "getStateResult" || b.NamespaceURI() != gismessage.NsPayment {
-		return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("expected pm:getStateResult, got %s", b.Tag)}
+		return nil, &Error{Disposition: Unreadable, Msg: fmt.Sprintf("expected pm:getStateResult, got %s", b.Tag)}
 	}
 	s := &State{MessageGUID: childText(b, gismessage.NsBase, "MessageGUID")}
 	switch childText(b, gismessage.NsBase, "RequestState") {
@@ -159,7 +154,7 @@ func ParseState(data []byte) (*State, error) {
 	case "3":
 		s.RequestState = 3
 	default:
-		return nil, &Error{Kind: Malformed, Msg: "getStateResult has no RequestState 1, 2 or 3"}
+		return nil, &Error{Disposition: Unreadable, Msg: "getStateResult has no RequestState 1, 2 or 3"}
 	}
 	if em := child(b, gismessage.NsBase, "ErrorMessage"); em != nil {
 		s.ErrorCode, s.ErrorText = childText(em, gismessage.NsBase, "ErrorCode"), childText(em, gismessage.NsBase, "Description")
@@ -172,7 +167,7 @@ func ParseState(data []byte) (*State, error) {
 			UniqueNumber: childText(ir, gismessage.NsBase, "UniqueNumber")}
 		if d := childText(ir, gismessage.NsBase, "UpdateDate"); d != "" {
 			if r.UpdateDate, err = calendar.ParseTimestamp(d); err != nil {
-				return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("bad UpdateDate %q", d)}
+				return nil, &Error{Disposition: Unreadable, Msg: fmt.Sprintf("bad UpdateDate %q", d)}
 			}
 		}
 		for _, e := range ir.ChildElements() {
@@ -182,12 +177,15 @@ func ParseState(data []byte) (*State, error) {
 			}
 		}
 		if !gismessage.IsGUID(r.TransportGUID) || (!r.OK() && len(r.Errors) == 0) {
-			return nil, &Error{Kind: Malformed, Msg: "ImportResult without a TransportGUID, or with neither UpdateDate nor Error"}
+			return nil, &Error{Disposition: Unreadable, Msg: "ImportResult without a TransportGUID, or with neither UpdateDate nor Error"}
 		}
 		s.Results = append(s.Results, r)
 	}
-	if s.Done() && s.ErrorCode == "" && len(s.Results) == 0 {
-		return nil, &Error{Kind: Malformed, Msg: "processed getStateResult with neither ErrorMessage nor ImportResult"}
+	if s.Documents, s.Exported, err = gismessage.ParseDocumentDetails(b); err != nil {
+		return nil, &Error{Disposition: Unreadable, Msg: "exportPaymentDocumentDetailsResult: " + err.Error()}
+	}
+	if s.Done() && s.ErrorCode == "" && len(s.Results) == 0 && !s.Exported {
+		return nil, &Error{Disposition: Unreadable, Msg: "processed getStateResult with neither ErrorMessage, ImportResult nor export result"}
 	}
 	return s, nil
 }

@@ -5,7 +5,8 @@
 // with a MessageGUID, moves each message through states 1 → 2 → 3 on a
 // clock the caller controls, answers a CommonResult per TransportGUID,
 // answers SRV012001 for an OrderID it has already imported, cancels what
-// it holds, and injects faults on demand.
+// it holds, lists the payment documents it is given, and injects faults
+// on demand.
 package gissim
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 )
 
@@ -40,8 +42,8 @@ const (
 
 // Config tunes the simulator.
 type Config struct {
-	// Now is the clock states move on (nil: time.Now).
-	Now func() time.Time
+	// Clock is the clock states move on (nil: the system clock).
+	Clock clock.Func
 	// ReceivedFor and ProcessingFor are how long a message stays in states
 	// 1 and 2.
 	ReceivedFor, ProcessingFor time.Duration
@@ -61,14 +63,15 @@ type Sim struct {
 	cfg Config
 
 	mu        sync.Mutex
-	messages  map[string]*message    // by GIS (ack) MessageGUID
-	requester map[string]string      // requester MessageGUID → ack MessageGUID
-	imported  map[string]string      // OrderID or TransportGUID → GUID of the imported payment
-	numbers   map[string]string      // UniqueNumber → the imported payment's key in imported
-	cancelled map[string]result      // imported key → the cancellation's result
-	faults    map[string][]Injection // by SOAP action, consumed in order
-	stuck     bool                   // new messages stay in state 2
-	down      bool                   // every call answered 503: an outage
+	messages  map[string]*message                     // by GIS (ack) MessageGUID
+	requester map[string]string                       // requester MessageGUID → ack MessageGUID
+	imported  map[string]string                       // OrderID or TransportGUID → GUID of the imported payment
+	numbers   map[string]string                       // UniqueNumber → the imported payment's key in imported
+	cancelled map[string]result                       // imported key → the cancellation's result
+	documents map[string][]gismessage.PaymentDocument // by unified account number and period
+	faults    map[string][]Injection                  // by SOAP action, consumed in order
+	stuck     bool                                    // new messages stay in state 2
+	down      bool                                    // every call answered 503: an outage
 	tamper    func(res *etree.Element)
 	itemError func(item *etree.Element) (code, description string)
 	msgErrors []msgError // whole-message failures for the next messages
@@ -83,6 +86,7 @@ type message struct {
 	stuck    bool
 	results  []result
 	err      *msgError
+	docs     []gismessage.PaymentDocument // an export's answer
 }
 
 type result struct {
@@ -96,14 +100,11 @@ type result struct {
 
 // New returns a simulator.
 func New(cfg Config) *Sim {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.FaultCode == "" {
 		cfg.FaultCode = "EXP001000"
 	}
 	return &Sim{cfg: cfg, messages: map[string]*message{}, requester: map[string]string{},
-		imported: map[string]string{}, numbers: map[string]string{}, cancelled: map[string]result{},
+		imported: map[string]string{}, numbers: map[string]string{}, cancelled: map[string]result{}, documents: map[string][]gismessage.PaymentDocument{},
 		faults: map[string][]Injection{}, calls: map[string]int{}}
 }
 
@@ -238,7 +239,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var reply []byte
 	var code int
 	switch action {
-	case gismessage.Notifications.SOAPAction(), gismessage.SupplierNotifications.SOAPAction(), gismessage.Cancellations.SOAPAction():
+	case gismessage.Notifications.SOAPAction(), gismessage.SupplierNotifications.SOAPAction(), gismessage.Cancellations.SOAPAction(),
+		gismessage.DocumentDetails.SOAPAction():
 		reply, code = s.importMessage(gismessage.Operation(strings.TrimPrefix(action, "urn:")), data)
 	case "urn:getState":
 		reply, code = s.getState(data)
@@ -283,14 +285,10 @@ func envelope() (*etree.Document, *etree.Element) {
 	return doc, env.CreateElement("soap:Body")
 }
 
-func find(el *etree.Element, ns, tag string) *etree.Element {
-	for _, c := range el.ChildElements() {
-		if c.Tag == tag && c.NamespaceURI() == ns {
-			return c
-		}
-	}
-	return nil
-}
+var (
+	find = gismessage.Child
+	text = gismessage.ChildText
+)
 
 // parse returns the envelope's RequestHeader and Body child.
 func parse(data []byte) (*etree.Element, *etree.Element, error) {
@@ -316,13 +314,6 @@ func parse(data []byte) (*etree.Element, *etree.Element, error) {
 		return nil, nil, fmt.Errorf("RequestHeader needs MessageGUID and orgPPAGUID")
 	}
 	return hdr, body, nil
-}
-
-func text(el *etree.Element, ns, tag string) string {
-	if c := find(el, ns, tag); c != nil {
-		return c.Text()
-	}
-	return ""
 }
 
 func (s *Sim) importMessage(op gismessage.Operation, data []byte) ([]byte, int) {
@@ -357,11 +348,14 @@ func (s *Sim) importMessage(op gismessage.Operation, data []byte) ([]byte, int) 
 
 // process decides every item's outcome at receipt; it is revealed in state 3.
 func (s *Sim) process(op gismessage.Operation, req *etree.Element) *message {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	m := &message{op: op, received: now, stuck: s.stuck}
 	if len(s.msgErrors) > 0 {
 		m.err, s.msgErrors = &s.msgErrors[0], s.msgErrors[1:]
 		return m
+	}
+	if op == gismessage.DocumentDetails {
+		return s.lookup(m, req)
 	}
 	for _, item := range req.ChildElements() {
 		tg := text(item, gismessage.NsBase, "TransportGUID")
@@ -417,7 +411,7 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 	if !ok {
 		return faultXML("soap:Client", "INT002012", "Сообщение не найдено"), http.StatusInternalServerError
 	}
-	elapsed := s.cfg.Now().Sub(m.received)
+	elapsed := s.cfg.Clock.Now().Sub(m.received)
 	state := 3
 	switch {
 	case elapsed < s.cfg.ReceivedFor:
@@ -452,6 +446,9 @@ func (s *Sim) getState(data []byte) ([]byte, int) {
 			e.CreateElement("base:ErrorCode").SetText(r.errCode)
 			e.CreateElement("base:Description").SetText(r.errText)
 		}
+	}
+	if state == 3 && m.err == nil && m.op == gismessage.DocumentDetails {
+		writeDocuments(res, m.docs)
 	}
 	if state == 3 && s.tamper != nil {
 		s.tamper(res)

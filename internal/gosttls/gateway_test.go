@@ -217,8 +217,8 @@ func assertClosed(t *testing.T, err error) {
 	if !errors.As(err, &ge) {
 		t.Fatalf("error %v, want a *gisclient.Error", err)
 	}
-	if ge.Kind != gisclient.Transient || ge.HTTPStatus != 0 || !gisclient.IsTransient(err) || !ge.Uncertain() {
-		t.Errorf("%v: kind %s, HTTP %d, uncertain %v; want transient, no status, uncertain", err, ge.Kind, ge.HTTPStatus, ge.Uncertain())
+	if ge.Disposition != gisclient.Transient || ge.HTTPStatus != 0 || !gisclient.IsTransient(err) || !ge.Uncertain() {
+		t.Errorf("%v: kind %s, HTTP %d, uncertain %v; want transient, no status, uncertain", err, ge.Disposition, ge.HTTPStatus, ge.Uncertain())
 	}
 	t.Logf("our client saw: %v", err)
 }

@@ -15,7 +15,6 @@ import (
 	"hash/maphash"
 	"io"
 	"slices"
-	"strings"
 	"unsafe"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
@@ -41,7 +40,7 @@ var Statuses = []Status{Matched, Split, Mismatch, BillingOnly, AcquiringOnly, Re
 
 // Result is one reconciled row. Billing or Acquiring is nil for a one-sided
 // row; a held row has the side it came from, as far as it could be read.
-// The pointers are only valid during Sink.Emit.
+// A Result and the rows it points to are only valid during Sink.Emit.
 type Result struct {
 	Day             calendar.Date // the bank row's date for a match; unset (Dated false) for a held row without a date
 	Dated           bool
@@ -120,10 +119,15 @@ type Input struct {
 	Size   int64 // bytes, when known: sizes the indexes up front
 }
 
-// bytesPerRow is a low estimate of a CSV line, so size hints overshoot a little.
-const bytesPerRow = 64
+// Low estimates of a line of each kind of export (a bank row carries the
+// order id and the purpose), so size hints overshoot a little; what does
+// not fit grows by append.
+const (
+	billingBytesPerRow = 48
+	bankBytesPerRow    = 96
+)
 
-func rowsHint(inputs []Input) int {
+func rowsHint(inputs []Input, bytesPerRow int64) int {
 	var n int64
 	for _, in := range inputs {
 		n += in.Size / bytesPerRow
@@ -137,6 +141,7 @@ func rowsHint(inputs []Input) int {
 // account in lens. Rows whose keys share a hash are chained through next
 // (-1 ends it), the newest first.
 type billingRow struct {
+	hash       uint64
 	date       calendar.Date
 	line       int32
 	source     int32
@@ -162,9 +167,13 @@ func (m *matcher) field(b *billingRow, i int) string {
 	return unsafe.String(&m.text[off], int(b.lens[i]))
 }
 
-type location struct {
-	source int32
-	line   int32
+// order is a bank row's order id, kept to find repeated ones: its text in
+// the matcher's orderText at text, n bytes long.
+type order struct {
+	hash         uint64
+	text         uint32
+	n            uint32
+	source, line int32
 }
 
 // pendingRow is a bank row that may still match a split or a mismatch:
@@ -180,15 +189,18 @@ type matcher struct {
 	rules              Rules
 	billing, acquiring []Input
 	seed               maphash.Seed
-	index              map[uint64]int32 // key hash → newest billing row with it
+	index              *table // key hash → newest billing row with it
 	rows               []billingRow
 	text               []byte // the billing rows' text, back to back
-	orders             map[string]location
+	orderIndex         *table // order id hash → its entry in orders
+	orders             []order
+	orderText          []byte
 	pending            []pendingRow
 	days               map[calendar.Date]*Day
 	errs               exportcsv.Errors
 	sink               Sink
 	brow               exportcsv.Row
+	res                Result
 	keyBuf             []byte
 	from, to           calendar.Date
 	windowed           bool
@@ -214,18 +226,21 @@ func WithRules(r Rules) Option { return func(m *matcher) { m.rules = r } }
 // *exportcsv.Errors; once one is found nothing more is emitted, so the
 // caller must discard what the sink received.
 func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error) {
+	billingRows, bankRows := rowsHint(billing, billingBytesPerRow), rowsHint(acquiring, bankBytesPerRow)
 	m := &matcher{
 		rules:     DefaultRules(),
 		billing:   billing,
 		acquiring: acquiring,
 		seed:      maphash.MakeSeed(),
-		index:     make(map[uint64]int32, rowsHint(billing)),
-		rows:      make([]billingRow, 0, rowsHint(billing)),
-		text:      make([]byte, 0, rowsHint(billing)*32),
-		orders:    make(map[string]location, rowsHint(acquiring)),
+		rows:      make([]billingRow, 0, billingRows),
+		text:      make([]byte, 0, billingRows*32),
+		orders:    make([]order, 0, bankRows),
+		orderText: make([]byte, 0, bankRows*24),
 		days:      make(map[calendar.Date]*Day),
 		sink:      sink,
 	}
+	m.index = newTable(billingRows, func(e uint32) uint64 { return m.rows[e].hash })
+	m.orderIndex = newTable(bankRows, func(e uint32) uint64 { return m.orders[e].hash })
 	for _, o := range opts {
 		o(m)
 	}
@@ -278,8 +293,8 @@ func abs(x int32) int32 {
 // reports whether any unmatched billing row of the key is in reach.
 func (m *matcher) exact(h uint64, r *exportcsv.Row) (best int32, open bool) {
 	best = -1
-	i, ok := m.index[h]
-	for ok && i >= 0 {
+	i := m.newest(h)
+	for i >= 0 {
 		b := &m.rows[i]
 		if m.near(b, r) {
 			open = true
@@ -290,6 +305,33 @@ func (m *matcher) exact(h uint64, r *exportcsv.Row) (best int32, open bool) {
 		i = b.next
 	}
 	return best, open
+}
+
+// newest is the last billing row read whose key hash is h, or -1.
+func (m *matcher) newest(h uint64) int32 {
+	i, ok := m.index.find(h, func(e uint32) bool { return m.rows[e].hash == h })
+	if !ok {
+		return -1
+	}
+	return int32(i)
+}
+
+// firstOrder finds the bank row that had order id id before, if any, or
+// keeps this one's (at source, line) for the rows to come.
+func (m *matcher) firstOrder(id string, source, line int) (order, bool) {
+	h := maphash.String(m.seed, id)
+	same := func(e uint32) bool {
+		o := &m.orders[e]
+		return o.hash == h && string(m.orderText[o.text:o.text+o.n]) == id
+	}
+	if e, ok := m.orderIndex.find(h, same); ok {
+		return m.orders[e], true
+	}
+	m.orders = append(m.orders, order{hash: h, text: uint32(len(m.orderText)), n: uint32(len(id)),
+		source: int32(source), line: int32(line)})
+	m.orderText = append(m.orderText, id...)
+	m.orderIndex.put(h, uint32(len(m.orders)-1), same)
+	return order{}, false
 }
 
 func (m *matcher) day(d calendar.Date) *Day {
@@ -394,7 +436,7 @@ func (m *matcher) hold(s side, src int, row *exportcsv.Row, h *exportcsv.Held) e
 	} else {
 		res.Acquiring, res.AcquiringSource = row, src
 	}
-	return m.emit(&res)
+	return m.emit(res)
 }
 
 type parsed struct {
@@ -443,18 +485,15 @@ func (m *matcher) loadBilling() error {
 	for src, in := range m.billing {
 		err := m.each(in, billingSide, src, func(row *exportcsv.Row) error {
 			h := m.hash(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
-			next, chained := m.index[h]
-			if !chained {
-				next = -1
-			}
-			m.index[h] = int32(len(m.rows))
-			b := billingRow{date: row.Date, line: int32(row.Line), source: int32(src), next: next,
+			next := m.newest(h)
+			b := billingRow{hash: h, date: row.Date, line: int32(row.Line), source: int32(src), next: next,
 				text: uint32(len(m.text)), total: row.Total(), main: row.Main, fine: row.Fine}
 			for i, f := range [...]string{row.BillNumber, row.SupplierID, row.ServiceID, row.AccountNumber} {
 				b.lens[i] = uint16(len(f)) // at most 1000 characters, 4000 bytes
 				m.text = append(m.text, f...)
 			}
 			m.rows = append(m.rows, b)
+			m.index.put(h, uint32(len(m.rows)-1), func(e uint32) bool { return m.rows[e].hash == h })
 			d := m.day(row.Date)
 			d.BillingCount++
 			d.BillingSum = d.BillingSum.Plus(row.Total())
@@ -473,14 +512,13 @@ func (m *matcher) streamAcquiring() error {
 			if row.Refund {
 				m.refunds++
 				m.refundSum = m.refundSum.Plus(row.Total())
-				return m.emit(&Result{Day: row.Date, Dated: true, Status: Refund, Acquiring: row, AcquiringSource: src})
+				return m.emit(Result{Day: row.Date, Dated: true, Status: Refund, Acquiring: row, AcquiringSource: src})
 			}
-			if first, dup := m.orders[row.OrderID]; dup {
+			if first, dup := m.firstOrder(row.OrderID, src, row.Line); dup {
 				return m.hold(acquiringSide, src, row, &exportcsv.Held{Dated: true, Amounts: true, Err: &exportcsv.Error{
 					File: in.Name, Line: row.Line, Column: "order_id",
 					Msg: fmt.Sprintf("duplicate order_id: first at %s line %d", m.acquiring[first.source].Name, first.line)}})
 			}
-			m.orders[strings.Clone(row.OrderID)] = location{source: int32(src), line: int32(row.Line)} // the clone frees the rest of the line
 			d := m.day(row.Date)
 			d.AcquiringCount++
 			d.AcquiringSum = d.AcquiringSum.Plus(row.Total())
@@ -490,11 +528,11 @@ func (m *matcher) streamAcquiring() error {
 			case i >= 0:
 				return m.match(Matched, &m.rows[i], row, src)
 			case open:
-				m.pending = append(m.pending, pendingRow{row: *row, source: int32(src), hash: h})
+				m.pending = append(m.pending, pendingRow{row: row.Clone(), source: int32(src), hash: h})
 				return nil
 			}
 			d.AcquiringOnly++
-			return m.emit(&Result{Day: row.Date, Dated: true, Status: AcquiringOnly, Acquiring: row, AcquiringSource: src})
+			return m.emit(Result{Day: row.Date, Dated: true, Status: AcquiringOnly, Acquiring: row, AcquiringSource: src})
 		})
 		if err != nil {
 			return err
@@ -514,7 +552,7 @@ func (m *matcher) match(st Status, b *billingRow, row *exportcsv.Row, src int) e
 		d.Matched++
 		d.MatchedSum = d.MatchedSum.Plus(row.Total())
 	}
-	return m.emit(&Result{Day: row.Date, Dated: true, Status: st, Acquiring: row, AcquiringSource: src,
+	return m.emit(Result{Day: row.Date, Dated: true, Status: st, Acquiring: row, AcquiringSource: src,
 		Billing: m.billingRow(b), BillingSource: int(b.source)})
 }
 
@@ -524,11 +562,14 @@ func (m *matcher) billingRow(b *billingRow) *exportcsv.Row {
 	return &m.brow
 }
 
-func (m *matcher) emit(r *Result) error {
+// emit hands r to the sink in the matcher's one Result, which the sink
+// may read only during Emit: no allocation per row.
+func (m *matcher) emit(r Result) error {
 	if m.errs.Len() > 0 {
 		return nil // the run is failing; keep reading only to report every problem
 	}
-	return m.sink.Emit(r)
+	m.res = r
+	return m.sink.Emit(&m.res)
 }
 
 func (m *matcher) emitBillingOnly() error {
@@ -538,7 +579,7 @@ func (m *matcher) emitBillingOnly() error {
 			continue
 		}
 		m.day(b.date).BillingOnly++
-		if err := m.emit(&Result{Day: b.date, Dated: true, Status: BillingOnly, Billing: m.billingRow(b),
+		if err := m.emit(Result{Day: b.date, Dated: true, Status: BillingOnly, Billing: m.billingRow(b),
 			BillingSource: int(b.source)}); err != nil {
 			return err
 		}

@@ -92,7 +92,7 @@ func (m *matcher) settleKey(group []*pendingRow) error {
 	for _, p := range left {
 		p.done = true
 		m.day(p.row.Date).AcquiringOnly++
-		if err := m.emit(&Result{Day: p.row.Date, Dated: true, Status: AcquiringOnly, Acquiring: &p.row,
+		if err := m.emit(Result{Day: p.row.Date, Dated: true, Status: AcquiringOnly, Acquiring: &p.row,
 			AcquiringSource: int(p.source)}); err != nil {
 			return err
 		}
@@ -104,8 +104,8 @@ func (m *matcher) settleKey(group []*pendingRow) error {
 // group's bank rows, in file order.
 func (m *matcher) openBilling(group []*pendingRow) []int32 {
 	var out []int32
-	i, ok := m.index[group[0].hash]
-	for ok && i >= 0 {
+	i := m.newest(group[0].hash)
+	for i >= 0 {
 		for _, p := range group {
 			if m.near(&m.rows[i], &p.row) {
 				out = append(out, i)

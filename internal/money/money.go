@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -33,86 +34,118 @@ var (
 // spaces (ordinary, no-break, narrow no-break) may group thousands. Digits
 // past the second decimal place must be zeros: nothing is rounded.
 func Parse(s string) (Kopecks, error) {
-	var (
-		units, frac     int64
-		fracDigits      int
-		neg, seenDigit  bool
-		seenSep, inFrac bool
-	)
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	if i < len(s) && (s[i] == '-' || s[i] == '+') {
-		neg = s[i] == '-'
-		i++
-	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
+	rest, neg := cutSign(trimBlank(s))
+	a := amount{fracDigits: -1}
+	for len(rest) > 0 {
+		n := 1
+		switch c := rest[0]; {
 		case c >= '0' && c <= '9':
-			seenDigit = true
-			d := int64(c - '0')
-			if inFrac {
-				if fracDigits >= 2 {
-					if d != 0 {
-						return 0, ErrPrecision
-					}
-					continue
-				}
-				frac = frac*10 + d
-				fracDigits++
-				continue
+			if err := a.digit(int64(c - '0')); err != nil {
+				return 0, err
 			}
-			if units > MaxRubles {
-				return 0, ErrRange
-			}
-			units = units*10 + d
 		case c == '.' || c == ',':
-			if seenSep || !seenDigit {
+			if a.inFrac() || !a.seenDigit {
 				return 0, ErrSyntax
 			}
-			seenSep, inFrac = true, true
-		case c == ' ' && !inFrac:
-			// thousands separator
-		case c == 0xC2 && i+1 < len(s) && s[i+1] == 0xA0 && !inFrac: // U+00A0
-			i++
-		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2] == 0xAF && !inFrac: // U+202F
-			i += 2
+			a.fracDigits = 0
 		default:
-			if c == ' ' || c == '\t' { // trailing blanks
-				if rest := trimBlank(s[i:]); rest == "" {
-					i = len(s)
-					continue
-				}
+			if n = blank(rest, a.inFrac()); n < 0 {
+				return 0, ErrSyntax
 			}
-			return 0, ErrSyntax
 		}
+		if n == 0 {
+			break // trailing blanks
+		}
+		rest = rest[n:]
 	}
-	if !seenDigit {
-		if len(trimBlank(s)) == 0 {
+	if !a.seenDigit {
+		if trimBlank(s) == "" {
 			return 0, ErrEmpty
 		}
 		return 0, ErrSyntax
 	}
-	for ; fracDigits < 2; fracDigits++ {
+	return a.kopecks(neg)
+}
+
+// trimBlank drops leading spaces and tabs (strings.TrimLeft builds a set
+// per call: measurable once per amount of a million-row export).
+func trimBlank(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	return s
+}
+
+// cutSign takes a leading '-' or '+' off s.
+func cutSign(s string) (rest string, neg bool) {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		return s[1:], s[0] == '-'
+	}
+	return s, false
+}
+
+// amount is what Parse has read so far.
+type amount struct {
+	units, frac int64
+	fracDigits  int // -1 before the decimal separator
+	seenDigit   bool
+}
+
+// Four fields at most: the compiler then keeps an amount in registers.
+
+func (a *amount) inFrac() bool { return a.fracDigits >= 0 }
+
+// blank is the length in bytes of the thousands separator s starts with
+// (a space, U+00A0 or U+202F; none past the decimal separator), 0 when
+// only blanks are left, -1 for anything else.
+func blank(s string, inFrac bool) int {
+	switch {
+	case inFrac:
+	case s[0] == ' ':
+		return 1
+	case strings.HasPrefix(s, "\u00a0"): // no-break space
+		return len("\u00a0")
+	case strings.HasPrefix(s, "\u202f"): // narrow no-break space
+		return len("\u202f")
+	}
+	if trimBlank(s) == "" {
+		return 0
+	}
+	return -1
+}
+
+// digit adds d to the rubles or, past the separator, to the kopecks:
+// digits past the second decimal place must be zeros.
+func (a *amount) digit(d int64) error {
+	a.seenDigit = true
+	switch {
+	case !a.inFrac():
+		if a.units > MaxRubles {
+			return ErrRange
+		}
+		a.units = a.units*10 + d
+	case a.fracDigits < 2:
+		a.frac = a.frac*10 + d
+		a.fracDigits++
+	case d != 0:
+		return ErrPrecision
+	}
+	return nil
+}
+
+func (a *amount) kopecks(neg bool) (Kopecks, error) {
+	frac := a.frac
+	for range 2 - max(a.fracDigits, 0) {
 		frac *= 10
 	}
-	if units > MaxRubles {
+	if a.units > MaxRubles {
 		return 0, ErrRange
 	}
-	k := Kopecks(units*100 + frac)
+	k := Kopecks(a.units*100 + frac)
 	if neg {
 		k = -k
 	}
 	return k, nil
-}
-
-func trimBlank(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	return s
 }
 
 // Plus adds o, saturating at the int64 bounds: a sum of millions of large

@@ -38,6 +38,14 @@ func TestParse(t *testing.T) {
 		{"1e5", 0, ErrSyntax},
 		{"-", 0, ErrSyntax},
 		{"100000000000000", 0, ErrRange},
+		{"1000000000001", 0, ErrRange}, // one digit past the bound, caught at the end
+		{"\t7\t", 700, nil},            // tabs around, not inside
+		{"1 234 ", 123400, nil},        // a trailing space before the separator groups nothing
+		{"12.\t", 1200, nil},
+		{"12,3\u00a0", 0, ErrSyntax}, // no grouping in the kopecks
+		{"12\t3", 0, ErrSyntax},
+		{"- 5", -500, nil}, // a space after the sign groups nothing either
+		{"\u00a0", 0, ErrSyntax},
 	}
 	for _, tt := range tests {
 		got, err := Parse(tt.in)

@@ -8,7 +8,6 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/gispayments/gis-payments/internal/packer"
-	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
 	"github.com/gispayments/gis-payments/internal/steperr"
 	"github.com/gispayments/gis-payments/internal/testkit"
 )
@@ -44,9 +43,7 @@ func (r *recordingSigner) Sign(el *etree.Element) error {
 // both signed every built package and put the archive object in turn.
 func TestConcurrentPackersSignOnce(t *testing.T) {
 	ctx := context.Background()
-	e := setup(t)
-	pgtest.Organization(t, e.Store, "org1", "uk_rso")
-	runID := e.Reconciled(t, "org1", 300, 3) // two packages
+	e, runID := reconciled(t, "uk_rso", 300, 3) // two packages
 	first := &recordingSigner{inner: e.Pack.Signer, entered: make(chan struct{}), hold: make(chan struct{})}
 	second := &recordingSigner{inner: e.Pack.Signer}
 	a, b := *e.Pack, *e.Pack

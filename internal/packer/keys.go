@@ -54,9 +54,9 @@ func withKeyCache(ctx context.Context) context.Context {
 	return context.WithValue(ctx, keyCacheCtx{}, &keyCache{byID: map[string]*signing{}})
 }
 
-// signerFor returns the signer for org's packages and whether the operator
+// SignerFor returns the signer for org's requests and whether the operator
 // signs; without Keys, the fixed Signer and OperatorSignature.
-func (s *Service) signerFor(ctx context.Context, org *postgres.Organization) (Signer, bool, error) {
+func (s *Service) SignerFor(ctx context.Context, org *postgres.Organization) (Signer, bool, error) {
 	if s.Keys == nil {
 		return s.Signer, s.OperatorSignature, nil
 	}
@@ -64,10 +64,10 @@ func (s *Service) signerFor(ctx context.Context, org *postgres.Organization) (Si
 	if err != nil {
 		return nil, false, err
 	}
-	if err := sg.key.CheckValidity(s.now()); err != nil {
+	if err := sg.key.CheckValidity(s.Clock.Now()); err != nil {
 		return nil, false, steperr.New(steperr.InvalidInput, fmt.Errorf("pack: organisation %s: %w", org.Code, err))
 	}
-	return &xades.Signer{Key: sg.key, Now: s.Now}, sg.operator, nil
+	return &xades.Signer{Key: sg.key, Clock: s.Clock}, sg.operator, nil
 }
 
 // signing loads (once per invocation) the key that signs for org.
@@ -115,7 +115,7 @@ func (s *Service) reportDaysLeft(sg *signing) {
 	if w == nil {
 		w = os.Stdout
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	days := sg.key.DaysLeft(now)
 	if err := emf.Write(w, now, "SigningCertificateDaysLeft", "Count", float64(days), map[string]string{"Key": sg.label}); err != nil {
 		s.Log.Warn("metric not written", "error", err.Error())

@@ -19,6 +19,7 @@ import (
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 	"github.com/deatil/go-cryptobin/x509"
 
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/packer"
@@ -193,7 +194,7 @@ func TestExpiredCertificateRefused(t *testing.T) {
 			e := setup(t)
 			withOwnKey(t, e.Store, "self", "uk_rso", c.ref)
 			e.Pack.Keys = &packer.Keys{Operator: c.ref, Metrics: &bytes.Buffer{}}
-			e.Pack.Now = func() time.Time { return c.at }
+			e.Pack.Clock = clock.At(c.at)
 			runID := e.Reconciled(t, "self", 2, 1)
 			_, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
 			want := "expired on " + c.expiry.UTC().Format("2006-01-02 15:04:05 MST")
@@ -210,7 +211,7 @@ func TestExpiredCertificateRefused(t *testing.T) {
 	}
 	el := etree.NewElement("x")
 	el.CreateAttr("Id", "a")
-	if err := (&xades.Signer{Key: k, Now: func() time.Time { return now.Add(2 * time.Hour) }}).Sign(el); err == nil ||
+	if err := (&xades.Signer{Key: k, Clock: clock.At(now.Add(2 * time.Hour))}).Sign(el); err == nil ||
 		!strings.Contains(err.Error(), "expired on") {
 		t.Errorf("sign after expiry: %v", err)
 	}

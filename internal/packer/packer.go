@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -44,7 +45,7 @@ type Service struct {
 	OperatorSignature bool
 	Workers           int // parallel builders; 0: twice GOMAXPROCS, to sign while others wait on Postgres and S3
 	Log               *slog.Logger
-	Now               func() time.Time
+	Clock             clock.Func
 
 	// Keys chooses the signer per organisation (its own key, or the
 	// operator's with IsOperatorSignature); nil: Signer and
@@ -73,13 +74,13 @@ func Operation(kind string) gismessage.Operation {
 
 // Pack packs, signs and archives a run's payments.
 func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
-	started := s.now()
+	started := s.Clock.Now()
 	ctx = withKeyCache(ctx)
 	if req.RunID <= 0 {
 		return nil, steperr.E("pack", steperr.InvalidInput, errors.New("the event has no run_id"))
 	}
 	packing, err := s.prepare(ctx, req.RunID)
-	prepared := s.now()
+	prepared := s.Clock.Now()
 	if errors.Is(err, postgres.ErrNotFound) || errors.Is(err, postgres.ErrNotReady) {
 		return nil, steperr.E("pack", steperr.InvalidInput, fmt.Errorf("%w", err))
 	}
@@ -105,7 +106,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	res := &Result{RunID: req.RunID, PackageIDs: packing.PackageIDs, Packages: len(packing.PackageIDs),
 		Payments: packing.Payments, HeldBack: packing.Held, AlreadyLoaded: packing.AlreadyLoaded, Retried: packing.Retried,
 		Signed: signed, Adopted: adopted,
-		Resumed: packing.Resumed, DurationMillis: s.now().Sub(started).Milliseconds()}
+		Resumed: packing.Resumed, DurationMillis: s.Clock.Now().Sub(started).Milliseconds()}
 	if res.PackageIDs == nil {
 		res.PackageIDs = []int64{}
 	}
@@ -115,13 +116,6 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 		"resumed", res.Resumed,
 		"prepare_ms", prepared.Sub(started).Milliseconds(), "duration_ms", res.DurationMillis)
 	return res, nil
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 func recipient(org *postgres.Organization) *gismessage.Recipient {
@@ -266,11 +260,11 @@ func (s *Service) buildImport(ctx context.Context, org *postgres.Organization, p
 }
 
 func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
-	signer, operator, err := s.signerFor(ctx, org)
+	signer, operator, err := s.SignerFor(ctx, org)
 	if err != nil {
 		return err
 	}
-	hdr := gismessage.Header{Date: s.now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
+	hdr := gismessage.Header{Date: s.Clock.Now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
 		OperatorSignature: operator}
 	doc, req, err := s.build(ctx, org, p, hdr)
 	if err != nil {

@@ -20,6 +20,25 @@ import (
 
 func setup(t *testing.T) *testkit.Env { return testkit.New(t, 0) }
 
+// reconciled is a kit with organisation org1 of kind and its reconciled
+// run of rows payments (export seed seed).
+func reconciled(t *testing.T, kind string, rows int, seed uint64) (*testkit.Env, int64) {
+	e := setup(t)
+	pgtest.Organization(t, e.Store, "org1", kind)
+	return e, e.Reconciled(t, "org1", rows, seed)
+}
+
+// failArchiving packs runID with the archive bucket missing: the step
+// fails after storing the packages and their GUIDs, and signs none.
+func failArchiving(t *testing.T, e *testkit.Env, runID int64) {
+	t.Helper()
+	e.Pack.ArchiveBucket = "no-such-bucket"
+	defer func() { e.Pack.ArchiveBucket = testkit.Archive }()
+	if _, err := e.Pack.Pack(context.Background(), packer.Request{RunID: runID}); err == nil {
+		t.Fatal("packing into a missing bucket succeeded")
+	}
+}
+
 func TestPackageSizes(t *testing.T) {
 	tests := []struct {
 		kind     string
@@ -39,9 +58,7 @@ func TestPackageSizes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%d", tt.kind, tt.payments), func(t *testing.T) {
 			ctx := context.Background()
-			e := setup(t)
-			pgtest.Organization(t, e.Store, "org1", tt.kind)
-			runID := e.Reconciled(t, "org1", tt.payments, 1)
+			e, runID := reconciled(t, tt.kind, tt.payments, 1)
 			res, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
 			if err != nil {
 				t.Fatal(err)
@@ -86,9 +103,7 @@ func TestPackageSizes(t *testing.T) {
 // Running the step again creates no package, payment or TransportGUID.
 func TestRepackIsIdempotent(t *testing.T) {
 	ctx := context.Background()
-	e := setup(t)
-	pgtest.Organization(t, e.Store, "org1", "uk_rso")
-	runID := e.Reconciled(t, "org1", 300, 2)
+	e, runID := reconciled(t, "uk_rso", 300, 2)
 	first, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
 	if err != nil {
 		t.Fatal(err)
@@ -120,18 +135,12 @@ func snapshot(t *testing.T, st *postgres.Store, runID int64) string {
 // missing) is finished by the next attempt with the same GUIDs.
 func TestResumeAfterFailure(t *testing.T) {
 	ctx := context.Background()
-	e := setup(t)
-	pgtest.Organization(t, e.Store, "org1", "ufkr")
-	runID := e.Reconciled(t, "org1", 700, 3)
-	e.Pack.ArchiveBucket = "no-such-bucket"
-	if _, err := e.Pack.Pack(ctx, packer.Request{RunID: runID}); err == nil {
-		t.Fatal("packing into a missing bucket succeeded")
-	}
+	e, runID := reconciled(t, "ufkr", 700, 3)
+	failArchiving(t, e, runID)
 	before := snapshot(t, e.Store, runID)
 	if before == "" {
 		t.Fatal("no payments stored before the XML")
 	}
-	e.Pack.ArchiveBucket = testkit.Archive
 	res, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
 	if err != nil {
 		t.Fatal(err)
@@ -218,18 +227,12 @@ func TestInvalidRequests(t *testing.T) {
 // with their stored GUIDs; the payments never get a second package.
 func TestNextRunSignsStrandedPackages(t *testing.T) {
 	ctx := context.Background()
-	e := setup(t)
-	pgtest.Organization(t, e.Store, "org1", "ufkr")
-	failed := e.Reconciled(t, "org1", 700, 3)
-	e.Pack.ArchiveBucket = "no-such-bucket"
-	if _, err := e.Pack.Pack(ctx, packer.Request{RunID: failed}); err == nil {
-		t.Fatal("packing into a missing bucket succeeded")
-	}
+	e, failed := reconciled(t, "ufkr", 700, 3)
+	failArchiving(t, e, failed)
 	if err := e.Store.RecordRunFailure(ctx, failed, "States.TaskFailed: the packer gave up"); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, e.Store, failed)
-	e.Pack.ArchiveBucket = testkit.Archive
 	res, err := e.Pack.Pack(ctx, packer.Request{RunID: e.Reconciled(t, "org1", 5, 4)})
 	if err != nil || res.Adopted != 2 || res.Payments != 5 {
 		t.Fatalf("next run: %+v %v", res, err)

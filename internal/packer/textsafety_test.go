@@ -93,9 +93,7 @@ func (s spoilingSigner) Sign(el *etree.Element) error {
 // is archived.
 func TestPackerRefusesAPackageThatDoesNotVerify(t *testing.T) {
 	ctx := context.Background()
-	e := setup(t)
-	pgtest.Organization(t, e.Store, "uk1", "uk_rso")
-	runID := e.Reconciled(t, "uk1", 3, 1)
+	e, runID := reconciled(t, "uk_rso", 3, 1)
 	e.Pack.Signer = spoilingSigner{&xades.Signer{Key: testkit.Key(t)}}
 	_, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
 	pkgs, _ := e.Store.PackagesOfRun(ctx, runID)

@@ -3,8 +3,6 @@ package poller
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/contract"
@@ -17,20 +15,8 @@ type RunNotifier interface {
 	RunSettled(ctx context.Context, s notify.Settled) error
 }
 
-// DefaultPaymentMaxAge is PAYMENT_MAX_AGE_HOURS when unset.
-const DefaultPaymentMaxAge = 48 * time.Hour
-
-// PaymentMaxAge reads PAYMENT_MAX_AGE_HOURS (whole hours; empty: the default).
-func PaymentMaxAge(hours string) (time.Duration, error) {
-	if hours == "" {
-		return DefaultPaymentMaxAge, nil
-	}
-	n, err := strconv.Atoi(hours)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("PAYMENT_MAX_AGE_HOURS %q: want a whole number of hours above 0", hours)
-	}
-	return time.Duration(n) * time.Hour, nil
-}
+// DefaultPaymentMaxAgeHours is PAYMENT_MAX_AGE_HOURS when unset.
+const DefaultPaymentMaxAgeHours = 48
 
 // announce puts a settled run's "Run settled" event once (at least once:
 // a failure leaves it to the next sweep).
@@ -69,9 +55,9 @@ func (s *Service) sweepNotices(ctx context.Context) error {
 	}
 	maxAge := s.MaxPaymentAge
 	if maxAge <= 0 {
-		maxAge = DefaultPaymentMaxAge
+		maxAge = DefaultPaymentMaxAgeHours * time.Hour
 	}
-	unloaded, err := s.Store.UnloadedPayments(ctx, s.Now().Add(-maxAge))
+	unloaded, err := s.Store.UnloadedPayments(ctx, s.Clock.Now().Add(-maxAge))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/emf"
 	"github.com/gispayments/gis-payments/internal/gisclient"
@@ -60,9 +61,17 @@ type Service struct {
 	Limiter        sender.Limiter // paces getState with the sender's imports (GIS_RATE_PER_SECOND); nil: none
 	Log            *slog.Logger
 	Metrics        io.Writer // embedded-metric-format lines; nil: stdout, where Lambda ships them
-	Now            func() time.Time
+	Clock          clock.Func
 	Notifier       RunNotifier   // told of every settled run; nil: nobody
 	MaxPaymentAge  time.Duration // payments unloaded longer count in UnloadedPaymentsOlderThan; 0: 48 h
+	// Reports renders an ended run's reports again when an approver
+	// decided on it, so that they show the decision; nil: left as written.
+	Reports ReportWriter
+}
+
+// ReportWriter renders a run's reports (reconciler.Service).
+type ReportWriter interface {
+	RewriteReports(ctx context.Context, runID int64) error
 }
 
 // The step's request and result are the contract's.
@@ -108,9 +117,6 @@ func (s *Service) defaults() {
 	if s.DoubtLimit <= 0 {
 		s.DoubtLimit = DefaultDoubtLimit
 	}
-	if s.Now == nil {
-		s.Now = time.Now
-	}
 }
 
 // Poll runs one round.
@@ -120,7 +126,7 @@ func (s *Service) Poll(ctx context.Context, req Request) (*Result, error) {
 	case req.Failed:
 		return s.recordFailure(ctx, req)
 	case req.MarkTimedOut:
-		if _, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Now()); err != nil {
+		if _, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Clock.Now()); err != nil {
 			return nil, err
 		}
 		return s.runResult(ctx, req.RunID, &Result{RunID: req.RunID})
@@ -135,7 +141,7 @@ func (s *Service) Poll(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	timedOut, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Now().Add(-s.RunTimeout))
+	timedOut, err := s.Store.TimeOutRuns(ctx, req.RunID, s.Clock.Now().Add(-s.RunTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +163,7 @@ func (s *Service) resendUnsent(ctx context.Context, res *Result) error {
 	if s.Sender == nil {
 		return nil
 	}
-	ids, err := s.Store.UnsentPackages(ctx, 0, s.Now().Add(-s.Grace), s.Batch)
+	ids, err := s.Store.UnsentPackages(ctx, 0, s.Clock.Now().Add(-s.Grace), s.Batch)
 	if err != nil || len(ids) == 0 {
 		return err
 	}
@@ -191,7 +197,7 @@ func (s *Service) sweepResult(ctx context.Context, res *Result, timedOut int) (*
 		return nil, err
 	}
 	if s.ReconRetention > 0 {
-		r, err := s.Store.RetireReconRows(ctx, s.Now().Add(-s.ReconRetention), retireRunsPerSweep)
+		r, err := s.Store.RetireReconRows(ctx, s.Clock.Now().Add(-s.ReconRetention), retireRunsPerSweep)
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +268,7 @@ func (s *Service) pollClaimed(ctx context.Context, runID int64, res *Result) ([]
 	runs := map[int64]bool{}
 	var touched []int64
 	for {
-		claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Now().Add(-s.Grace), s.Lease, s.Batch, round)
+		claimed, err := s.Store.ClaimPackages(ctx, owner, runID, s.Clock.Now().Add(-s.Grace), s.Lease, s.Batch, round)
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +348,7 @@ func (e *errDoubtful) Error() string { return e.reason }
 // IsOperatorSignature follows the package's organisation (NULL
 // signing_key: the operator signs for it), as the packer signed.
 func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed) (bool, error) {
-	h := gismessage.Header{Date: s.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
+	h := gismessage.Header{Date: s.Clock.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: c.OrgPPAGUID,
 		OperatorSignature: c.OperatorSigns} // as the organisation's packages were signed
 	if s.Limiter != nil {
 		if err := s.Limiter.Wait(ctx); err != nil {
@@ -353,7 +359,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 	var doubt *errDoubtful
 	var gerr *gisclient.Error
 	switch {
-	case err != nil && (!errors.As(err, &gerr) || gerr.Kind == gisclient.Transient):
+	case err != nil && (!errors.As(err, &gerr) || gerr.Disposition == gisclient.Transient):
 		return false, err // the network's weather: ask again later
 	case err != nil:
 		// Refused (HTTP 4xx, a client fault, TLS), or unreadable: not a
@@ -385,7 +391,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 		return gaveUp, err
 	}
 	if st.ErrorCode != "" {
-		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, contract.PaymentStatus(gisclient.MessageStatus(st.ErrorCode)), st.ErrorCode,
+		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, contract.PaymentStatus(gisclient.MessageDisposition(st.ErrorCode).PaymentStatus()), st.ErrorCode,
 			st.ErrorCode+": "+st.ErrorText)
 	}
 	return true, s.Store.ApplyResults(ctx, c.ID, owner, key, outcomes(st.Results))
@@ -462,7 +468,7 @@ func (s *Service) metric(name string, value int) {
 	if w == nil {
 		w = os.Stdout
 	}
-	if err := emf.Write(w, s.Now(), name, "Count", float64(value), nil); err != nil {
+	if err := emf.Write(w, s.Clock.Now(), name, "Count", float64(value), nil); err != nil {
 		s.Log.Warn("metric not written", "metric", name, "error", err.Error())
 	}
 }
@@ -504,6 +510,11 @@ func (s *Service) writeResults(ctx context.Context, runID int64) error {
 	})
 	if err != nil {
 		return err
+	}
+	if decision[0] != "" && s.Reports != nil {
+		if err := s.Reports.RewriteReports(ctx, runID); err != nil {
+			return err
+		}
 	}
 	if err := s.Store.SetRunResults(ctx, runID, key); err != nil {
 		return err

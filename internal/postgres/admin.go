@@ -55,6 +55,9 @@ type RunDetail struct {
 	Packages map[string]int `json:"packages"` // by status
 	Errors   []Count        `json:"errors,omitempty"`
 	Holds    []Count        `json:"holds,omitempty"`
+	// Refunds are refund rows that take back a payment GIS holds: to
+	// confirm with `gispay cancel` where the policy only lists them.
+	Refunds []RefundMatch `json:"refunds,omitempty"`
 }
 
 // Count is how many payments share a code and a reason.
@@ -89,6 +92,9 @@ func (s *Store) RunDetailByID(ctx context.Context, id int64) (*RunDetail, error)
 	}
 	if d.Holds, err = s.counts(ctx, `SELECT '', hold_reason, count(*) FROM recon_row
 		WHERE run_id = $1 AND hold_reason IS NOT NULL GROUP BY 2 ORDER BY 3 DESC, 2 LIMIT 20`, id); err != nil {
+		return nil, err
+	}
+	if d.Refunds, err = s.RefundMatches(ctx, id); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -29,6 +29,10 @@ type Organization struct {
 	// SigningKey names the organisation's own signing key (a Secrets
 	// Manager ARN or a PEM file); empty: the operator signs for it.
 	SigningKey string `json:"signing_key,omitempty"`
+	// RefundCancellation is what a bank registry's refund row of a loaded
+	// payment leads to: RefundList (listed for an operator) or RefundAuto
+	// (a cancellation request); empty on upsert: RefundList.
+	RefundCancellation string `json:"refund_cancellation,omitempty"`
 	// Rules are the organisation's matching rules; nil on upsert: the defaults.
 	Rules *matcher.Rules `json:"matching_rules,omitempty"`
 }
@@ -36,14 +40,14 @@ type Organization struct {
 const orgColumns = `id, code, name, inn, coalesce(kpp, ''), org_ppa_guid::text, kind, load_policy,
 	coalesce(bank_name, ''), coalesce(bank_bik, ''), coalesce(operating_account, ''),
 	coalesce(correspondent_account, ''), coalesce(payment_recipient, ''), coalesce(signing_key, ''),
-	match_key_with_date, match_window_days, strict_rows, max_bad_share::float8`
+	match_key_with_date, match_window_days, strict_rows, max_bad_share::float8, refund_cancellation`
 
 func scanOrg(row pgx.Row) (*Organization, error) {
 	o := Organization{Rules: &matcher.Rules{}}
 	var window int16
 	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.INN, &o.KPP, &o.OrgPPAGUID, &o.Kind, &o.LoadPolicy,
 		&o.BankName, &o.BankBIK, &o.OperatingAccount, &o.CorrespondentAccount, &o.PaymentRecipient, &o.SigningKey,
-		&o.Rules.KeyWithDate, &window, &o.Rules.Strict, &o.Rules.MaxBadShare)
+		&o.Rules.KeyWithDate, &window, &o.Rules.Strict, &o.Rules.MaxBadShare, &o.RefundCancellation)
 	o.Rules.WindowDays = int(window)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound
@@ -56,6 +60,9 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *Organization) (*Organ
 	if o.LoadPolicy == "" {
 		o.LoadPolicy = lifecycle.DefaultLoadPolicy
 	}
+	if o.RefundCancellation == "" {
+		o.RefundCancellation = RefundList
+	}
 	rules := matcher.DefaultRules()
 	if o.Rules != nil {
 		rules = *o.Rules
@@ -66,20 +73,21 @@ func (s *Store) UpsertOrganization(ctx context.Context, o *Organization) (*Organ
 	row := s.Pool.QueryRow(ctx, `
 		INSERT INTO organization (code, name, inn, kpp, org_ppa_guid, kind, load_policy, bank_name, bank_bik,
 			operating_account, correspondent_account, payment_recipient, signing_key,
-			match_key_with_date, match_window_days, strict_rows, max_bad_share)
+			match_key_with_date, match_window_days, strict_rows, max_bad_share, refund_cancellation)
 		VALUES ($1, $2, $3, nullif($4, ''), $5, $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''),
-			nullif($11, ''), nullif($12, ''), nullif($13, ''), $14, $15, $16, $17)
+			nullif($11, ''), nullif($12, ''), nullif($13, ''), $14, $15, $16, $17, $18)
 		ON CONFLICT (code) DO UPDATE SET name = excluded.name, inn = excluded.inn, kpp = excluded.kpp,
 			org_ppa_guid = excluded.org_ppa_guid, kind = excluded.kind, load_policy = excluded.load_policy,
 			bank_name = excluded.bank_name, bank_bik = excluded.bank_bik,
 			operating_account = excluded.operating_account, correspondent_account = excluded.correspondent_account,
 			payment_recipient = excluded.payment_recipient, signing_key = excluded.signing_key,
 			match_key_with_date = excluded.match_key_with_date, match_window_days = excluded.match_window_days,
-			strict_rows = excluded.strict_rows, max_bad_share = excluded.max_bad_share, updated_at = now()
+			strict_rows = excluded.strict_rows, max_bad_share = excluded.max_bad_share,
+			refund_cancellation = excluded.refund_cancellation, updated_at = now()
 		RETURNING `+orgColumns,
 		o.Code, o.Name, o.INN, o.KPP, o.OrgPPAGUID, o.Kind, o.LoadPolicy, o.BankName, o.BankBIK,
 		o.OperatingAccount, o.CorrespondentAccount, o.PaymentRecipient, o.SigningKey,
-		rules.KeyWithDate, rules.WindowDays, rules.Strict, rules.MaxBadShare)
+		rules.KeyWithDate, rules.WindowDays, rules.Strict, rules.MaxBadShare, o.RefundCancellation)
 	out, err := scanOrg(row)
 	if err != nil {
 		return nil, fmt.Errorf("store: upsert organization %s: %w", o.Code, err)

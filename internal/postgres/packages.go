@@ -229,6 +229,8 @@ func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([
 	return out, rows.Err()
 }
 
+// storeHolds records why the packer holds rows; a reason given before (the
+// payment document lookup's, more precise than "no document id") stays.
 func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
 	if len(holds) == 0 {
 		return nil
@@ -238,7 +240,7 @@ func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
 	for i, h := range holds {
 		ids[i], reasons[i] = h.ReconRowID, h.Reason
 	}
-	_, err := tx.Exec(ctx, `UPDATE recon_row r SET hold_reason = h.reason
+	_, err := tx.Exec(ctx, `UPDATE recon_row r SET hold_reason = coalesce(r.hold_reason, h.reason)
 		FROM unnest($1::bigint[], $2::text[]) AS h(id, reason) WHERE r.id = h.id`, ids, reasons)
 	return err
 }

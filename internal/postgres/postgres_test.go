@@ -127,12 +127,22 @@ func registerPair(t *testing.T, s *postgres.Store, orgID int64) (int64, int64) {
 	return ids[0], ids[1]
 }
 
+// begun is a store with organisation uk1, its registered pair of exports
+// (billing, acquiring) and a run begun for them.
+func begun(t *testing.T) (s *postgres.Store, run *postgres.Run, billing, acquiring int64) {
+	s, _ = pgtest.New(t)
+	org := pgtest.Organization(t, s, "uk1", "uk_rso")
+	billing, acquiring = registerPair(t, s, org.ID)
+	run, err := s.BeginRun(context.Background(), postgres.RunSpec{OrganizationID: org.ID, RunKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, run, billing, acquiring
+}
+
 func TestSaveReconciliation(t *testing.T) {
 	ctx := context.Background()
-	s, _ := pgtest.New(t)
-	org := pgtest.Organization(t, s, "uk1", "uk_rso")
-	bid, aid := registerPair(t, s, org.ID)
-	run, _ := s.BeginRun(ctx, postgres.RunSpec{OrganizationID: org.ID, RunKey: "k"})
+	s, run, bid, aid := begun(t)
 	rec := postgres.Reconciliation{BillingFiles: []int64{bid}, AcquiringFiles: []int64{aid},
 		Produce: produce("2026-11-21;B1;S1;SV1;LS1;100;5\n2026-11-21;B2;S1;SV1;LS2;1;0\n",
 			"2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;105;0\n2026-11-21;O3;2026-11-21;B3;S1;SV1;LS3;7,77;0\n")}
@@ -168,10 +178,7 @@ func TestSaveReconciliation(t *testing.T) {
 // copied are rolled back with the rest.
 func TestSaveReconciliationRollsBack(t *testing.T) {
 	ctx := context.Background()
-	s, _ := pgtest.New(t)
-	org := pgtest.Organization(t, s, "uk1", "uk_rso")
-	bid, aid := registerPair(t, s, org.ID)
-	run, _ := s.BeginRun(ctx, postgres.RunSpec{OrganizationID: org.ID, RunKey: "k"})
+	s, run, bid, aid := begun(t)
 	var good strings.Builder
 	for i := range 3000 {
 		fmt.Fprintf(&good, "2026-11-21;O%d;2026-11-21;B%d;S1;SV1;LS;1;0\n", i, i)

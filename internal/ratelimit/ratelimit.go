@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -29,7 +30,7 @@ type Limiter struct {
 	// Burst is how many requests may go at once after a quiet spell;
 	// 0: one second's worth (at least 1).
 	Burst float64
-	Now   func() time.Time // the clock that stamps the bucket; nil: time.Now
+	Clock clock.Func // the clock that stamps the bucket; nil: the system clock
 	// Sleep waits d or until ctx ends; nil: a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -40,7 +41,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if d := at.Sub(l.now()); d > 0 {
+	if d := at.Sub(l.Clock.Now()); d > 0 {
 		return l.sleep(ctx, d)
 	}
 	return nil
@@ -48,7 +49,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 
 // Reserve takes a token and returns when the request it stands for may go.
 func (l *Limiter) Reserve(ctx context.Context) (time.Time, error) {
-	now := l.now()
+	now := l.Clock.Now()
 	burst := l.Burst
 	if burst <= 0 {
 		burst = max(1, l.Rate)
@@ -67,13 +68,6 @@ func (l *Limiter) Reserve(ctx context.Context) (time.Time, error) {
 		return now, nil
 	}
 	return now.Add(time.Duration(-tokens / l.Rate * float64(time.Second))), nil
-}
-
-func (l *Limiter) now() time.Time {
-	if l.Now != nil {
-		return l.Now()
-	}
-	return time.Now()
 }
 
 func (l *Limiter) sleep(ctx context.Context, d time.Duration) error {

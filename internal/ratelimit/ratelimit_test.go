@@ -31,7 +31,7 @@ func TestConcurrentSendersShareTheRate(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(pool.Close)
-		l := &ratelimit.Limiter{Pool: pool, Name: "gis", Rate: rate, Burst: burst, Now: clock}
+		l := &ratelimit.Limiter{Pool: pool, Name: "gis", Rate: rate, Burst: burst, Clock: clock}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -72,7 +72,7 @@ func TestQuietSpellRefillsToTheBurst(t *testing.T) {
 	store, _ := pgtest.New(t)
 	now := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
 	var slept []time.Duration
-	l := &ratelimit.Limiter{Pool: store.Pool, Name: "gis", Rate: 2, Burst: 3, Now: func() time.Time { return now },
+	l := &ratelimit.Limiter{Pool: store.Pool, Name: "gis", Rate: 2, Burst: 3, Clock: func() time.Time { return now },
 		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
 	for range 4 {
 		if err := l.Wait(context.Background()); err != nil {

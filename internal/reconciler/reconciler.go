@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/matcher"
@@ -52,12 +53,12 @@ type Service struct {
 	ReportBucket   string
 	Limits         exportcsv.Limits
 	Log            *slog.Logger
-	Now            func() time.Time
+	Clock          clock.Func
 }
 
 // Reconcile runs (or finds) the run for req.
 func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
-	started := s.now()
+	started := s.Clock.Now()
 	org, err := s.Store.OrganizationByCode(ctx, req.Org)
 	if errors.Is(err, postgres.ErrNotFound) {
 		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("unknown organisation %q", req.Org))
@@ -65,7 +66,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	from, to, err := period(req, s.now())
+	from, to, err := period(req, s.Clock.Now())
 	if err != nil {
 		return nil, steperr.New(steperr.InvalidInput, err)
 	}
@@ -125,13 +126,6 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	return s.finish(ctx, org, run, files, started, false)
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 func period(r Request, now time.Time) (from, to *calendar.Date, err error) {
@@ -427,15 +421,44 @@ func (s *Service) finish(ctx context.Context, org *postgres.Organization, run *p
 		Difference: run.BillingSum.Sub(run.AcquiringSum).StringFixed(2),
 		Held:       run.HeldRows, Refunds: run.Refunds,
 		ReportCSV: "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,
-		Days: len(days), DurationMillis: s.now().Sub(started).Milliseconds()}
+		Days: len(days), DurationMillis: s.Clock.Now().Sub(started).Milliseconds()}
 	if run.Refunds > 0 {
 		res.RefundSum = run.RefundSum.StringFixed(2)
+		if res.RefundMatches, res.RefundCancellations, err = s.refunds(ctx, org, run.ID); err != nil {
+			return nil, err
+		}
 	}
 	s.Log.Info("reconciled", "run_id", run.ID, "org", org.Code, "already_done", already,
 		"days", res.Days, "billing_rows", res.BillingRows, "acquiring_rows", res.AcquiringRows, "matched", res.Matched,
 		"mismatched", res.Mismatched, "billing_only", res.BillingOnly, "acquiring_only", res.AcquiringOnly,
-		"held", res.Held, "refunds", res.Refunds, "duration_ms", res.DurationMillis)
+		"held", res.Held, "refunds", res.Refunds, "refund_matches", res.RefundMatches,
+		"refund_cancellations", res.RefundCancellations, "duration_ms", res.DurationMillis)
 	return res, nil
+}
+
+// refunds finds the run's refund rows that take back a payment GIS holds
+// and, when the organisation's policy is RefundAuto, registers a
+// cancellation of each that names exactly one payment (the next
+// cancellation run sends it); otherwise they are listed for an operator
+// (`gispay runs show`). A re-run registers nothing twice.
+func (s *Service) refunds(ctx context.Context, org *postgres.Organization, runID int64) (matches, requested int, err error) {
+	found, err := s.Store.RefundMatches(ctx, runID)
+	if err != nil || org.RefundCancellation != postgres.RefundAuto {
+		return len(found), 0, err
+	}
+	var reqs []postgres.CancelRequest
+	for i := range found {
+		if len(found[i].OrderIDs) == 1 {
+			reqs = append(reqs, found[i].Cancellation(runID))
+		}
+	}
+	regs, err := s.Store.RegisterCancellations(ctx, org, 0, reqs)
+	for _, r := range regs {
+		if r.Status == "requested" {
+			requested++
+		}
+	}
+	return len(found), requested, err
 }
 
 // writeReports renders both reports from the database and uploads them.
@@ -446,7 +469,11 @@ func (s *Service) writeReports(ctx context.Context, org *postgres.Organization, 
 	for _, f := range files {
 		names = append(names, fmt.Sprintf("%s: s3://%s/%s", f.Kind, f.Bucket, f.Key))
 	}
-	meta := report.Meta{RunID: run.ID, OrgCode: org.Code, OrgName: org.Name, Files: names, GeneratedAt: s.now()}
+	meta := report.Meta{RunID: run.ID, OrgCode: org.Code, OrgName: org.Name, Files: names, GeneratedAt: s.Clock.Now()}
+	var err error
+	if meta.Decision, err = s.decision(ctx, run.ID); err != nil {
+		return err
+	}
 	prefix := "reports/" + strconv.FormatInt(run.ID, 10) + "/"
 	csvKey, htmlKey := prefix+"discrepancies.csv", prefix+"report.html"
 	if err := s.Objects.PutRendered(ctx, s.ReportBucket, csvKey, "text/csv; charset=utf-8", func(w io.Writer) error {
@@ -462,6 +489,41 @@ func (s *Service) writeReports(ctx context.Context, org *postgres.Organization, 
 	}
 	run.ReportCSVKey, run.ReportHTMLKey = csvKey, htmlKey
 	return s.Store.SetRunReports(ctx, run.ID, csvKey, htmlKey)
+}
+
+// RewriteReports renders a run's reports again, with what happened since
+// reconciliation (the approver's decision): the poller calls it when a
+// run that waited for a decision has ended.
+func (s *Service) RewriteReports(ctx context.Context, runID int64) error {
+	run, err := s.Store.RunByID(ctx, runID)
+	if err != nil {
+		return err
+	}
+	org, files, err := s.Store.RunFiles(ctx, runID)
+	if err != nil {
+		return err
+	}
+	days, err := s.Store.ReconDays(ctx, runID)
+	if err != nil {
+		return err
+	}
+	return s.writeReports(ctx, org, run, files, days)
+}
+
+// decision is the run's decision for the report, nil when there is none.
+func (s *Service) decision(ctx context.Context, runID int64) (*report.Decision, error) {
+	rec, err := s.Store.RunDecision(ctx, runID)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	d := &report.Decision{Approved: rec.Approve, By: rec.By, Source: rec.Source, At: rec.At}
+	if d.Load, d.Withhold, err = s.Store.DecisionRows(ctx, runID); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // runOp is the operation of reconciling one run.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -193,7 +194,7 @@ func TestDailyRunFindsUploadsWithoutEvents(t *testing.T) {
 	e := setup(t)
 	e.svc.Uploads = &uploadtrigger.Service{Store: e.st, Objects: e.s3.Store, Log: e.svc.Log}
 	e.svc.IncomingBucket = bucket
-	e.svc.Now = func() time.Time { return time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC) }
+	e.svc.Clock = clock.At(time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC))
 	// The billing export came with its event; the registry's event was lost.
 	e.put(t, exportcsv.Billing, "incoming/billing/uk-dom/b.csv", testdata(t, "billing-uk-dom-2026-11-21.csv"))
 	e.s3.Put(t, bucket, "incoming/acquiring/uk-dom/реестр 21.11.csv", testdata(t, "acquiring-uk-dom-2026-11-21.csv"))

@@ -27,6 +27,14 @@ svg text { font-size: 11px; fill: #57606a; }
 <body>
 <h1>Сверка биллинга и реестра банка</h1>
 <div class="meta">{{.OrgName}} ({{.OrgCode}}) · запуск {{.RunID}} · сформировано {{.Generated}}{{range .Files}}<br>{{.}}{{end}}</div>
+{{with .Decision}}
+<h2>Решение по загрузке</h2>
+<p class="{{if .Approved}}ok{{else}}bad{{end}}">{{if .Approved}}Одобрено{{else}}Отклонено{{end}}: {{.By}}, {{.When}} ({{.Source}})</p>
+{{if .Load}}<p>Загрузить дополнительно ({{len .Load}}):</p>
+<ul>{{range .Load}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Withhold}}<p>Не загружать ({{len .Withhold}}):</p>
+<ul>{{range .Withhold}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{end}}
 
 <div class="legend"><span style="background:#0969da"></span>Биллинг<span style="background:#bf8700"></span>Реестр банка (макс. {{.Chart.Max}} ₽)</div>
 <svg width="{{.Chart.Width}}" height="{{.Chart.Height}}" role="img" aria-label="Суммы по дням">

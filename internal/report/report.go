@@ -25,7 +25,21 @@ type Meta struct {
 	OrgName     string
 	Files       []string
 	GeneratedAt time.Time
+	// Decision is the approver's, for a run that waited for one.
+	Decision *Decision
 }
+
+// Decision is who decided on a run, when, how, and the rows the decision
+// added to the load or withheld from it (described for people).
+type Decision struct {
+	Approved       bool
+	By, Source     string
+	At             time.Time
+	Load, Withhold []string
+}
+
+// When is the decision's time as the page shows it.
+func (d *Decision) When() string { return d.At.In(calendar.Moscow).Format("02.01.2006 15:04 MST") }
 
 // Discrepancies yields the rows to list, in order; the callback's error stops it.
 type Discrepancies func(fn func(*matcher.Discrepancy) error) error

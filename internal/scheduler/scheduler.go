@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/steperr"
@@ -29,7 +30,7 @@ type Service struct {
 	Store   *postgres.Store
 	Notices Notices
 	Log     *slog.Logger
-	Now     func() time.Time
+	Clock   clock.Func
 }
 
 // The step's request and result are the contract's.
@@ -53,10 +54,7 @@ func (s *Service) Handle(ctx context.Context, req Request) (*Result, error) {
 // day is taken from the schedule's time, not the clock: a late or repeated
 // event names the same runs.
 func (s *Service) listOrgs(ctx context.Context, scheduled string) (*Result, error) {
-	at := time.Now()
-	if s.Now != nil {
-		at = s.Now()
-	}
+	at := s.Clock.Now()
 	if scheduled != "" {
 		var err error
 		if at, err = time.Parse(time.RFC3339, scheduled); err != nil {

@@ -152,9 +152,9 @@ func (s *Service) sendOne(ctx context.Context, id int64) (_ contract.PackageStat
 				return "", false, err
 			}
 		}
-		if gerr.Kind == gisclient.Permanent {
+		if !gerr.Disposition.CallAgain() {
 			s.Log.Warn("package refused", "package_id", id, "run_id", p.RunID, "code", gerr.Code, "error", gerr.Error())
-			if err := s.Store.FailPackage(ctx, id, contract.PaymentStatus(gisclient.MessageStatus(gerr.Code)), gerr.Code, gerr.Error()); err != nil {
+			if err := s.Store.FailPackage(ctx, id, contract.PaymentStatus(gerr.Disposition.PaymentStatus()), gerr.Code, gerr.Error()); err != nil {
 				return "", false, err
 			}
 			return contract.PackageFailed, false, nil

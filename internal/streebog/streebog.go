@@ -50,11 +50,15 @@ func lps(out, x *block) {
 	t0, t1, t2, t3 := &table[0], &table[1], &table[2], &table[3]
 	t4, t5, t6, t7 := &table[4], &table[5], &table[6], &table[7]
 	x0, x1, x2, x3, x4, x5, x6, x7 := x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
-	for i := range 8 {
-		s := 8 * uint(i)
-		out[i] = t0[byte(x0>>s)] ^ t1[byte(x1>>s)] ^ t2[byte(x2>>s)] ^ t3[byte(x3>>s)] ^
-			t4[byte(x4>>s)] ^ t5[byte(x5>>s)] ^ t6[byte(x6>>s)] ^ t7[byte(x7>>s)]
-	}
+	// Unrolled: the shifts are constants, and no loop counter is kept.
+	out[0] = t0[byte(x0)] ^ t1[byte(x1)] ^ t2[byte(x2)] ^ t3[byte(x3)] ^ t4[byte(x4)] ^ t5[byte(x5)] ^ t6[byte(x6)] ^ t7[byte(x7)]
+	out[1] = t0[byte(x0>>8)] ^ t1[byte(x1>>8)] ^ t2[byte(x2>>8)] ^ t3[byte(x3>>8)] ^ t4[byte(x4>>8)] ^ t5[byte(x5>>8)] ^ t6[byte(x6>>8)] ^ t7[byte(x7>>8)]
+	out[2] = t0[byte(x0>>16)] ^ t1[byte(x1>>16)] ^ t2[byte(x2>>16)] ^ t3[byte(x3>>16)] ^ t4[byte(x4>>16)] ^ t5[byte(x5>>16)] ^ t6[byte(x6>>16)] ^ t7[byte(x7>>16)]
+	out[3] = t0[byte(x0>>24)] ^ t1[byte(x1>>24)] ^ t2[byte(x2>>24)] ^ t3[byte(x3>>24)] ^ t4[byte(x4>>24)] ^ t5[byte(x5>>24)] ^ t6[byte(x6>>24)] ^ t7[byte(x7>>24)]
+	out[4] = t0[byte(x0>>32)] ^ t1[byte(x1>>32)] ^ t2[byte(x2>>32)] ^ t3[byte(x3>>32)] ^ t4[byte(x4>>32)] ^ t5[byte(x5>>32)] ^ t6[byte(x6>>32)] ^ t7[byte(x7>>32)]
+	out[5] = t0[byte(x0>>40)] ^ t1[byte(x1>>40)] ^ t2[byte(x2>>40)] ^ t3[byte(x3>>40)] ^ t4[byte(x4>>40)] ^ t5[byte(x5>>40)] ^ t6[byte(x6>>40)] ^ t7[byte(x7>>40)]
+	out[6] = t0[byte(x0>>48)] ^ t1[byte(x1>>48)] ^ t2[byte(x2>>48)] ^ t3[byte(x3>>48)] ^ t4[byte(x4>>48)] ^ t5[byte(x5>>48)] ^ t6[byte(x6>>48)] ^ t7[byte(x7>>48)]
+	out[7] = t0[byte(x0>>56)] ^ t1[byte(x1>>56)] ^ t2[byte(x2>>56)] ^ t3[byte(x3>>56)] ^ t4[byte(x4>>56)] ^ t5[byte(x5>>56)] ^ t6[byte(x6>>56)] ^ t7[byte(x7>>56)]
 }
 
 var constants = func() (c [12]block) {

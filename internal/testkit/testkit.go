@@ -18,6 +18,8 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
+	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/exportgen"
 	"github.com/gispayments/gis-payments/internal/gisclient"
@@ -29,7 +31,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/reconciler"
 	"github.com/gispayments/gis-payments/internal/s3store/s3test"
 	"github.com/gispayments/gis-payments/internal/sender"
-	"github.com/gispayments/gis-payments/internal/uploadtrigger"
+	"github.com/gispayments/gis-payments/internal/wiring"
 	"github.com/gispayments/gis-payments/internal/xades"
 	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
@@ -40,21 +42,6 @@ const (
 	Archive = "archive"
 )
 
-// Clock is a manual clock: tests move time, nothing sleeps.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock set to t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// Add moves the clock.
-func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 // Env is a pipeline on real parts.
 type Env struct {
 	Store  *postgres.Store
@@ -62,13 +49,16 @@ type Env struct {
 	S3     *s3test.Server
 	Sim    *gissim.Sim
 	GISURL string
-	Clock  *Clock
+	Clock  *clock.Manual
 	GIS    *gisclient.Client
 	Log    *slog.Logger
-	Recon  *reconciler.Service
-	Pack   *packer.Service
-	Send   *sender.Service
-	Poll   *poller.Service
+	// App builds the step services as the functions do, from the default
+	// configuration and these parts.
+	App   *wiring.App
+	Recon *reconciler.Service
+	Pack  *packer.Service
+	Send  *sender.Service
+	Poll  *poller.Service
 }
 
 var (
@@ -100,29 +90,29 @@ func New(t testing.TB, timeout time.Duration) *Env {
 	s3 := s3test.New(t, Exports, Archive)
 	// The clock starts at the real time so that it agrees with the
 	// database's now() on the moments the database stamps itself.
-	clock := NewClock(time.Now())
-	cfg := gissim.Config{Now: clock.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute, Verify: Verify}
+	clk := clock.NewManual(time.Now())
+	cfg := gissim.Config{Clock: clk.Now, ReceivedFor: time.Minute, ProcessingFor: time.Minute, Verify: Verify}
 	if v, err := xsdcheck.New(xsdcheck.PaymentTypes); err == nil {
 		cfg.Validate = v.Element
 	}
 	sim := gissim.New(cfg)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	if timeout <= 0 {
-		timeout = 5 * time.Second
+	a := &wiring.App{Config: config.Default(), GIS: config.DefaultGIS(), Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Store: st, Objects: s3.Store, Signer: &xades.Signer{Key: Key(t)}, Metrics: io.Discard, Clock: clk.Now}
+	a.Config.ExportsBucket, a.Config.ArchiveBucket = Exports, Archive
+	a.GIS.Client.Endpoint, a.GIS.Client.Timeout = srv.URL, 5*time.Second
+	if timeout > 0 {
+		a.GIS.Client.Timeout = timeout
 	}
-	gis, err := gisclient.New(gisclient.Config{Endpoint: srv.URL, Timeout: timeout})
+	gis, err := gisclient.New(a.GIS.Client)
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	e := &Env{Store: st, URL: url, S3: s3, Sim: sim, GISURL: srv.URL, Clock: clock, GIS: gis, Log: log}
-	e.Recon = &reconciler.Service{Store: st, Objects: s3.Store, ReportBucket: Exports, Log: log,
-		Uploads: &uploadtrigger.Service{Store: st, Objects: s3.Store, Log: log}, IncomingBucket: Exports}
-	e.Pack = &packer.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, Signer: &xades.Signer{Key: Key(t)}, Log: log}
-	e.Send = &sender.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, GIS: gis, Log: log}
-	e.Poll = &poller.Service{Store: st, Objects: s3.Store, ArchiveBucket: Archive, ResultsBucket: Exports, GIS: gis,
-		Sender: e.Send, Log: log, Metrics: io.Discard, Now: clock.Now}
+	a.GISClient = gis
+	e := &Env{Store: st, URL: url, S3: s3, Sim: sim, GISURL: srv.URL, Clock: clk, GIS: gis, Log: a.Log, App: a,
+		Recon: a.Reconciler(), Pack: a.Packer(), Send: a.Sender(), Poll: a.Poller()}
+	e.Poll.Sender = e.Send // the sweep posts through the sender the tests tune
 	return e
 }
 

@@ -44,3 +44,14 @@ func TestUploadsPairOnlyByDay(t *testing.T) {
 		t.Errorf("%d runs started, want 2", len(rec.starts))
 	}
 }
+
+// An export whose head has no dated row cannot be paired by day: it is
+// registered and left to the daily run, and nothing is started.
+func TestUndatedUploadWaitsForTheDailyRun(t *testing.T) {
+	svc, s3, rec := setup(t)
+	upload(t, svc, s3, "incoming/acquiring/uk1/a-21.csv", acquiring, "01")
+	res := upload(t, svc, s3, "incoming/billing/uk1/empty.csv", exportcsv.BillingHeader, "01")
+	if res.Status != "registered" || res.Execution != nil || len(rec.starts) != 0 || !strings.Contains(res.Waiting, "daily run of uk1") {
+		t.Fatalf("%+v (started %v)", res, rec.starts)
+	}
+}

@@ -88,6 +88,8 @@ func parseKey(key string) (location, error) {
 	return location{kind: kind, org: parts[2], name: parts[3]}, nil
 }
 
+// handleRecord routes one S3 record: a cancellations export, an approval
+// file, or an export to register and pair.
 func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*FileResult, error) {
 	// Keys arrive URL-encoded, with '+' for spaces (Cyrillic names included).
 	key, err := url.QueryUnescape(rec.S3.Object.Key)
@@ -108,24 +110,31 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	if err != nil || reg == nil || reg.Status != contract.FileRegistered {
 		return fr, err
 	}
-	log := s.Log.With("bucket", reg.Bucket, "key", key, "file_id", reg.ID, "org", org.Code, "kind", reg.Kind)
+	if err := s.pair(ctx, fr, org, reg); err != nil {
+		return nil, err
+	}
+	return fr, nil
+}
+
+// pair starts the run of a registered export and its partner: a file of
+// the other kind whose days overlap its own. Anything else waits for its
+// partner or the daily run, as fr says.
+func (s *Service) pair(ctx context.Context, fr *FileResult, org *postgres.Organization, reg *postgres.SourceFile) error {
 	other := exportcsv.Acquiring
 	if reg.Kind == exportcsv.Acquiring {
 		other = exportcsv.Billing
 	}
-	// An upload pairs only with a file of the other kind whose days overlap
-	// its own; anything else waits for its partner or the daily run.
 	if reg.Days == nil {
 		fr.Waiting = fmt.Sprintf("no dated rows in the first %d KiB: the daily run of %s takes the file", headerBytes>>10, org.Code)
-		return fr, nil
+		return nil
 	}
 	pair, err := s.Store.PendingFile(ctx, org.ID, other, *reg.Days)
 	if errors.Is(err, postgres.ErrNotFound) {
 		fr.Waiting = fmt.Sprintf("waiting for the %s export of %s for %s", other, org.Code, reg.Days)
-		return fr, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	files := []*postgres.SourceFile{reg, pair}
 	if reg.Kind == exportcsv.Acquiring {
@@ -136,11 +145,12 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 		exec.Input.Files = append(exec.Input.Files, reconciler.FileRef{Bucket: f.Bucket, Key: f.Key, ETag: f.ETag})
 	}
 	if err := s.start(ctx, exec); err != nil {
-		return nil, err
+		return err
 	}
 	fr.Execution = exec
-	log.Info("run requested", "execution", exec.Name, "started", exec.Started)
-	return fr, nil
+	s.Log.Info("run requested", "bucket", reg.Bucket, "key", reg.Key, "file_id", reg.ID, "org", org.Code, "kind", reg.Kind,
+		"execution", exec.Name, "started", exec.Started)
+	return nil
 }
 
 // start asks Step Functions for exec under its deterministic name, which

@@ -1,4 +1,4 @@
-// Package app wires what every function needs at cold start: the logger,
+// Package wiring wires what every function needs at cold start: the logger,
 // the configuration, the database and S3. Functions keep only their own
 // wiring in main.
 package wiring
@@ -7,26 +7,48 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/gisclient"
+	"github.com/gispayments/gis-payments/internal/notify"
+	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/postgres"
-	"github.com/gispayments/gis-payments/internal/ratelimit"
 	"github.com/gispayments/gis-payments/internal/s3store"
-	"github.com/gispayments/gis-payments/internal/sender"
 	"github.com/gispayments/gis-payments/internal/signkey"
 )
 
-// App is a function's shared dependencies.
+// App is what the step services are built from: the configuration and
+// the parts. MustOpen fills it from the environment for a function; tests
+// and local runs fill it with their own parts and use the same builders
+// (services.go), so a step is wired one way everywhere.
 type App struct {
 	Config  config.Config
+	GIS     config.GIS
 	Log     *slog.Logger
 	Store   *postgres.Store
 	Objects *s3store.Store
+	// GISClient calls GIS (sender, poller); MustGIS builds it.
+	GISClient *gisclient.Client
+	// Steps starts executions and completes task tokens; nil: neither.
+	Steps *sfn.Client
+	// Notifier sends "Run settled" events and notices; nil: none.
+	Notifier *notify.Notifier
+	// Signer signs every package; nil: each organisation's own key or
+	// the operator's (Config.SigningKey), loaded per invocation.
+	Signer  packer.Signer
+	Metrics io.Writer // embedded-metric lines; nil: stdout
+	Clock   clock.Func
 }
 
 // MustOpen opens everything or exits: a function that cannot start should
@@ -36,6 +58,10 @@ func MustOpen(step string, required ...string) *App {
 	ctx := context.Background()
 	cfg, err := config.Load(append([]string{"DATABASE_URL"}, required...)...)
 	fail := func(what string, err error) { Fail(log, what, err) }
+	if err != nil {
+		fail("config", err)
+	}
+	gis, err := config.LoadGIS()
 	if err != nil {
 		fail("config", err)
 	}
@@ -59,7 +85,23 @@ func MustOpen(step string, required ...string) *App {
 	if err != nil {
 		fail("s3", err)
 	}
-	return &App{Config: cfg, Log: log, Store: st, Objects: objs}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		fail("aws config", err)
+	}
+	return &App{Config: cfg, GIS: gis, Log: log, Store: st, Objects: objs, Steps: sfn.NewFromConfig(awsCfg),
+		Notifier: newNotifier(awsCfg), Metrics: MetricsWriter()}
+}
+
+// newNotifier sends the "Run settled" events (EVENTS_ENABLED=1; the stack
+// sets it, a local run may leave it out) and the notices to
+// NOTICES_TOPIC_ARN (empty: none).
+func newNotifier(awsCfg aws.Config) *notify.Notifier {
+	n := &notify.Notifier{TopicARN: os.Getenv("NOTICES_TOPIC_ARN"), Topic: sns.NewFromConfig(awsCfg)}
+	if os.Getenv("EVENTS_ENABLED") == "1" {
+		n.Events = eventbridge.NewFromConfig(awsCfg)
+	}
+	return n
 }
 
 // Fail logs why a function cannot start and exits non-zero.
@@ -68,27 +110,24 @@ func Fail(log *slog.Logger, what string, err error) {
 	os.Exit(1)
 }
 
-// MustGIS reads the GIS settings and builds the client, or exits.
-func (a *App) MustGIS() (config.GIS, *gisclient.Client) {
-	gis, err := config.LoadGIS()
-	if err != nil {
-		Fail(a.Log, "config", err)
-	}
-	if auth := gis.BasicAuth; auth != "" {
+// MustGIS builds the GIS client from the GIS settings, or exits.
+func (a *App) MustGIS() {
+	if auth := a.GIS.BasicAuth; auth != "" {
+		var err error
 		if strings.HasPrefix(auth, "arn:aws:secretsmanager:") {
 			if auth, err = signkey.SecretString(context.Background(), auth); err != nil {
 				Fail(a.Log, "GIS_BASIC_AUTH secret", err)
 			}
 		}
-		if err := gis.SetBasicAuth(auth); err != nil {
+		if err := a.GIS.SetBasicAuth(auth); err != nil {
 			Fail(a.Log, "config", err)
 		}
 	}
-	client, err := gisclient.New(gis.Client)
+	client, err := gisclient.New(a.GIS.Client)
 	if err != nil {
 		Fail(a.Log, "gis client", err)
 	}
-	return gis, client
+	a.GISClient = client
 }
 
 // withSecretPassword puts the password of an RDS-generated secret (JSON
@@ -112,24 +151,4 @@ func withSecretPassword(ctx context.Context, dbURL, arn string) (string, error) 
 	}
 	u.User = url.UserPassword(user, creds.Password)
 	return u.String(), nil
-}
-
-// Sender is the sender step as both the sender and the poller's sweep
-// use it.
-func (a *App) Sender(gis config.GIS, client *gisclient.Client) *sender.Service {
-	svc := &sender.Service{Store: a.Store, Objects: a.Objects, ArchiveBucket: a.Config.ArchiveBucket, GIS: client,
-		Concurrency: gis.Concurrency, CallTimeout: gis.Client.Timeout, Log: a.Log}
-	if l := a.GISLimiter(gis); l != nil {
-		svc.Limiter = l
-	}
-	return svc
-}
-
-// GISLimiter paces every request to GIS, imports and getState alike, at
-// GIS_RATE_PER_SECOND across all invocations; nil when it is 0.
-func (a *App) GISLimiter(gis config.GIS) *ratelimit.Limiter {
-	if gis.RatePerSecond <= 0 {
-		return nil
-	}
-	return &ratelimit.Limiter{Pool: a.Store.Pool, Name: "gis", Rate: gis.RatePerSecond}
 }

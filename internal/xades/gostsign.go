@@ -81,18 +81,26 @@ type jacobian struct{ x, y, z *big.Int }
 
 func infinity() jacobian { return jacobian{new(big.Int), new(big.Int), new(big.Int)} }
 
-// newFixedBase computes the table: 960 points, 8 ms.
-func newFixedBase(c *gost.Curve) *fixedBase {
+// newFixedBase computes the table of the curve's base point: 960 points, 8 ms.
+func newFixedBase(c *gost.Curve) *fixedBase { return newPointBase(c, affine{c.X, c.Y}) }
+
+// newPointBase computes the table of a point, or nil when a multiple of it
+// is the point at infinity (a point of small order: no valid public key).
+func newPointBase(c *gost.Curve, b affine) *fixedBase {
 	windows := (c.Q.BitLen() + 3) / 4
 	f := &fixedBase{curve: c, table: make([][15]affine, windows)}
-	b := affine{c.X, c.Y} // 16^i·P
-	for i := range f.table {
+	for i := range f.table { // b is 16^i times the point
 		acc := infinity()
 		for j := range 15 {
-			acc = addAffine(c, acc, b)
+			if acc = addAffine(c, acc, b); acc.z.Sign() == 0 {
+				return nil
+			}
 			f.table[i][j] = toAffine(c, acc)
 		}
-		b = toAffine(c, addAffine(c, acc, b)) // 15·b + b
+		if acc = addAffine(c, acc, b); acc.z.Sign() == 0 { // 15·b + b
+			return nil
+		}
+		b = toAffine(c, acc)
 	}
 	return f
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 	"github.com/deatil/go-cryptobin/x509"
+	"github.com/gispayments/gis-payments/internal/clock"
 )
 
 // issuerSubject is a CA name as Russian qualified certificates carry it:
@@ -166,7 +167,7 @@ func TestSignerRefusesInvalidCertificate(t *testing.T) {
 		{notBefore.Add(-time.Second), "the signing certificate (CN=expiry) is not valid before 2026-01-01 00:00:00 UTC"},
 	} {
 		doc := parse(t, testEnvelope)
-		err := (&Signer{Key: k, Now: func() time.Time { return c.at }}).Sign(request(doc))
+		err := (&Signer{Key: k, Clock: clock.At(c.at)}).Sign(request(doc))
 		var verr *CertificateValidityError
 		if !errors.As(err, &verr) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("at %v: %v", c.at, err)
@@ -176,7 +177,7 @@ func TestSignerRefusesInvalidCertificate(t *testing.T) {
 		}
 	}
 	at := notAfter.Add(-36 * time.Hour)
-	if err := (&Signer{Key: k, Now: func() time.Time { return at }}).Sign(request(parse(t, testEnvelope))); err != nil {
+	if err := (&Signer{Key: k, Clock: clock.At(at)}).Sign(request(parse(t, testEnvelope))); err != nil {
 		t.Errorf("inside the validity: %v", err)
 	}
 	if d := k.DaysLeft(at); d != 1 {

@@ -34,13 +34,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/deatil/go-cryptobin/x509"
 	"time"
+
+	"github.com/deatil/go-cryptobin/x509"
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/streebog"
 )
 
@@ -66,8 +68,8 @@ func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 // Signer signs request elements.
 type Signer struct {
-	Key *Key
-	Now func() time.Time // the clock for SigningTime; nil: time.Now
+	Key   *Key
+	Clock clock.Func // the clock for SigningTime; nil: the system clock
 }
 
 // Sign inserts an enveloped XAdES-BES ds:Signature as the first child of el,
@@ -83,10 +85,7 @@ func (s *Signer) Sign(el *etree.Element) error {
 	if first := firstChildElement(el); first != nil && first.Tag == "Signature" && first.NamespaceURI() == NsDS {
 		return errors.New("xades: the element is already signed") // GIS rejects a second signature
 	}
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
+	now := s.Clock.Now
 	if err := s.Key.CheckValidity(now()); err != nil {
 		return err // a long-lived Lambda may cross the certificate's expiry
 	}

@@ -135,7 +135,7 @@ func TestSignatureShape(t *testing.T) {
 	// A fixed moment inside the test certificate's validity (the signer refuses others).
 	at := k.Certificate().NotBefore.Add(time.Hour + 5*time.Millisecond)
 	now := func() time.Time { return at }
-	if err := (&Signer{Key: k, Now: now}).Sign(request(doc)); err != nil {
+	if err := (&Signer{Key: k, Clock: now}).Sign(request(doc)); err != nil {
 		t.Fatal(err)
 	}
 	sig := request(doc).ChildElements()[0]

@@ -24,6 +24,12 @@ func Unsafe(s string) (int, rune) {
 			i++
 			continue
 		}
+		// A two-byte sequence (Cyrillic, most of what is not ASCII here)
+		// is a character from U+0080 to U+07FF: never unsafe.
+		if c := s[i]; c >= 0xC2 && c < 0xE0 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if unsafe(r, size) {
 			return i, r

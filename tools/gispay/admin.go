@@ -98,16 +98,25 @@ func adminMain(name string, cmd adminCommand) func([]string) int {
 	}
 }
 
+// stringFlag binds a string flag, empty by default, to a request's field.
+type stringFlag struct {
+	p          *string
+	name, help string
+}
+
+func stringVars(fs *flag.FlagSet, flags []stringFlag) {
+	for _, f := range flags {
+		fs.StringVar(f.p, f.name, "", f.help)
+	}
+}
+
 // positional are the actions that take arguments after their flags.
 var positional = map[string]bool{admin.ActOrgShow: true, admin.ActRunsShow: true, admin.ActResend: true}
 
 func orgSave(action string) adminCommand {
 	return func(fs *flag.FlagSet) func() (string, any, error) {
 		var r admin.Org
-		for _, f := range []struct {
-			p          *string
-			name, help string
-		}{
+		stringVars(fs, []stringFlag{
 			{&r.Code, "code", "organisation code (as in incoming/<kind>/<code>/)"},
 			{&r.Name, "name", "full name"},
 			{&r.INN, "inn", "INN: 10 digits (or 12), check digits verified"},
@@ -116,15 +125,14 @@ func orgSave(action string) adminCommand {
 			{&r.Kind, "kind", "ufkr (capital-repair fund) or uk_rso (management company, supplier)"},
 			{&r.LoadPolicy, "load-policy", "matched or acquiring"},
 			{&r.ApprovalPolicy, "approval-policy", "auto, on_discrepancies or always (needs the approval migration)"},
+			{&r.RefundCancellation, "refund-cancellation", "list (refunds of loaded payments are listed in runs show) or auto (cancelled)"},
 			{&r.BankName, "bank-name", "recipient's bank (ufkr)"},
 			{&r.BankBIK, "bik", "recipient bank's BIK (ufkr)"},
 			{&r.OperatingAccount, "account", "operating account, keyed with the BIK (ufkr)"},
 			{&r.CorrespondentAccount, "corr-account", "correspondent account, keyed with the BIK (ufkr)"},
 			{&r.PaymentRecipient, "recipient", "payment recipient (ufkr)"},
 			{&r.SigningKey, "signing-key", "own signing key: a Secrets Manager ARN or PEM file; - clears it (the operator signs)"},
-		} {
-			fs.StringVar(f.p, f.name, "", f.help)
-		}
+		})
 		return func() (string, any, error) {
 			if r.Code == "" {
 				return "", nil, fmt.Errorf("--code is required")
@@ -174,10 +182,8 @@ func oneID(fs *flag.FlagSet) (int64, error) {
 
 func paymentsFind(fs *flag.FlagSet) func() (string, any, error) {
 	var r admin.PaymentsFindRequest
-	fs.StringVar(&r.Org, "org", "", "organisation code (required)")
-	fs.StringVar(&r.OrderID, "order", "", "order id")
-	fs.StringVar(&r.Bill, "bill", "", "bill number")
-	fs.StringVar(&r.Account, "account", "", "account number")
+	stringVars(fs, []stringFlag{{&r.Org, "org", "organisation code (required)"}, {&r.OrderID, "order", "order id"},
+		{&r.Bill, "bill", "bill number"}, {&r.Account, "account", "account number"}})
 	fs.IntVar(&r.Limit, "limit", 50, "at most this many, newest first")
 	return func() (string, any, error) { return admin.ActPaymentsFind, r, nil }
 }
@@ -200,10 +206,8 @@ func resend(fs *flag.FlagSet) func() (string, any, error) {
 
 func rerun(fs *flag.FlagSet) func() (string, any, error) {
 	var r admin.RerunRequest
-	fs.StringVar(&r.Org, "org", "", "organisation code")
-	fs.StringVar(&r.From, "from", "", "first day, YYYY-MM-DD")
-	fs.StringVar(&r.To, "to", "", "last day, YYYY-MM-DD (default: from)")
-	fs.StringVar(&r.Name, "name", "", "execution name (default: org-rerun-from-to-minute)")
+	stringVars(fs, []stringFlag{{&r.Org, "org", "organisation code"}, {&r.From, "from", "first day, YYYY-MM-DD"},
+		{&r.To, "to", "last day, YYYY-MM-DD (default: from)"}, {&r.Name, "name", "execution name (default: org-rerun-from-to-minute)"}})
 	return func() (string, any, error) {
 		if r.To == "" {
 			r.To = r.From

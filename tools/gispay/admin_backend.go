@@ -15,9 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gispayments/gis-payments/internal/admin"
+	"github.com/gispayments/gis-payments/internal/config"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/steperr"
-	"github.com/gispayments/gis-payments/internal/uploadtrigger"
+	"github.com/gispayments/gis-payments/internal/wiring"
 )
 
 // backend runs an admin action: locally against Postgres, or through the
@@ -58,12 +59,9 @@ func openLocal(ctx context.Context) (*local, error) {
 		st.Close()
 		return nil, err
 	}
-	steps := sfn.NewFromConfig(cfg)
-	svc := &admin.Service{Store: st, Approver: admin.DecisionApprover{Store: st, Tasks: steps}}
-	if arn := os.Getenv("STATE_MACHINE_ARN"); arn != "" {
-		svc.Starter = &uploadtrigger.StepFunctions{Client: steps, StateMachineARN: arn}
-	}
-	svc.Canceller = admin.StoreCanceller{Store: st, Starter: svc.Starter}
+	a := &wiring.App{Config: config.Default(), Store: st, Steps: sfn.NewFromConfig(cfg)}
+	a.Config.StateMachineARN = os.Getenv("STATE_MACHINE_ARN")
+	svc := a.Admin()
 	actor := os.Getenv("GISPAY_ACTOR")
 	if actor == "" {
 		actor = "local:unknown"

@@ -66,7 +66,7 @@ func printOrg(o admin.Org) {
 	}
 	for _, kv := range [][2]string{{"code", o.Code}, {"name", o.Name}, {"kind", o.Kind}, {"inn", o.INN},
 		{"kpp", o.KPP}, {"org_ppa_guid", o.OrgPPAGUID}, {"load_policy", o.LoadPolicy},
-		{"approval_policy", o.ApprovalPolicy}, {"bank", o.BankName}, {"bik", o.BankBIK},
+		{"approval_policy", o.ApprovalPolicy}, {"refunds", o.RefundCancellation}, {"bank", o.BankName}, {"bik", o.BankBIK},
 		{"account", o.OperatingAccount}, {"corr_account", o.CorrespondentAccount},
 		{"recipient", o.PaymentRecipient}, {"signs", signer}} {
 		fmt.Fprintf(w, "%s:\t%s\n", kv[0], orDash(kv[1]))
@@ -140,6 +140,14 @@ func printRun(r postgres.RunDetail) {
 		w := table()
 		for _, c := range group.rows {
 			fmt.Fprintf(w, "  %d\t%s\t%s\n", c.N, orDash(c.Code), c.Reason)
+		}
+		w.Flush()
+	}
+	if len(r.Refunds) > 0 {
+		fmt.Fprintln(stdout, "refunds of loaded payments (cancel with: gispay cancel):")
+		w := table()
+		for _, m := range r.Refunds {
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", m.Comment(), m.Amount, strings.Join(m.OrderIDs, " "))
 		}
 		w.Flush()
 	}

@@ -145,6 +145,13 @@ func TestOrgCommands(t *testing.T) {
 	if out := must(t, "org", "update", "--code", "fund", "--approval-policy", "always"); !strings.Contains(out, "always") {
 		t.Errorf("approval policy:\n%s", out)
 	}
+	if out := must(t, "org", "update", "--code", "fund", "--refund-cancellation", "auto"); !strings.Contains(out, "refunds:          auto") {
+		t.Errorf("refund cancellation:\n%s", out)
+	}
+	if code, _, errOut := gispay(t, "org", "update", "--code", "fund", "--refund-cancellation", "maybe"); code != 1 ||
+		!strings.Contains(errOut, `refund_cancellation`) {
+		t.Errorf("a bad refund policy: %d %s", code, errOut)
+	}
 	if code, _, errOut := gispay(t, "org", "update", "--code", "fund", "--approval-policy", "sometimes"); code != 1 ||
 		!strings.Contains(errOut, "sometimes") {
 		t.Errorf("a bad approval policy: %d %s", code, errOut)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"text/tabwriter"
 
 	"github.com/gispayments/gis-payments/internal/exportcsv"
@@ -39,6 +40,11 @@ func totalsOf(s *matcher.Summary) totals {
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
+	// What the reconciliation keeps (the billing index, the order ids) is
+	// large arrays without pointers, which a collection does not scan, and
+	// what it throws away is the files' text: collecting at 25% growth
+	// instead of 100% keeps the peak near the live heap at little cost.
+	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	org := fs.String("org", "", "organisation code: its matching rules are read from Postgres (DATABASE_URL); without DATABASE_URL, the default rules")
@@ -63,11 +69,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		if r.Status == matcher.Held || r.Status == matcher.Refund {
 			c := *r
 			if r.Acquiring != nil {
-				a := *r.Acquiring
+				a := r.Acquiring.Clone()
 				c.Acquiring = &a
 			}
 			if r.Billing != nil {
-				b := *r.Billing
+				b := r.Billing.Clone()
 				c.Billing = &b
 			}
 			notes = append(notes, &c)

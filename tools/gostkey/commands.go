@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/clock"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/keyimport"
 	"github.com/gispayments/gis-payments/internal/money"
@@ -246,7 +247,7 @@ func check(path string, now time.Time, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := (&xades.Signer{Key: key, Now: func() time.Time { return now }}).Sign(req); err != nil {
+	if err := (&xades.Signer{Key: key, Clock: clock.At(now)}).Sign(req); err != nil {
 		return err
 	}
 	// As GIS sees it: the written bytes, parsed again.

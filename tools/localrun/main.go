@@ -15,21 +15,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
-	"text/tabwriter"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/lambdalocal"
@@ -39,7 +28,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/uploadtrigger"
 )
 
-var functions = []string{"upload-trigger", "reconciler", "packer", "sender", "poller", "canceller", "approval", "scheduler", "migrate", "admin"}
+var functions = []string{"upload-trigger", "reconciler", "enricher", "packer", "sender", "poller", "canceller", "approval", "scheduler", "migrate", "admin"}
 
 func main() {
 	bin := flag.String("bin", "bin", "folder with the built function binaries")
@@ -157,66 +146,7 @@ func prepare(ctx context.Context, orgsFile, bucket string) (*postgres.Store, *s3
 	return st, objs, nil
 }
 
-// uploadFiles uploads each export, hands upload-trigger its S3 event (the
-// last one twice, as S3 may, when again is set) and returns the executions
-// the trigger asked for, in order.
-func uploadFiles(ctx context.Context, objs *s3store.Store, bucket, exportsDir, invokeURL string, again bool) ([]string, map[string]uploadtrigger.Execution, error) {
-	files, err := filepath.Glob(filepath.Join(exportsDir, "*.csv"))
-	if err != nil {
-		return nil, nil, err
-	}
-	step("Uploading %d exports to s3://%s/incoming/; upload-trigger gets each S3 event", len(files), bucket)
-	var order []string
-	executions := map[string]uploadtrigger.Execution{} // Step Functions starts a name once
-	var last events.S3Event
-	for i, path := range files {
-		ev, err := upload(ctx, objs, bucket, path, i)
-		if err != nil {
-			return nil, nil, err
-		}
-		last = ev
-		f, err := trigger(invokeURL, ev)
-		if err != nil {
-			return nil, nil, err
-		}
-		fmt.Printf("  %-52s %-10s %s\n", f.Key, f.Status, describe(f))
-		if f.Execution != nil {
-			if _, seen := executions[f.Execution.Name]; !seen {
-				order = append(order, f.Execution.Name)
-			}
-			executions[f.Execution.Name] = *f.Execution
-		}
-	}
-	if again && len(files) > 0 {
-		step("Sending the last event again (S3 delivers at least once)")
-		f, err := trigger(invokeURL, last)
-		if err != nil {
-			return nil, nil, err
-		}
-		_, seen := executions[execName(f)]
-		fmt.Printf("  %s: duplicate=%v, execution %s, already started: %v\n", f.Key, f.Duplicate, execName(f), seen)
-	}
-	return order, executions, nil
-}
-
 func step(format string, args ...any) { fmt.Printf("\n== "+format+"\n", args...) }
-
-func describe(f uploadtrigger.FileResult) string {
-	switch {
-	case len(f.Errors) > 0:
-		return f.Errors[0].Error()
-	case f.Execution != nil:
-		return "run requested: " + f.Execution.Name
-	}
-	return f.Waiting
-}
-
-func execName(f uploadtrigger.FileResult) string {
-	if f.Execution == nil {
-		return "none"
-	}
-	return f.Execution.Name
-}
 
 func localFunctions(bin string) []lambdalocal.Function {
 	var fns []lambdalocal.Function
@@ -289,70 +219,6 @@ func (p *progress) Write(b []byte) (int, error) {
 	}
 }
 
-func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, bucket string) error {
-	runID, err := runOf(output)
-	if err != nil {
-		return err
-	}
-	run, err := st.RunByID(ctx, runID)
-	if err != nil {
-		return err
-	}
-	days, err := st.ReconDays(ctx, runID)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "day\tbilling\tbilling sum\tbank\tbank sum\tmatched\tmismatched\tbilling only\tbank only\tdifference\t")
-	for _, d := range days {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t\n", d.Day, d.BillingCount, d.BillingSum,
-			d.AcquiringCount, d.AcquiringSum, d.Matched, d.Mismatched, d.BillingOnly, d.AcquiringOnly, d.Difference())
-	}
-	tw.Flush()
-	rows, err := st.Pool.Query(ctx, `SELECT status, count(*), sum(amount)::text FROM payment WHERE run_id = $1
-		GROUP BY status ORDER BY status`, runID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	fmt.Println("  payments by status:")
-	for rows.Next() {
-		var status, sum string
-		var n int
-		if err := rows.Scan(&status, &n, &sum); err != nil {
-			return err
-		}
-		fmt.Printf("    %-18s %6d  %15s\n", status, n, sum)
-	}
-	fmt.Printf("  run %d ended %s\n  report:  s3://%s/%s\n  results: s3://%s/results/%d.csv\n", runID, run.Status,
-		bucket, run.ReportHTMLKey, bucket, runID)
-	if d, err := st.RunDecision(ctx, runID); err == nil {
-		fmt.Printf("  %sd by %s at %s: %d extra rows loaded, %d withheld\n", d.Decision(), d.By,
-			d.At.Format(time.RFC3339), len(d.Load), len(d.Withhold))
-	}
-	if pkgs, err := st.PackagesOfRun(ctx, runID); err == nil && len(pkgs) > 0 {
-		fmt.Printf("  archive: s3://%s/%s (signed requests and GIS's responses)\n", os.Getenv("ARCHIVE_BUCKET"),
-			pkgs[0].RequestKey[:strings.LastIndex(pkgs[0].RequestKey, "/")+1])
-	}
-	if localRoot != "" {
-		fmt.Printf("  open the report: file://%s\n", filepath.Join(localRoot, bucket, run.ReportHTMLKey))
-	}
-	return rows.Err()
-}
-
-// runOf is the run an execution's first step started.
-func runOf(output []byte) (int64, error) {
-	var out struct {
-		Reconcile struct {
-			RunID int64 `json:"run_id"`
-		} `json:"reconcile"`
-	}
-	if err := json.Unmarshal(output, &out); err != nil {
-		return 0, fmt.Errorf("execution output %s: %w", output, err)
-	}
-	return out.Reconcile.RunID, nil
-}
-
 func seedOrganizations(ctx context.Context, st *postgres.Store, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -368,72 +234,6 @@ func seedOrganizations(ctx context.Context, st *postgres.Store, path string) err
 		}
 	}
 	return nil
-}
-
-func ensureBucket(ctx context.Context, objs *s3store.Store, bucket string) error {
-	_, err := objs.Client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
-	var owned *types.BucketAlreadyOwnedByYou
-	var exists *types.BucketAlreadyExists
-	if err != nil && !errors.As(err, &owned) && !errors.As(err, &exists) {
-		return fmt.Errorf("create bucket %s: %w", bucket, err)
-	}
-	return nil
-}
-
-var exportName = regexp.MustCompile(`^(billing|acquiring|cancellations)-(.+)-\d{4}-\d{2}-\d{2}\.csv$`)
-
-// upload puts one export under incoming/<kind>/<org>/ and returns the S3
-// event AWS would deliver for it (URL-encoded key, ETag, sequencer).
-func upload(ctx context.Context, objs *s3store.Store, bucket, path string, seq int) (events.S3Event, error) {
-	name := filepath.Base(path)
-	m := exportName.FindStringSubmatch(name)
-	if m == nil {
-		return events.S3Event{}, fmt.Errorf("%s: name exports <billing|acquiring|cancellations>-<org>-<YYYY-MM-DD>.csv", path)
-	}
-	key := fmt.Sprintf("incoming/%s/%s/%s", m[1], m[2], name)
-	f, err := os.Open(path)
-	if err != nil {
-		return events.S3Event{}, err
-	}
-	defer f.Close()
-	fi, _ := f.Stat()
-	return put(ctx, objs, bucket, key, f, fi.Size(), seq)
-}
-
-// put uploads an object and returns the S3 event AWS would deliver for it.
-func put(ctx context.Context, objs *s3store.Store, bucket, key string, body io.Reader, size int64, seq int) (events.S3Event, error) {
-	out, err := objs.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: body,
-		ContentType: aws.String("text/csv")})
-	if err != nil {
-		return events.S3Event{}, fmt.Errorf("upload %s: %w", key, err)
-	}
-	var rec events.S3EventRecord
-	rec.EventSource, rec.EventName, rec.AWSRegion = "aws:s3", "ObjectCreated:Put", "ru-central-1"
-	rec.EventTime = time.Now().UTC()
-	rec.S3.Bucket.Name = bucket
-	rec.S3.Object.Key = strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
-	rec.S3.Object.Size = size
-	rec.PrincipalID.PrincipalID = "AWS:AIDALOCAL:accountant"
-	rec.S3.Object.ETag = strings.Trim(aws.ToString(out.ETag), `"`)
-	rec.S3.Object.VersionID = aws.ToString(out.VersionId)
-	rec.S3.Object.Sequencer = fmt.Sprintf("%016X", time.Now().UnixNano()+int64(seq))
-	return events.S3Event{Records: []events.S3EventRecord{rec}}, nil
-}
-
-// trigger hands an S3 event to upload-trigger through the Invoke API.
-func trigger(invokeURL string, ev events.S3Event) (uploadtrigger.FileResult, error) {
-	payload, _ := json.Marshal(ev)
-	resp, err := http.Post(invokeURL+"/2015-03-31/functions/upload-trigger/invocations", "application/json", bytes.NewReader(payload))
-	if err != nil {
-		return uploadtrigger.FileResult{}, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var res uploadtrigger.Result
-	if resp.Header.Get("X-Amz-Function-Error") != "" || json.Unmarshal(body, &res) != nil || len(res.Files) != 1 {
-		return uploadtrigger.FileResult{}, fmt.Errorf("upload-trigger: %s", body)
-	}
-	return res.Files[0], nil
 }
 
 // logTail passes the functions' JSON logs through when LOCALRUN_LOGS=1.

@@ -1,0 +1,37 @@
+package exportcsv
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// printable reports whether s is printable ASCII (0x20–0x7F), eight bytes
+// at a time: such a value is valid UTF-8, holds no NUL and nothing XML
+// refuses, so most values skip every other text check.
+func printable(s string) bool {
+	const lows, highs = 0x2020202020202020, 0x8080808080808080
+	for ; len(s) >= 8; s = s[8:] {
+		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		// A byte below 0x20 borrows into its high bit; one of 0x80 and
+		// above has it set already.
+		if ((x-lows)|x)&highs != 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// trim is strings.TrimSpace with a fast path for the usual value that
+// starts and ends with a printable ASCII character.
+func trim(s string) string {
+	if n := len(s); n == 0 || s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf {
+		return s
+	}
+	return strings.TrimSpace(s)
+}

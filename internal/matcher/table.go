@@ -1,0 +1,79 @@
+package matcher
+
+// table maps 64-bit hashes to entries (32-bit indices into a slice the
+// caller keeps) by open addressing with linear probing. It replaces Go
+// maps for the billing index and the order-id set: a slot is 8 bytes (the
+// hash's high half as a tag, and the entry), holds no pointers and needs
+// no key copy, and a probe usually reads one cache line; with 300 000
+// entries each, the maps' probes and set-up were a third of the time.
+type table struct {
+	slots  []slot
+	mask   uint64
+	used   int
+	hashOf func(entry uint32) uint64 // to move entries when the table grows
+}
+
+type slot struct {
+	tag   uint32 // the hash's high half
+	entry uint32 // index + 1; 0 is an empty slot
+}
+
+// newTable sizes a table for hint entries or a few more (hints
+// overshoot; it grows when half full).
+func newTable(hint int, hashOf func(uint32) uint64) *table {
+	n := 1 << 10
+	for n < hint {
+		n <<= 1
+	}
+	return &table{slots: make([]slot, n), mask: uint64(n - 1), hashOf: hashOf}
+}
+
+// find returns the entry whose hash is h and for which same says true,
+// and whether there was one. same is asked only of entries whose tag
+// matches, so mostly of the one sought.
+func (t *table) find(h uint64, same func(entry uint32) bool) (uint32, bool) {
+	tag := uint32(h >> 32)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s.entry == 0 {
+			return 0, false
+		}
+		if s.tag == tag && same(s.entry-1) {
+			return s.entry - 1, true
+		}
+	}
+}
+
+// put stores entry under h, replacing the entry for which same says true,
+// if any.
+func (t *table) put(h uint64, entry uint32, same func(entry uint32) bool) {
+	tag := uint32(h >> 32)
+	i := h & t.mask
+	for ; t.slots[i].entry != 0; i = (i + 1) & t.mask {
+		if s := t.slots[i]; s.tag == tag && same(s.entry-1) {
+			t.slots[i].entry = entry + 1
+			return
+		}
+	}
+	t.slots[i] = slot{tag: tag, entry: entry + 1}
+	if t.used++; 2*t.used > len(t.slots) {
+		t.grow()
+	}
+}
+
+// grow doubles the table, keeping it at most half full so probes stay short.
+func (t *table) grow() {
+	old := t.slots
+	t.slots = make([]slot, 2*len(old))
+	t.mask = uint64(len(t.slots) - 1)
+	for _, s := range old {
+		if s.entry == 0 {
+			continue
+		}
+		i := t.hashOf(s.entry-1) & t.mask
+		for t.slots[i].entry != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = s
+	}
+}

@@ -1,0 +1,40 @@
+package matcher
+
+import "testing"
+
+// Entries whose hashes share the slot, the tag or both must each be found,
+// replaced only by their own key, and survive the table's growth.
+func TestTableKeepsEveryEntry(t *testing.T) {
+	var hashes []uint64
+	for i := range 3000 {
+		h := uint64(i%7)<<32 | uint64(i%5) // few tags, few home slots: long probe runs
+		h |= uint64(i) << 40               // yet every hash differs
+		hashes = append(hashes, h)
+	}
+	var tb *table
+	tb = newTable(1, func(e uint32) uint64 { return hashes[e] })
+	sameAs := func(h uint64) func(uint32) bool { return func(e uint32) bool { return hashes[e] == h } }
+	for i, h := range hashes {
+		if _, ok := tb.find(h, sameAs(h)); ok {
+			t.Fatalf("entry %d found before it was put", i)
+		}
+		tb.put(h, uint32(i), sameAs(h))
+	}
+	for i, h := range hashes {
+		if e, ok := tb.find(h, sameAs(h)); !ok || e != uint32(i) {
+			t.Fatalf("entry %d: found %d, %v", i, e, ok)
+		}
+	}
+	// put replaces the entry of the same key, and only it.
+	hashes = append(hashes, hashes[42])
+	tb.put(hashes[42], uint32(len(hashes)-1), sameAs(hashes[42]))
+	if e, _ := tb.find(hashes[42], sameAs(hashes[42])); e != uint32(len(hashes)-1) {
+		t.Fatalf("replaced entry: found %d", e)
+	}
+	if e, _ := tb.find(hashes[43], sameAs(hashes[43])); e != 43 {
+		t.Fatalf("a neighbour of the replaced entry: found %d", e)
+	}
+	if tb.used != 3000 || len(tb.slots) < 2*tb.used {
+		t.Fatalf("%d entries in %d slots", tb.used, len(tb.slots))
+	}
+}
