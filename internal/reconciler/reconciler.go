@@ -454,7 +454,7 @@ func (s *Service) refunds(ctx context.Context, org *postgres.Organization, runID
 	}
 	regs, err := s.Store.RegisterCancellations(ctx, org, 0, reqs)
 	for _, r := range regs {
-		if r.Status == "requested" {
+		if r.Status == contract.CancellationRequested {
 			requested++
 		}
 	}
