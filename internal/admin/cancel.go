@@ -43,8 +43,8 @@ func (c StoreCanceller) RequestCancellation(ctx context.Context, r CancelRequest
 	if err != nil {
 		return nil, err
 	}
-	res := &CancelResult{IDs: []int{int(reg.ID)}, Status: reg.Status, Reason: reg.Reason}
-	if reg.Status != "requested" {
+	res := &CancelResult{IDs: []int{int(reg.ID)}, Status: string(reg.Status), Reason: reg.Reason}
+	if reg.Status != contract.CancellationRequested {
 		return res, nil
 	}
 	res.Requested = 1

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 	"github.com/gispayments/gis-payments/internal/postgres"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) OrgUpdate(ctx context.Context, actor string, r Org) (*Org, err
 func (s *Service) saveOrg(ctx context.Context, o *postgres.Organization, r Org) (*Org, error) {
 	merge(o, r)
 	if o.LoadPolicy == "" {
-		o.LoadPolicy = "matched"
+		o.LoadPolicy = lifecycle.DefaultLoadPolicy
 	}
 	if err := validateOrg(o, r.ApprovalPolicy); err != nil {
 		return nil, invalid("organization %q: %w", r.Code, err)
@@ -114,7 +115,7 @@ func validateOrg(o *postgres.Organization, approval string) error {
 	}
 	add(ValidGUID("org_ppa_guid", o.OrgPPAGUID))
 	add(oneOf("kind", o.Kind, "ufkr", "uk_rso"))
-	add(oneOf("load_policy", o.LoadPolicy, "matched", "acquiring"))
+	add(oneOf("load_policy", o.LoadPolicy, lifecycle.LoadMatched, lifecycle.LoadAcquiring))
 	if o.RefundCancellation != "" {
 		add(oneOf("refund_cancellation", o.RefundCancellation, postgres.RefundList, postgres.RefundAuto))
 	}

@@ -88,7 +88,7 @@ func (s *Service) Cancel(ctx context.Context, req Request) (*Result, error) {
 		switch {
 		case r.Duplicate:
 			res.Duplicate++
-		case r.Status == "refused":
+		case r.Status == contract.CancellationRefused:
 			res.Refused++
 		default:
 			res.Requested++

@@ -153,8 +153,8 @@ type SenderResult struct {
 
 // PackageOutcome is one package's status after the step.
 type PackageOutcome struct {
-	PackageID int64  `json:"package_id"`
-	Status    string `json:"status"`
+	PackageID int64         `json:"package_id"`
+	Status    PackageStatus `json:"status"` // sent or failed
 }
 
 // PollerRequest is a run to poll ({run_id}), the sweep ({}), "Mark run

@@ -246,7 +246,7 @@ func (s *Service) runResult(ctx context.Context, runID int64, res *Result) (*Res
 			return nil, err
 		}
 	}
-	res.Status, res.Pending, res.Unsent, res.Done, res.TimedOut = st.Status, st.Pending, st.Unsent, st.Finished, st.Status == "timed_out"
+	res.Status, res.Pending, res.Unsent, res.Done, res.TimedOut = st.Status, st.Pending, st.Unsent, st.Finished, st.Status == contract.RunTimedOutStatus
 	res.LeftToSweep = !st.Finished && st.Unsent > 0 && st.Unsent == st.Pending
 	s.Log.Info("polled", "run_id", runID, "status", st.Status, "pending", st.Pending, "unsent", st.Unsent,
 		"polled", res.Polled, "applied", res.Applied, "retry_later", res.Retry, "doubtful", res.Doubtful,
@@ -391,7 +391,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 		return gaveUp, err
 	}
 	if st.ErrorCode != "" {
-		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, gisclient.MessageDisposition(st.ErrorCode).PaymentStatus(), st.ErrorCode,
+		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, contract.PaymentStatus(gisclient.MessageDisposition(st.ErrorCode).PaymentStatus()), st.ErrorCode,
 			st.ErrorCode+": "+st.ErrorText)
 	}
 	return true, s.Store.ApplyResults(ctx, c.ID, owner, key, outcomes(st.Results))
@@ -443,9 +443,9 @@ func outcomes(results []gisclient.ItemResult) []postgres.Outcome {
 		o := postgres.Outcome{TransportGUID: r.TransportGUID}
 		if r.OK() {
 			at := r.UpdateDate
-			o.Status, o.GUID, o.UniqueNumber, o.ImportedAt = "imported", r.GUID, r.UniqueNumber, &at
+			o.Status, o.GUID, o.UniqueNumber, o.ImportedAt = contract.PaymentImported, r.GUID, r.UniqueNumber, &at
 		} else {
-			o.Code, o.Reason, o.Status = r.Errors[0].Code, describe(r), gisclient.Classify(r.Errors[0].Code).PaymentStatus()
+			o.Code, o.Reason, o.Status = r.Errors[0].Code, describe(r), contract.PaymentStatus(gisclient.Classify(r.Errors[0].Code).PaymentStatus())
 		}
 		out[i] = o
 	}

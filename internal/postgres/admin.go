@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 )
 
 // RunSummary is a run as an operator reads it in a list: the source
@@ -180,7 +183,8 @@ func (s *Store) RequestResend(ctx context.Context, r ResendRequest) (org string,
 		if err := setCause(ctx, tx, "resend by %s: %s", r.Actor, r.Reason); err != nil {
 			return err
 		}
-		var status, orderID string
+		var status contract.PaymentStatus
+		var orderID string
 		var orgID int64
 		var later *int64
 		err := tx.QueryRow(ctx, `SELECT p.status, p.organization_id, o.code, p.order_id,
@@ -194,10 +198,9 @@ func (s *Store) RequestResend(ctx context.Context, r ResendRequest) (org string,
 			return err
 		case later != nil:
 			return fmt.Errorf("payment %d is not the latest of order %s (payment %d is): %w", r.PaymentID, orderID, *later, ErrNotResendable)
-		case status == "unknown" && !r.ConfirmedNotInGIS:
-			return fmt.Errorf("payment %d is unknown: GIS may hold it; check GIS first and confirm it does not: %w", r.PaymentID, ErrNotResendable)
-		case status != "error" && status != "rejected" && status != "unknown":
-			return fmt.Errorf("payment %d is %s: only error, rejected or unknown payments are resent: %w", r.PaymentID, status, ErrNotResendable)
+		}
+		if why := lifecycle.ResendRefusal(status, r.ConfirmedNotInGIS); why != "" {
+			return fmt.Errorf("payment %d %s: %w", r.PaymentID, why, ErrNotResendable)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO payment_resend (payment_id, organization_id, order_id, actor, reason, confirmed_not_in_gis)
 			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (payment_id) DO NOTHING`,
@@ -206,7 +209,7 @@ func (s *Store) RequestResend(ctx context.Context, r ResendRequest) (org string,
 			return err
 		}
 		already = tag.RowsAffected() == 0
-		if status == "unknown" {
+		if status == contract.PaymentUnknown {
 			_, err = tx.Exec(ctx, `UPDATE payment SET status = 'rejected',
 				error = format('not in GIS, confirmed by %s: %s (was: %s)', $2::text, $3::text, error) WHERE id = $1`,
 				r.PaymentID, r.Actor, r.Reason)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/contract"
 )
 
 // Approval policies (organization.approval_policy).
@@ -120,7 +122,8 @@ var ErrDecided = errors.New("run already decided")
 func (s *Store) RecordDecision(ctx context.Context, runID int64, d Decision) (*DecisionRecord, error) {
 	var rec *DecisionRecord
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status, token string
+		var status contract.RunStatus
+		var token string
 		err := tx.QueryRow(ctx, `SELECT status, coalesce(approval_token, '') FROM run WHERE id = $1 FOR UPDATE`, runID).
 			Scan(&status, &token)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -141,13 +144,13 @@ func (s *Store) RecordDecision(ctx context.Context, runID int64, d Decision) (*D
 			if prev.Approve != d.Approve || !slices.Equal(prev.Load, load) || !slices.Equal(prev.Withhold, withhold) {
 				return fmt.Errorf("run %d: %w (%s by %s at %s)", runID, ErrDecided, verb(prev.Approve), prev.By, prev.At.Format(time.RFC3339))
 			}
-			prev.Token, prev.Waiting = token, status == "awaiting_approval"
+			prev.Token, prev.Waiting = token, status == contract.RunAwaitingApproval
 			rec = prev
 			return nil
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		if status != "awaiting_approval" {
+		if status != contract.RunAwaitingApproval {
 			return fmt.Errorf("run %d is %s, not awaiting approval: %w", runID, status, ErrNotReady)
 		}
 		if err := insertDecision(ctx, tx, runID, d, load, withhold); err != nil {
@@ -262,11 +265,11 @@ func decisionOf(ctx context.Context, tx pgx.Tx, runID int64) (*DecisionRecord, e
 // readyToPack reports whether the packer plans a run in status: a run
 // fresh from reconciliation, or one an approver approved. A run still
 // waiting for its decision is ErrNotReady; any other was packed before.
-func readyToPack(ctx context.Context, tx pgx.Tx, runID int64, status string) (bool, error) {
+func readyToPack(ctx context.Context, tx pgx.Tx, runID int64, status contract.RunStatus) (bool, error) {
 	switch status {
-	case "reconciling":
+	case contract.RunReconciling:
 		return true, nil
-	case "awaiting_approval":
+	case contract.RunAwaitingApproval:
 		rec, err := decisionOf(ctx, tx, runID)
 		if errors.Is(err, ErrNotFound) || err == nil && !rec.Approve {
 			return false, fmt.Errorf("run %d awaits approval: %w", runID, ErrNotReady)

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 	"github.com/gispayments/gis-payments/internal/money"
 )
 
@@ -41,15 +43,11 @@ type CancelRequest struct {
 // CancelRegistration is what became of a CancelRequest.
 type CancelRegistration struct {
 	ID        int64
-	Status    string // requested | refused (or the status an earlier registration reached)
-	Reason    string // why it was refused
+	Status    contract.CancellationStatus // requested | refused (or the status an earlier registration reached)
+	Reason    string                      // why it was refused
 	OrderID   string
 	Duplicate bool // the same origin was registered before
 }
-
-// cancellable are the payment statuses a cancellation may start from: loaded
-// and not being cancelled, or a cancellation GIS refused or never answered.
-var cancellable = map[string]bool{"imported": true, "already_imported": true, "cancel_rejected": true, "cancel_unknown": true}
 
 // RegisterCancellations registers requests for org in one transaction,
 // each once per (source, source ref), on run runID (0: none yet; the next
@@ -106,14 +104,14 @@ func registerCancellation(ctx context.Context, tx pgx.Tx, org *Organization, run
 	if err != nil {
 		return nil, err
 	}
-	reg.Status, reg.Reason = "requested", reason
+	reg.Status, reg.Reason = contract.CancellationRequested, reason
 	var paymentID *int64
 	var gisOrderID string
 	if p != nil {
 		reg.OrderID, paymentID, gisOrderID = p.orderID, &p.id, p.gisOrderID
 	}
 	if reason != "" {
-		reg.Status = "refused"
+		reg.Status = contract.CancellationRefused
 	}
 	err = tx.QueryRow(ctx, `INSERT INTO cancellation (organization_id, source, source_ref, order_id, payment_id, gis_order_id,
 			cancellation_date, comment, status, reason, run_id)
@@ -123,7 +121,7 @@ func registerCancellation(ctx context.Context, tx pgx.Tx, org *Organization, run
 	if err != nil {
 		return nil, err
 	}
-	if reg.Status == "requested" {
+	if reg.Status == contract.CancellationRequested {
 		_, err = tx.Exec(ctx, `UPDATE payment SET status = 'cancel_requested' WHERE id = $1`, p.id)
 	}
 	return reg, err
@@ -155,7 +153,8 @@ func findCancellable(ctx context.Context, tx pgx.Tx, org *Organization, r *Cance
 	}
 	type found struct {
 		cancellablePayment
-		status, uniqueNumber string
+		status       contract.PaymentStatus
+		uniqueNumber string
 	}
 	var all []found
 	var f found
@@ -172,15 +171,8 @@ func findCancellable(ctx context.Context, tx pgx.Tx, org *Organization, r *Cance
 		return nil, fmt.Sprintf("%d payments match %s: name the payment by its order_id", len(all), what), nil
 	}
 	p := &all[0]
-	switch {
-	case p.status == "cancelled":
-		return &p.cancellablePayment, "the payment is cancelled already", nil
-	case p.status == "cancel_requested":
-		return &p.cancellablePayment, "a cancellation of this payment is under way", nil
-	case p.status == "unknown":
-		return &p.cancellablePayment, "GIS may or may not hold this payment (status unknown): check it in GIS first", nil
-	case !cancellable[p.status]:
-		return &p.cancellablePayment, fmt.Sprintf("the payment is not loaded yet (status %s): cancel it once GIS has answered", p.status), nil
+	if why := lifecycle.CancelRefusal(p.status); why != "" {
+		return &p.cancellablePayment, why, nil
 	}
 	// GIS identifies a bank notification by its OrderID, a supplier
 	// notification by the UniqueNumber it returned on import.
@@ -257,7 +249,7 @@ func (s *Store) PrepareCancellations(ctx context.Context, runID int64, size int)
 		if kind != "cancellations" || reconciledAt == nil {
 			return fmt.Errorf("run %d is no cancellation run ready to pack (kind %s, status %s): %w", runID, kind, status, ErrNotReady)
 		}
-		if status != "reconciling" {
+		if status != contract.RunReconciling {
 			out.Resumed = true
 			return tx.QueryRow(ctx, `SELECT coalesce((SELECT array_agg(id ORDER BY id) FROM package WHERE run_id = $1), '{}'),
 				(SELECT count(*) FROM cancellation WHERE run_id = $1 AND package_id IS NOT NULL),
@@ -267,16 +259,7 @@ func (s *Store) PrepareCancellations(ctx context.Context, runID int64, size int)
 		if err := packCancellations(ctx, tx, runID, org.ID, size, out); err != nil {
 			return err
 		}
-		next := "packing"
-		switch {
-		case len(out.PackageIDs) == 0 && out.Held > 0:
-			next = "finished_with_errors"
-		case len(out.PackageIDs) == 0:
-			next = "finished"
-		}
-		_, err = tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = CASE WHEN $2 <> 'packing' THEN now() END
-			WHERE id = $1`, runID, next)
-		return err
+		return endPacking(ctx, tx, runID, lifecycle.AfterPacking(len(out.PackageIDs), out.Held))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: prepare cancellations of run %d: %w", runID, err)
@@ -367,21 +350,26 @@ func markCancellationsSent(ctx context.Context, tx pgx.Tx, packageID int64) erro
 	return err
 }
 
-// cancelStatus maps the status an import outcome would give a payment to
-// the cancellation's: success is cancelled; a refusal, fatal or
-// retryable, is rejected (the payment stays loaded; a person asks again
-// if the reason has passed: cancellations are not retried automatically);
-// anything else (an unclassified code, SRV012001, whose meaning for a
-// cancellation is not known, a doubtful answer) is unknown.
-const cancelStatus = `CASE %[1]s WHEN 'imported' THEN 'cancelled' WHEN 'rejected' THEN 'rejected' WHEN 'error' THEN 'rejected'
-	ELSE 'unknown' END`
+// cancelStatus is lifecycle.CancellationOutcome in SQL, of the payment
+// status expr.
+func cancelStatus(expr string) string {
+	return caseSQL(expr, contract.Statuses["payment"], func(s string) string {
+		return string(lifecycle.CancellationOutcome(contract.PaymentStatus(s)))
+	})
+}
+
+// paymentAfterCancellation is lifecycle.AfterCancellation in SQL, of the
+// cancellation status expr.
+var paymentAfterCancellation = caseSQL("c.status", contract.Statuses["cancellation"], func(s string) string {
+	return string(lifecycle.AfterCancellation(contract.CancellationStatus(s)))
+})
 
 // applyCancellationResults applies a processed getStateResult to a
 // cancellation package: each request by its TransportGUID, the requests
 // GIS did not mention unknown, and their payments follow.
 func applyCancellationResults(ctx context.Context, tx pgx.Tx, packageID int64, tgs, statuses []string, guids []*string,
 	dates []*time.Time, codes []*string, reasons []string) error {
-	if _, err := tx.Exec(ctx, `UPDATE cancellation c SET status = `+fmt.Sprintf(cancelStatus, "u.status")+`,
+	if _, err := tx.Exec(ctx, `UPDATE cancellation c SET status = `+cancelStatus("u.status")+`,
 			gis_guid = CASE WHEN u.status = 'imported' THEN u.guid::uuid END, cancelled_at = u.at, error_code = u.code,
 			reason = nullif(u.reason, '')
 		FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
@@ -400,8 +388,8 @@ func applyCancellationResults(ctx context.Context, tx pgx.Tx, packageID int64, t
 
 // failCancellations ends a refused or doubtful package's open
 // cancellations with the status an import's payments would take.
-func failCancellations(ctx context.Context, tx pgx.Tx, packageID int64, status, code, reason string) error {
-	if _, err := tx.Exec(ctx, `UPDATE cancellation SET status = `+fmt.Sprintf(cancelStatus, "$2::text")+`,
+func failCancellations(ctx context.Context, tx pgx.Tx, packageID int64, status contract.PaymentStatus, code, reason string) error {
+	if _, err := tx.Exec(ctx, `UPDATE cancellation SET status = `+cancelStatus("$2::text")+`,
 			error_code = nullif($3, ''), reason = $4
 		WHERE package_id = $1 AND status IN ('queued', 'sent')`, packageID, status, code, reason); err != nil {
 		return err
@@ -412,8 +400,7 @@ func failCancellations(ctx context.Context, tx pgx.Tx, packageID int64, status, 
 // cancellationPaymentsFollow gives each answered cancellation's payment
 // the matching status.
 func cancellationPaymentsFollow(ctx context.Context, tx pgx.Tx, packageID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE payment p SET status = CASE c.status WHEN 'cancelled' THEN 'cancelled'
-			WHEN 'rejected' THEN 'cancel_rejected' ELSE 'cancel_unknown' END
+	_, err := tx.Exec(ctx, `UPDATE payment p SET status = `+paymentAfterCancellation+`
 		FROM cancellation c
 		WHERE c.package_id = $1 AND p.id = c.payment_id AND c.status IN ('cancelled', 'rejected', 'unknown')
 		  AND p.status IN ('cancel_requested', 'cancel_unknown')`, packageID)

@@ -11,24 +11,25 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 )
 
 // SourceFile is an uploaded export as registered.
 type SourceFile struct {
-	ID             int64              `json:"id"`
-	OrganizationID int64              `json:"-"`
-	Bucket         string             `json:"bucket"`
-	Key            string             `json:"key"`
-	ETag           string             `json:"etag"`
-	VersionID      string             `json:"version_id,omitempty"`
-	Sequencer      string             `json:"-"`
-	Kind           exportcsv.Kind     `json:"kind"`
-	Size           int64              `json:"size"`
-	Status         string             `json:"status"`
-	Encoding       string             `json:"encoding,omitempty"`
-	Delimiter      string             `json:"delimiter,omitempty"`
-	Errors         []*exportcsv.Error `json:"errors,omitempty"`
+	ID             int64               `json:"id"`
+	OrganizationID int64               `json:"-"`
+	Bucket         string              `json:"bucket"`
+	Key            string              `json:"key"`
+	ETag           string              `json:"etag"`
+	VersionID      string              `json:"version_id,omitempty"`
+	Sequencer      string              `json:"-"`
+	Kind           exportcsv.Kind      `json:"kind"`
+	Size           int64               `json:"size"`
+	Status         contract.FileStatus `json:"status"`
+	Encoding       string              `json:"encoding,omitempty"`
+	Delimiter      string              `json:"delimiter,omitempty"`
+	Errors         []*exportcsv.Error  `json:"errors,omitempty"`
 	// Days is the range of dates of the rows in the first 64 KiB (nil: none
 	// there), exact when DaysWhole (the file was no longer): the upload
 	// pairs by it, and supersedes by exact days.
@@ -122,10 +123,10 @@ func sequencerLess(a, b string) bool {
 // organisation, kind and Days supersedes one still registered, so a stale
 // duplicate never waits to be paired with another day's file.
 func (s *Store) RegisterFile(ctx context.Context, f *SourceFile) (out *SourceFile, created bool, err error) {
-	status := "registered"
+	status := contract.FileRegistered
 	errs := []byte("[]")
 	if len(f.Errors) > 0 {
-		status = "failed"
+		status = contract.FileFailed
 		if errs, err = json.Marshal(f.Errors); err != nil {
 			return nil, false, err
 		}
@@ -153,15 +154,15 @@ func (s *Store) RegisterFile(ctx context.Context, f *SourceFile) (out *SourceFil
 		var older []int64
 		for _, o := range others {
 			if f.Sequencer != "" && o.Sequencer != "" && sequencerLess(f.Sequencer, o.Sequencer) {
-				status = "superseded" // a newer upload of this key is already registered
-			} else if o.Status != "failed" {
+				status = contract.FileSuperseded // a newer upload of this key is already registered
+			} else if o.Status != contract.FileFailed {
 				older = append(older, o.ID)
 			}
 		}
 		from, to := daysArgs(f.Days)
 		// Only exact days supersede: a large file's sniffed days may be
 		// fewer than it holds, and superseding it would lose the rest.
-		if status == "registered" && f.Days != nil && f.DaysWhole {
+		if status == contract.FileRegistered && f.Days != nil && f.DaysWhole {
 			sameDays, err := queryFiles(ctx, tx, `WHERE organization_id = $1 AND kind = $2 AND status = 'registered'
 				AND head_whole AND head_min_date = $3 AND head_max_date = $4 AND key <> $5`, f.OrganizationID, f.Kind, from, to, f.Key)
 			if err != nil {
@@ -169,13 +170,13 @@ func (s *Store) RegisterFile(ctx context.Context, f *SourceFile) (out *SourceFil
 			}
 			for _, o := range sameDays {
 				if !f.UploadedAt.IsZero() && o.UploadedAt.After(f.UploadedAt) { // else registration order decides
-					status = "superseded" // a newer upload of these days is already registered
+					status = contract.FileSuperseded // a newer upload of these days is already registered
 				} else {
 					older = append(older, o.ID)
 				}
 			}
 		}
-		if status == "superseded" {
+		if status == contract.FileSuperseded {
 			older = nil
 		}
 		out, err = scanFile(tx.QueryRow(ctx, `

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 )
 
 // DocumentKey is what GIS is asked a payment document by: a unified
@@ -71,7 +74,7 @@ func (s *Store) RowsToLookUp(ctx context.Context, runID int64) (*Organization, [
 	var out []LookupRow
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var orgID int64
-		var status string
+		var status contract.RunStatus
 		var reconciledAt *time.Time
 		err := tx.QueryRow(ctx, `SELECT status, organization_id, reconciled_at FROM run WHERE id = $1`, runID).
 			Scan(&status, &orgID, &reconciledAt)
@@ -97,7 +100,7 @@ func (s *Store) RowsToLookUp(ctx context.Context, runID int64) (*Organization, [
 			  AND r.hold_reason IS NULL AND coalesce(r.payment_document_id, '') = '' AND coalesce(r.gis_service_id, '') = ''
 			  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
 			                  AND p.status IN `+liveStatuses+`)
-			ORDER BY r.id`, runID, policyStatuses[org.LoadPolicy], orgID)
+			ORDER BY r.id`, runID, strs(lifecycle.Loads(org.LoadPolicy)), orgID)
 		if err != nil {
 			return err
 		}

@@ -21,23 +21,20 @@ type SettledRun struct {
 	DecidedAt                          *time.Time
 }
 
-// settledStatuses are the ends a run is announced at.
-const settledStatuses = `('finished', 'finished_with_errors', 'approval_expired', 'approval_declined')`
-
 // UnannouncedRun returns a settled run nobody has announced yet, or
 // ErrNotFound (not settled, or announced before).
 func (s *Store) UnannouncedRun(ctx context.Context, runID int64) (*SettledRun, error) {
 	var r SettledRun
 	err := s.Pool.QueryRow(ctx, `SELECT o.code, r.status, r.matched, r.mismatched + r.billing_only + r.acquiring_only,
 			(SELECT count(*) FROM payment WHERE run_id = r.id),
-			(SELECT count(*) FROM payment WHERE run_id = r.id AND status IN ('imported', 'already_imported')),
+			(SELECT count(*) FROM payment WHERE run_id = r.id AND status IN `+loadedStatuses+`),
 			(SELECT count(*) FROM payment WHERE run_id = r.id AND status = 'rejected'),
 			(SELECT count(*) FROM payment WHERE run_id = r.id AND status IN ('queued', 'sent', 'error', 'unknown')),
 			(SELECT count(*) FROM recon_row WHERE run_id = r.id AND hold_reason IS NOT NULL),
 			coalesce(r.report_html_key, ''), coalesce(r.report_csv_key, ''), coalesce(r.results_key, ''),
 			coalesce(d.decision, ''), coalesce(d.decided_by, ''), d.decided_at
 		FROM run r JOIN organization o ON o.id = r.organization_id LEFT JOIN run_decision d ON d.run_id = r.id
-		WHERE r.id = $1 AND r.settled_notice_at IS NULL AND r.status IN `+settledStatuses, runID).
+		WHERE r.id = $1 AND r.settled_notice_at IS NULL AND r.status IN `+announcedStatuses, runID).
 		Scan(&r.Org, &r.Status, &r.Matched, &r.Unmatched, &r.Payments, &r.Loaded, &r.Rejected, &r.Errors, &r.Held,
 			&r.ReportHTMLKey, &r.ReportCSVKey, &r.ResultsKey, &r.Decision, &r.DecidedBy, &r.DecidedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -62,7 +59,7 @@ func (s *Store) MarkAnnounced(ctx context.Context, runID int64) error {
 // event that failed to go out, a run settled outside the poller).
 func (s *Store) UnannouncedRuns(ctx context.Context, limit int) ([]int64, error) {
 	return queryIDs(ctx, s.Pool, "unannounced runs", `SELECT id FROM run WHERE settled_notice_at IS NULL
-		AND status IN `+settledStatuses+` ORDER BY id LIMIT $1`, limit)
+		AND status IN `+announcedStatuses+` ORDER BY id LIMIT $1`, limit)
 }
 
 // UnloadedPayments counts payments taken before before and still not

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 	"github.com/gispayments/gis-payments/internal/matcher"
 )
 
@@ -57,7 +58,7 @@ func scanOrg(row pgx.Row) (*Organization, error) {
 // UpsertOrganization creates or updates an organisation by code.
 func (s *Store) UpsertOrganization(ctx context.Context, o *Organization) (*Organization, error) {
 	if o.LoadPolicy == "" {
-		o.LoadPolicy = "matched"
+		o.LoadPolicy = lifecycle.DefaultLoadPolicy
 	}
 	if o.RefundCancellation == "" {
 		o.RefundCancellation = RefundList

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 	"github.com/gispayments/gis-payments/internal/money"
 )
 
@@ -66,20 +68,6 @@ type Packing struct {
 	Resumed       bool // the packages existed already (a retry)
 }
 
-// liveStatuses are the payment statuses that hold an order: queued or
-// sent, loaded, possibly held by GIS, or being (or having been) cancelled.
-// The partial unique index payment_once keeps one such payment per
-// organisation and order.
-const liveStatuses = `('queued', 'sent', 'imported', 'already_imported', 'unknown',
-	'cancel_requested', 'cancelled', 'cancel_rejected', 'cancel_unknown')`
-
-// policyStatuses are the recon statuses each load policy sends: each bank
-// row of a split match is a payment; refunds and held rows never are.
-var policyStatuses = map[string][]string{
-	"matched":   {"check", "check_split"},
-	"acquiring": {"check", "check_split", "mismatch", "acquiring_only"},
-}
-
 // PreparePackages plans and stores a run's packages and payments in one
 // transaction, before any XML exists, so their TransportGUIDs and
 // MessageGUIDs are fixed once and never regenerated. A second call for the
@@ -116,7 +104,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		if err != nil {
 			return err
 		}
-		statuses := policyStatuses[org.LoadPolicy]
+		statuses := strs(lifecycle.Loads(org.LoadPolicy))
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM recon_row r WHERE r.run_id = $1 AND r.status = ANY($2)
 			AND EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
 			            AND p.status IN `+liveStatuses+`)`,
@@ -139,16 +127,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, orgID, planned); err != nil {
 			return err
 		}
-		next := "packing"
-		switch {
-		case len(planned) == 0 && out.Held > 0:
-			next = "finished_with_errors" // nothing to send, but payments a person must look at
-		case len(planned) == 0:
-			next = "finished" // nothing to send
-		}
-		_, err = tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = CASE WHEN $2 <> 'packing' THEN now() END
-			WHERE id = $1`, runID, next)
-		return err
+		return endPacking(ctx, tx, runID, lifecycle.AfterPacking(len(planned), out.Held))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: prepare packages of run %d: %w", runID, err)
@@ -156,8 +135,16 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 	return out, nil
 }
 
+// endPacking gives a packed run its next status; a run with nothing to
+// send ends here.
+func endPacking(ctx context.Context, tx pgx.Tx, runID int64, next contract.RunStatus) error {
+	_, err := tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = CASE WHEN $3 THEN now() END WHERE id = $1`,
+		runID, next, next != contract.RunPacking)
+	return err
+}
+
 // lockRun locks a run for packing and reads it with its organisation.
-func lockRun(ctx context.Context, tx pgx.Tx, runID int64) (status, kind string, reconciledAt *time.Time, org *Organization, err error) {
+func lockRun(ctx context.Context, tx pgx.Tx, runID int64) (status contract.RunStatus, kind string, reconciledAt *time.Time, org *Organization, err error) {
 	var orgID int64
 	err = tx.QueryRow(ctx, `SELECT status, kind, organization_id, reconciled_at FROM run WHERE id = $1 FOR UPDATE`, runID).
 		Scan(&status, &kind, &orgID, &reconciledAt)
@@ -396,7 +383,7 @@ type Package struct {
 	RunID       int64
 	MessageGUID string
 	Operation   string
-	Status      string
+	Status      contract.PackageStatus
 	Payments    int
 	Total       string
 	RequestKey  string

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 )
 
 // Claimed is a package leased to a poller.
@@ -61,14 +62,35 @@ func (s *Store) ClaimPackages(ctx context.Context, owner string, runID int64, se
 // ErrLeaseLost means another poller holds the package now.
 var ErrLeaseLost = errors.New("package lease lost")
 
-// holdLease locks the package if owner still holds its lease.
+// holdLease locks the package's run, then the package if owner still holds
+// its lease.
 func holdLease(ctx context.Context, tx pgx.Tx, packageID int64, owner string) (int64, error) {
-	var runID int64
-	err := tx.QueryRow(ctx, `SELECT run_id FROM package WHERE id = $1 AND lease_owner = $2 AND status IN ('sent', 'processing')
-		FOR UPDATE`, packageID, owner).Scan(&runID)
+	runID, err := lockRunOf(ctx, tx, packageID)
+	if err == nil {
+		err = tx.QueryRow(ctx, `SELECT 1 FROM package WHERE id = $1 AND lease_owner = $2 AND status IN ('sent', 'processing')
+			FOR UPDATE`, packageID, owner).Scan(new(int))
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, ErrLeaseLost
 	}
+	return runID, err
+}
+
+// lockRunOf takes the first lock of a transaction that records what
+// became of a package: a share lock on the package's run (pgx.ErrNoRows: no
+// such package). Every such transaction locks in one order, the run, then
+// the package, then its payments, and settling strengthens the run's lock
+// to FOR NO KEY UPDATE (settleRun), which conflicts with no share lock: a
+// transaction waiting to settle waits only for one that is settling, and
+// that one waits for nobody. Packages of one run are applied in parallel
+// up to settling. (Locking the package first and the run FOR UPDATE to
+// settle deadlocked: a package updated twice in one transaction has its
+// foreign key checked again, which share-locks the run, and two such
+// transactions each waited for the other to release its share lock.)
+func lockRunOf(ctx context.Context, tx pgx.Tx, packageID int64) (int64, error) {
+	var runID int64
+	err := tx.QueryRow(ctx, `SELECT id FROM run WHERE id = (SELECT run_id FROM package WHERE id = $1) FOR KEY SHARE`,
+		packageID).Scan(&runID)
 	return runID, err
 }
 
@@ -79,13 +101,9 @@ func (s *Store) RecordProgress(ctx context.Context, packageID int64, owner strin
 		if err != nil {
 			return err
 		}
-		status := "sent"
-		if state == 2 {
-			status = "processing"
-		}
 		if _, err := tx.Exec(ctx, `UPDATE package SET request_state = $2, doubts = 0,
 			status = CASE WHEN status = 'sent' THEN $3 ELSE status END, lease_owner = NULL, lease_until = NULL
-			WHERE id = $1`, packageID, state, status); err != nil {
+			WHERE id = $1`, packageID, state, lifecycle.InState(state)); err != nil {
 			return err
 		}
 		return startProcessing(ctx, tx, runID)
@@ -96,14 +114,14 @@ func (s *Store) RecordProgress(ctx context.Context, packageID int64, owner strin
 // package is acknowledged.
 func startProcessing(ctx context.Context, tx pgx.Tx, runID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE run SET status = 'processing' WHERE id = $1 AND status = 'sending'
-		AND NOT EXISTS (SELECT 1 FROM package WHERE run_id = $1 AND status IN ('built', 'signed'))`, runID)
+		AND NOT EXISTS (SELECT 1 FROM package WHERE run_id = $1 AND status IN `+unsentPackages+`)`, runID)
 	return err
 }
 
 // Outcome is what GIS said about one payment.
 type Outcome struct {
 	TransportGUID string
-	Status        string // imported | already_imported | rejected | error
+	Status        contract.PaymentStatus // imported | already_imported | rejected | error
 	GUID          string
 	UniqueNumber  string
 	ImportedAt    *time.Time
@@ -130,7 +148,7 @@ func (s *Store) ApplyResults(ctx context.Context, packageID int64, owner, respon
 			make([]*string, n), make([]*string, n), make([]string, n)
 		dates := make([]*time.Time, n)
 		for i, o := range outcomes {
-			tgs[i], statuses[i], dates[i], reasons[i] = o.TransportGUID, o.Status, o.ImportedAt, o.Reason
+			tgs[i], statuses[i], dates[i], reasons[i] = o.TransportGUID, string(o.Status), o.ImportedAt, o.Reason
 			guids[i], numbers[i], codes[i] = nonEmpty(o.GUID), nonEmpty(o.UniqueNumber), nonEmpty(o.Code)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE payment p SET `+capped("u.status", "nullif(u.reason, '')", "$9")+`,
@@ -170,7 +188,7 @@ func nonEmpty(s string) *string {
 // FailClaimed ends a leased package whose message GIS rejected as a whole
 // (ErrorMessage in state 3): its payments take status by GIS's code. The
 // response is archived at responseKey.
-func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey, status, code, reason string) error {
+func (s *Store) FailClaimed(ctx context.Context, packageID int64, owner, responseKey string, status contract.PaymentStatus, code, reason string) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if err := setCause(ctx, tx, "getState of package %d: message refused (%s)", packageID, code); err != nil {
 			return err
@@ -216,7 +234,7 @@ func (s *Store) RecordDoubt(ctx context.Context, packageID int64, owner, respons
 		}
 		gaveUp = true
 		reason = fmt.Sprintf("GIS gave no definite answer %d times; the last: %s", doubts, reason)
-		if err := failPackage(ctx, tx, runID, packageID, "unknown", "", reason, s.maxAttempts()); err != nil {
+		if err := failPackage(ctx, tx, runID, packageID, contract.PaymentUnknown, "", reason, s.maxAttempts()); err != nil {
 			return err
 		}
 		return startProcessing(ctx, tx, runID)
@@ -263,8 +281,8 @@ type RunState struct {
 func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error) {
 	var st RunState
 	err := s.Pool.QueryRow(ctx, `SELECT r.status, r.sent_at, r.results_key IS NOT NULL,
-			(SELECT count(*) FROM package WHERE run_id = r.id AND status NOT IN `+answeredPackage+`),
-			(SELECT count(*) FROM package WHERE run_id = r.id AND status IN ('built', 'signed'))
+			(SELECT count(*) FROM package WHERE run_id = r.id AND status NOT IN `+answeredPackages+`),
+			(SELECT count(*) FROM package WHERE run_id = r.id AND status IN `+unsentPackages+`)
 		FROM run r WHERE r.id = $1`, runID).Scan(&st.Status, &st.SentAt, &st.HasResults, &st.Pending, &st.Unsent)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("store: run %d: %w", runID, ErrNotFound)
@@ -272,25 +290,41 @@ func (s *Store) RunProgress(ctx context.Context, runID int64) (*RunState, error)
 	if err != nil {
 		return nil, fmt.Errorf("store: run %d: %w", runID, err)
 	}
-	switch st.Status {
-	case "finished", "finished_with_errors", "failed", "timed_out":
-		st.Finished = true
-	}
+	st.Finished = lifecycle.Ended(st.Status)
 	return &st, nil
 }
 
-// TimeOutRuns marks timed_out every run still waiting for GIS whose first
-// package was acknowledged before sentBefore, or that has had packages to
-// send since then and none acknowledged (GIS down), of runID alone when
-// > 0, and returns their ids. Their packages stay with the sweep: a late
-// send or result still settles the run.
+// TimeOutRuns marks timed_out every run waiting for GIS that
+// lifecycle.TimedOut says has waited since before sentBefore, of runID
+// alone when > 0, and returns their ids. Their packages stay with the
+// sweep: a late send or result still settles the run.
 func (s *Store) TimeOutRuns(ctx context.Context, runID int64, sentBefore time.Time) ([]int64, error) {
-	return queryIDs(ctx, s.Pool, "time out runs", `UPDATE run SET status = 'timed_out', finished_at = now()
-		WHERE ($1::bigint = 0 OR id = $1) AND (status IN ('sending', 'processing') AND sent_at < $2
-			OR status = 'packing' AND sent_at IS NULL AND updated_at < $2
-			   AND EXISTS (SELECT 1 FROM package WHERE run_id = run.id AND status = 'signed'))
-		RETURNING id`,
-		runID, sentBefore)
+	var ids []int64
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT r.id, r.status, r.sent_at, r.updated_at,
+				EXISTS (SELECT 1 FROM package WHERE run_id = r.id AND status = 'signed')
+			FROM run r WHERE ($1::bigint = 0 OR r.id = $1) AND r.status IN `+timingOutRuns+`
+			ORDER BY r.id FOR NO KEY UPDATE OF r`, runID)
+		if err != nil {
+			return err
+		}
+		var id int64
+		var w lifecycle.Waiting
+		if _, err := pgx.ForEachRow(rows, []any{&id, &w.Status, &w.SentAt, &w.UpdatedAt, &w.Signed}, func() error {
+			if lifecycle.TimedOut(w, sentBefore) {
+				ids = append(ids, id)
+			}
+			return nil
+		}); err != nil || len(ids) == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = now() WHERE id = ANY($1)`, ids, contract.RunTimedOutStatus)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: time out runs: %w", err)
+	}
+	return ids, nil
 }
 
 // StuckRuns counts runs that timed out or failed with packages GIS has not

@@ -1,4 +1,4 @@
-// Package store is the Postgres side of the project: the embedded schema
+// Package postgres is the Postgres side of the project: the embedded schema
 // migrations and the queries of each step. Every step's writes happen in
 // one transaction, so a failed step leaves nothing half-written.
 package postgres

@@ -29,7 +29,7 @@ func TestRegisterFile(t *testing.T) {
 	f := &postgres.SourceFile{OrganizationID: org.ID, Bucket: "b", Key: "incoming/billing/uk1/a.csv", ETag: "e1",
 		Sequencer: "0A", Kind: exportcsv.Billing, Size: 10}
 	first, created, err := s.RegisterFile(ctx, f)
-	if err != nil || !created || first.Status != "registered" {
+	if err != nil || !created || first.Status != contract.FileRegistered {
 		t.Fatalf("first = %+v, created=%v, err=%v", first, created, err)
 	}
 	again, created, err := s.RegisterFile(ctx, f)
@@ -40,17 +40,17 @@ func TestRegisterFile(t *testing.T) {
 	newer := *f
 	newer.ETag, newer.Sequencer = "e2", "0B"
 	second, created, err := s.RegisterFile(ctx, &newer)
-	if err != nil || !created || second.Status != "registered" {
+	if err != nil || !created || second.Status != contract.FileRegistered {
 		t.Fatalf("newer: %+v %v %v", second, created, err)
 	}
-	if got, _ := s.FileByKey(ctx, org.ID, "b", f.Key, "e1"); got.Status != "superseded" {
+	if got, _ := s.FileByKey(ctx, org.ID, "b", f.Key, "e1"); got.Status != contract.FileSuperseded {
 		t.Errorf("older version status = %s, want superseded", got.Status)
 	}
 	// An event for an older upload arriving late does not win.
 	late := *f
 	late.ETag, late.Sequencer = "e0", "09"
 	stale, _, err := s.RegisterFile(ctx, &late)
-	if err != nil || stale.Status != "superseded" {
+	if err != nil || stale.Status != contract.FileSuperseded {
 		t.Fatalf("late event: %+v %v", stale, err)
 	}
 	if got, _ := s.PendingFile(ctx, org.ID, exportcsv.Billing, postgres.Days{From: 1, To: 1}); got != nil {
@@ -64,7 +64,7 @@ func TestRegisterFile(t *testing.T) {
 	bad.Key, bad.ETag = "incoming/billing/uk1/bad.csv", "e9"
 	bad.Errors = []*exportcsv.Error{{File: "bad.csv", Line: 1, Msg: "missing column fine_sum"}}
 	failed, _, err := s.RegisterFile(ctx, &bad)
-	if err != nil || failed.Status != "failed" || len(failed.Errors) != 1 || failed.Errors[0].Msg != "missing column fine_sum" {
+	if err != nil || failed.Status != contract.FileFailed || len(failed.Errors) != 1 || failed.Errors[0].Msg != "missing column fine_sum" {
 		t.Fatalf("bad file: %+v %v", failed, err)
 	}
 }
@@ -78,14 +78,14 @@ func TestStatusLifecycleIsEnforced(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		from, to string
+		from, to contract.RunStatus
 		ok       bool
 	}{
-		{"created", "finished", false},
-		{"created", "reconciling", true},
-		{"reconciling", "sending", false},
-		{"reconciling", "packing", true},
-		{"packing", "created", false},
+		{contract.RunCreated, contract.RunFinished, false},
+		{contract.RunCreated, contract.RunReconciling, true},
+		{contract.RunReconciling, contract.RunSending, false},
+		{contract.RunReconciling, contract.RunPacking, true},
+		{contract.RunPacking, contract.RunCreated, false},
 	}
 	for _, tt := range tests {
 		_, err := s.Pool.Exec(ctx, `UPDATE run SET status = $2 WHERE id = $1`, run.ID, tt.to)
@@ -154,7 +154,7 @@ func TestSaveReconciliation(t *testing.T) {
 		t.Errorf("summary %+v", sum.Total)
 	}
 	got, _ := s.RunByID(ctx, run.ID)
-	if got.Status != "reconciling" || got.ReconciledAt == nil || got.Matched != 1 || got.BillingSum.String() != "106" ||
+	if got.Status != contract.RunReconciling || got.ReconciledAt == nil || got.Matched != 1 || got.BillingSum.String() != "106" ||
 		got.AcquiringSum.StringFixed(2) != "112.77" || got.PeriodFrom == nil {
 		t.Errorf("run = %+v", got)
 	}
@@ -192,7 +192,7 @@ func TestSaveReconciliationRollsBack(t *testing.T) {
 	var rows, days int
 	s.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM recon_row), (SELECT count(*) FROM recon_day)`).Scan(&rows, &days)
 	got, _ := s.RunByID(ctx, run.ID)
-	if rows != 0 || days != 0 || got.ReconciledAt != nil || got.Status != "created" {
+	if rows != 0 || days != 0 || got.ReconciledAt != nil || got.Status != contract.RunCreated {
 		t.Errorf("after failure: %d rows, %d days, run %+v", rows, days, got)
 	}
 }

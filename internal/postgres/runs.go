@@ -148,13 +148,13 @@ type Reconciliation struct {
 func (s *Store) SaveReconciliation(ctx context.Context, runID int64, rec Reconciliation) (*matcher.Summary, error) {
 	var summary *matcher.Summary
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		var status string
+		var status contract.RunStatus
 		var reconciledAt *time.Time
 		if err := tx.QueryRow(ctx, `SELECT status, reconciled_at FROM run WHERE id = $1 FOR UPDATE`, runID).
 			Scan(&status, &reconciledAt); err != nil {
 			return fmt.Errorf("lock run: %w", err)
 		}
-		if reconciledAt != nil || (status != "created" && status != "reconciling") {
+		if reconciledAt != nil || (status != contract.RunCreated && status != contract.RunReconciling) {
 			return ErrAlreadyReconciled
 		}
 		if _, err := tx.Exec(ctx, `UPDATE run SET status = 'reconciling' WHERE id = $1`, runID); err != nil {

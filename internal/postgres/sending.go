@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gispayments/gis-payments/internal/contract"
+	"github.com/gispayments/gis-payments/internal/lifecycle"
 )
 
 // PackageByID returns a package.
@@ -34,6 +37,9 @@ func (s *Store) MarkSent(ctx context.Context, packageID int64, ackGUID string) (
 		if err := setCause(ctx, tx, "package %d acknowledged by GIS (Ack %s)", packageID, ackGUID); err != nil {
 			return err
 		}
+		// The run is locked last, by its UPDATE: this package row is updated
+		// once, so no share lock on the run comes before (see lockRunOf), and
+		// parallel acknowledgements of one run's packages wait only there.
 		var runID int64
 		err := tx.QueryRow(ctx, `UPDATE package SET status = 'sent', ack_message_guid = $2, sent_at = now()
 			WHERE id = $1 AND status = 'signed' RETURNING run_id`, packageID, ackGUID).Scan(&runID)
@@ -85,26 +91,28 @@ func (s *Store) NoteUncertainSend(ctx context.Context, packageID int64) error {
 // GIS's code). Where GIS may still hold the package from an earlier post
 // whose reply was lost, a retryable refusal proves nothing and the
 // payments turn unknown. The run is settled if nothing else is pending.
-func (s *Store) FailPackage(ctx context.Context, packageID int64, status, code, reason string) error {
+func (s *Store) FailPackage(ctx context.Context, packageID int64, status contract.PaymentStatus, code, reason string) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if err := setCause(ctx, tx, "package %d refused: %s", packageID, reason); err != nil {
 			return err
 		}
-		var runID int64
 		var uncertain int
-		err := tx.QueryRow(ctx, `SELECT run_id, uncertain_sends FROM package
-			WHERE id = $1 AND status IN ('built', 'signed', 'sent', 'processing') FOR UPDATE`, packageID).Scan(&runID, &uncertain)
+		runID, err := lockRunOf(ctx, tx, packageID)
+		if err == nil {
+			err = tx.QueryRow(ctx, `SELECT uncertain_sends FROM package
+				WHERE id = $1 AND status IN ('built', 'signed', 'sent', 'processing') FOR UPDATE`, packageID).Scan(&uncertain)
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if status == "error" && uncertain > 0 {
-			status = "unknown"
+		final, mayHold := lifecycle.Refused(status, uncertain)
+		if mayHold {
 			reason += " (an earlier post of this package lost its reply: GIS may hold it)"
 		}
-		return failPackage(ctx, tx, runID, packageID, status, code, reason, s.maxAttempts())
+		return failPackage(ctx, tx, runID, packageID, final, code, reason, s.maxAttempts())
 	})
 	if err != nil {
 		return fmt.Errorf("store: fail package %d: %w", packageID, err)
@@ -114,13 +122,9 @@ func (s *Store) FailPackage(ctx context.Context, packageID int64, status, code, 
 
 // failPackage ends a locked package and its unanswered payments with
 // status, then settles the run.
-func failPackage(ctx context.Context, tx pgx.Tx, runID, packageID int64, status, code, reason string, maxAttempts int) error {
-	pkgStatus := "failed"
-	if status == "unknown" {
-		pkgStatus = "unknown"
-	}
+func failPackage(ctx context.Context, tx pgx.Tx, runID, packageID int64, status contract.PaymentStatus, code, reason string, maxAttempts int) error {
 	if _, err := tx.Exec(ctx, `UPDATE package SET status = $2, error_code = nullif($3, ''), error = $4, done_at = now(),
-		lease_owner = NULL, lease_until = NULL WHERE id = $1`, packageID, pkgStatus, code, reason); err != nil {
+		lease_owner = NULL, lease_until = NULL WHERE id = $1`, packageID, lifecycle.RefusedPackage(status), code, reason); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE payment SET `+capped("$2::text", "$4::text", "$5")+`, error_code = nullif($3, '')
@@ -142,46 +146,37 @@ func capped(status, reason, maxAttempts string) string {
 		error = CASE WHEN ` + final + ` THEN ` + reason + ` || format(' (given up after %s attempts)', attempt) ELSE ` + reason + ` END`
 }
 
-// answeredPackage are the package statuses nothing more will happen to
-// without a person.
-const answeredPackage = `('done', 'failed', 'unknown')`
-
-// settleRun ends a run whose packages are all done or failed: finished when
-// every payment is imported or already imported, none was held back and
-// every cancellation of the run is cancelled, finished_with_errors otherwise. A run with packages still pending is left.
+// settleRun ends a run whose packages are all answered with the status
+// lifecycle.Settle gives its counts. A run with packages still pending is
+// left.
 func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
-	// Lock the run first: two packages applied at once would each see the
-	// other still pending, and neither would settle the run. After the
-	// lock the count sees every transaction committed before.
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM run WHERE id = $1 FOR UPDATE`, runID); err != nil {
+	// One settles at a time (see lockRunOf for the lock order): two
+	// packages applied at once would each see the other still pending, and
+	// neither would settle the run. After the lock the count sees every
+	// transaction committed before.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM run WHERE id = $1 FOR NO KEY UPDATE`, runID); err != nil {
 		return err
 	}
-	var pending, bad int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN `+answeredPackage,
-		runID).Scan(&pending); err != nil || pending > 0 {
+	var t lifecycle.Tally
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM package WHERE run_id = $1 AND status NOT IN `+answeredPackages,
+		runID).Scan(&t.Pending); err != nil || t.Pending > 0 {
 		return err // counting the run's payments is left to the last package
 	}
 	if err := tx.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM payment WHERE run_id = $1 AND status NOT IN ('imported', 'already_imported'))
-			+ (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)
-			+ `+cancellationsNotDone, runID).Scan(&bad); err != nil {
+			(SELECT count(*) FROM payment WHERE run_id = $1 AND status NOT IN `+loadedStatuses+`),
+			(SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL),
+			`+cancellationsNotDone, runID).Scan(&t.Unloaded, &t.Held, &t.Uncancelled); err != nil {
 		return err
 	}
-	final := "finished"
-	if bad > 0 {
-		final = "finished_with_errors"
-	}
-	if final == "finished" {
+	final, _ := lifecycle.Settle(t)
+	if final == contract.RunFinished {
 		// Every payment came back: the run was processing even if no poll saw it in between.
 		if _, err := tx.Exec(ctx, `UPDATE run SET status = 'processing' WHERE id = $1 AND status = 'sending'`, runID); err != nil {
 			return err
 		}
 	}
-	// packing: every package refused before any was acknowledged. A run
-	// that timed out or failed while its packages were out is settled
-	// when the sweep brings them in.
 	_, err := tx.Exec(ctx, `UPDATE run SET status = $2, finished_at = now()
-		WHERE id = $1 AND status IN ('packing', 'sending', 'processing', 'timed_out', 'failed')`, runID, final)
+		WHERE id = $1 AND status IN `+settlingRuns, runID, final)
 	return err
 }
 

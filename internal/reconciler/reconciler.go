@@ -87,7 +87,7 @@ func (s *Service) Reconcile(ctx context.Context, req Request) (*Result, error) {
 	}
 	log := s.Log.With("run_id", run.ID, "org", org.Code)
 	switch {
-	case run.Status == "failed":
+	case run.Status == contract.RunFailed:
 		return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("run %d failed earlier: %s", run.ID, run.Error))
 	case run.ReconciledAt != nil:
 		log.Info("run already reconciled", "status", run.Status)
@@ -160,9 +160,9 @@ func (s *Service) resolve(ctx context.Context, org *postgres.Organization, req R
 				return nil, err
 			}
 			switch f.Status {
-			case "failed":
+			case contract.FileFailed:
 				return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("%s failed validation: %s", f.Key, (&exportcsv.Errors{List: f.Errors}).Error()))
-			case "superseded":
+			case contract.FileSuperseded:
 				return nil, steperr.E("reconcile", steperr.InvalidInput, fmt.Errorf("%s (etag %s) was replaced by a newer upload", f.Key, f.ETag))
 			}
 			files = append(files, f)
@@ -454,7 +454,7 @@ func (s *Service) refunds(ctx context.Context, org *postgres.Organization, runID
 	}
 	regs, err := s.Store.RegisterCancellations(ctx, org, 0, reqs)
 	for _, r := range regs {
-		if r.Status == "requested" {
+		if r.Status == contract.CancellationRequested {
 			requested++
 		}
 	}

@@ -70,6 +70,7 @@ func (s *Service) Send(ctx context.Context, req Request) (*Result, error) {
 	}
 	out := make([]PackageOutcome, len(ids))
 	errs := make([]error, len(ids))
+	already := make([]bool, len(ids))
 	limit := s.Concurrency
 	if limit <= 0 {
 		limit = gisclient.DefaultConcurrency
@@ -79,21 +80,20 @@ func (s *Service) Send(ctx context.Context, req Request) (*Result, error) {
 	for i, id := range ids {
 		g.Go(func() error {
 			out[i].PackageID = id
-			out[i].Status, errs[i] = s.sendOne(gctx, id)
+			out[i].Status, already[i], errs[i] = s.sendOne(gctx, id)
 			return nil
 		})
 	}
 	g.Wait()
 	res := &Result{Packages: out}
 	for i := range out {
-		switch out[i].Status {
-		case "sent":
-			res.Sent++
-		case "failed":
-			res.Failed++
-		case "already":
+		switch {
+		case already[i]:
 			res.AlreadySent++
-			out[i].Status = "sent"
+		case out[i].Status == contract.PackageSent:
+			res.Sent++
+		case out[i].Status == contract.PackageFailed:
+			res.Failed++
 		}
 	}
 	s.Log.Info("sent", "packages", len(ids), "sent", res.Sent, "already_sent", res.AlreadySent, "failed", res.Failed)
@@ -103,72 +103,69 @@ func (s *Service) Send(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-// sendOne returns "sent", "already" (acknowledged before), or "failed"
-// (refused for good), or an error to retry.
-func (s *Service) sendOne(ctx context.Context, id int64) (string, error) {
+// sendOne returns sent (already: acknowledged before), or failed (refused
+// for good), or an error to retry.
+func (s *Service) sendOne(ctx context.Context, id int64) (_ contract.PackageStatus, already bool, _ error) {
 	p, err := s.Store.PackageByID(ctx, id)
 	if errors.Is(err, postgres.ErrNotFound) {
-		return "", steperr.E("send", steperr.InvalidInput, fmt.Errorf("%w", err))
+		return "", false, steperr.E("send", steperr.InvalidInput, fmt.Errorf("%w", err))
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	switch p.Status {
-	case "sent", "processing", "done":
-		return "already", nil
-	case "failed", "unknown":
-		return "failed", nil
-	case "built":
-		return "", steperr.E("send", steperr.InvalidInput, fmt.Errorf("package %d is not signed yet", id))
+	case contract.PackageSent, contract.PackageProcessing, contract.PackageDone:
+		return contract.PackageSent, true, nil
+	case contract.PackageFailed, contract.PackageUnknown:
+		return contract.PackageFailed, false, nil
+	case contract.PackageBuilt:
+		return "", false, steperr.E("send", steperr.InvalidInput, fmt.Errorf("package %d is not signed yet", id))
 	}
 	obj, err := s.Objects.Open(ctx, s.ArchiveBucket, p.RequestKey, "")
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	envelope, err := io.ReadAll(obj.Body)
 	obj.Body.Close()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if s.Limiter != nil {
 		if err := s.Limiter.Wait(ctx); err != nil {
-			return "", err
+			return "", false, err
 		}
 	}
 	if !gisclient.TimeForACall(ctx, s.CallTimeout) {
-		return "", steperr.E(sendOp(id), steperr.TransientError, errors.New("too little time left in this invocation for a call"))
+		return "", false, steperr.E(sendOp(id), steperr.TransientError, errors.New("too little time left in this invocation for a call"))
 	}
 	if still, err := s.Store.NoteSendAttempt(ctx, id); err != nil || !still {
-		return "already", err
+		return contract.PackageSent, true, err
 	}
 	ack, _, err := s.GIS.Send(ctx, gismessage.Operation(p.Operation), envelope)
 	if err != nil {
 		var gerr *gisclient.Error
 		if !errors.As(err, &gerr) {
-			return "", steperr.E(sendOp(id), steperr.TransientError, err)
+			return "", false, steperr.E(sendOp(id), steperr.TransientError, err)
 		}
 		if gerr.Uncertain() {
 			if err := s.Store.NoteUncertainSend(ctx, id); err != nil {
-				return "", err
+				return "", false, err
 			}
 		}
 		if !gerr.Disposition.CallAgain() {
 			s.Log.Warn("package refused", "package_id", id, "run_id", p.RunID, "code", gerr.Code, "error", gerr.Error())
-			if err := s.Store.FailPackage(ctx, id, gerr.Disposition.PaymentStatus(), gerr.Code, gerr.Error()); err != nil {
-				return "", err
+			if err := s.Store.FailPackage(ctx, id, contract.PaymentStatus(gerr.Disposition.PaymentStatus()), gerr.Code, gerr.Error()); err != nil {
+				return "", false, err
 			}
-			return "failed", nil
+			return contract.PackageFailed, false, nil
 		}
-		return "", steperr.E(sendOp(id), steperr.TransientError, err)
+		return "", false, steperr.E(sendOp(id), steperr.TransientError, err)
 	}
 	stored, err := s.Store.MarkSent(ctx, id, ack)
 	if err != nil {
-		return "", steperr.E(sendOp(id), steperr.TransientError, fmt.Errorf("GIS acked %s but storing it failed: %w", ack, err))
+		return "", false, steperr.E(sendOp(id), steperr.TransientError, fmt.Errorf("GIS acked %s but storing it failed: %w", ack, err))
 	}
-	if !stored {
-		return "already", nil
-	}
-	return "sent", nil
+	return contract.PackageSent, !stored, nil
 }
 
 // sendOp is the operation of posting one package.

@@ -27,7 +27,7 @@ func (s *Service) approve(ctx context.Context, rec events.S3EventRecord, key str
 	out, err := s.Approvals.Upload(ctx, rec.S3.Bucket.Name, key, rec.S3.Object.ETag, rec.PrincipalID.PrincipalID)
 	var serr *steperr.Error
 	if errors.As(err, &serr) && serr.Kind == steperr.InvalidInput {
-		fr.Status, fr.Errors = "failed", []*contract.FileError{{File: key, Msg: strings.TrimPrefix(err.Error(), key+": ")}}
+		fr.Status, fr.Errors = string(contract.FileFailed), []*contract.FileError{{File: key, Msg: strings.TrimPrefix(err.Error(), key+": ")}}
 		s.Log.Warn("approval file refused", "key", key, "error", err.Error())
 		return fr, nil
 	}

@@ -45,7 +45,7 @@ func (s *Service) startCancellation(ctx context.Context, rec events.S3EventRecor
 	f := &postgres.SourceFile{Bucket: rec.S3.Bucket.Name, Key: key, ETag: strings.Trim(rec.S3.Object.ETag, `"`), Kind: contract.Cancellations}
 	problems, err := s.checkCancellationsHeader(ctx, f)
 	if err != nil || len(problems) > 0 {
-		fr.Status, fr.Errors = "failed", problems
+		fr.Status, fr.Errors = string(contract.FileFailed), problems
 		log.Warn("cancellations export refused", "problems", len(problems))
 		return fr, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) startCancellation(ctx context.Context, rec events.S3EventRecor
 	if err := s.start(ctx, exec); err != nil {
 		return nil, err
 	}
-	fr.Status, fr.Execution = "registered", exec
+	fr.Status, fr.Execution = string(contract.FileRegistered), exec
 	log.Info("cancellation run requested", "execution", exec.Name, "started", exec.Started)
 	return fr, nil
 }

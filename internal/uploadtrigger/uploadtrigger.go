@@ -107,7 +107,7 @@ func (s *Service) handleRecord(ctx context.Context, rec events.S3EventRecord) (*
 	}
 	fr, org, reg, err := s.register(ctx, upload{Bucket: rec.S3.Bucket.Name, Key: key, ETag: rec.S3.Object.ETag,
 		VersionID: rec.S3.Object.VersionID, Sequencer: rec.S3.Object.Sequencer, Size: rec.S3.Object.Size})
-	if err != nil || reg == nil || reg.Status != "registered" {
+	if err != nil || reg == nil || reg.Status != contract.FileRegistered {
 		return fr, err
 	}
 	if err := s.pair(ctx, fr, org, reg); err != nil {
@@ -212,7 +212,7 @@ func (s *Service) register(ctx context.Context, u upload) (fr *FileResult, org *
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	fr.FileID, fr.Status, fr.Duplicate, fr.Errors = reg.ID, reg.Status, !created, reg.Errors
+	fr.FileID, fr.Status, fr.Duplicate, fr.Errors = reg.ID, string(reg.Status), !created, reg.Errors
 	log.Info("upload registered", "file_id", reg.ID, "org", org.Code, "kind", loc.kind, "status", reg.Status,
 		"duplicate", !created, "size", reg.Size, "problems", len(reg.Errors))
 	return fr, org, reg, nil

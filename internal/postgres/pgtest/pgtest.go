@@ -1,4 +1,4 @@
-// Package storetest gives each test a migrated schema of its own in a real
+// Package pgtest gives each test a migrated schema of its own in a real
 // Postgres, dropped when the test ends.
 package pgtest
 
@@ -34,14 +34,14 @@ func New(t testing.TB) (*postgres.Store, string) {
 	base := URL()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("storetest: connect to %s (start Postgres or set TEST_DATABASE_URL): %v", base, err)
+		t.Fatalf("pgtest: connect to %s (start Postgres or set TEST_DATABASE_URL): %v", base, err)
 	}
 	defer admin.Close(ctx)
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "t_" + hex.EncodeToString(b)
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("storetest: %v", err)
+		t.Fatalf("pgtest: %v", err)
 	}
 	u, err := url.Parse(base)
 	if err != nil {

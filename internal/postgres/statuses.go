@@ -1,0 +1,58 @@
+package postgres
+
+import (
+	"strings"
+
+	"github.com/gispayments/gis-payments/internal/lifecycle"
+)
+
+// sqlList writes statuses as an SQL list for IN, ('a', 'b'). The lists go
+// into the query text rather than a parameter so the planner still proves
+// the partial indexes whose predicates name the same statuses.
+func sqlList[T ~string](statuses ...T) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, s := range statuses {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("'" + string(s) + "'")
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// The lifecycle's status lists, as SQL.
+var (
+	liveStatuses      = sqlList(lifecycle.Live...)
+	loadedStatuses    = sqlList(lifecycle.Loaded...)
+	answeredPackages  = sqlList(lifecycle.Answered...)
+	unsentPackages    = sqlList(lifecycle.Unsent...)
+	settlingRuns      = sqlList(lifecycle.Settles...)
+	announcedStatuses = sqlList(lifecycle.Announced...)
+	timingOutRuns     = sqlList(lifecycle.MayTimeOut...)
+)
+
+// strs converts typed statuses for a text[] parameter.
+func strs[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// caseSQL writes f as an SQL CASE over expr: a WHEN for each value of from
+// that f maps other than it maps anything else (f("")), the ELSE.
+func caseSQL(expr string, from []string, f func(string) string) string {
+	otherwise := f("")
+	var b strings.Builder
+	b.WriteString("CASE " + expr)
+	for _, v := range from {
+		if to := f(v); to != otherwise {
+			b.WriteString(" WHEN '" + v + "' THEN '" + to + "'")
+		}
+	}
+	b.WriteString(" ELSE '" + otherwise + "' END")
+	return b.String()
+}
