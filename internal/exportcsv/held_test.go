@@ -2,8 +2,11 @@ package exportcsv
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gispayments/gis-payments/internal/calendar"
 )
 
 // Row-level problems come back as *Held with the row filled as far as it
@@ -67,5 +70,35 @@ func TestRefundsRecognized(t *testing.T) {
 	_, _, err = readAll(t, "b.csv", Billing, BillingHeader+"2026-11-21;B1;S1;SV1;LS1;-1;0\n", Limits{})
 	if err == nil || !strings.Contains(err.Error(), "negative amount") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// The reader remembers the last date it parsed; every row must still get
+// what calendar.ParseDate says of its own text, bad dates included.
+func TestRepeatedDatesReadAsParsed(t *testing.T) {
+	texts := []string{"2026-11-21", "21.11.2026", " 2026-11-21", "2026-11-22", "2026-02-30", "", "2026-11-2", "21.11.2026 "}
+	var data strings.Builder
+	data.WriteString(BillingHeader)
+	var want []string
+	for i := range 200 {
+		d := texts[(i*7+i/3)%len(texts)]
+		want = append(want, d)
+		fmt.Fprintf(&data, "%s;B%d;S1;SV1;LS1;1,00;0\n", d, i)
+	}
+	rd, err := NewReader("b.csv", Billing, strings.NewReader(data.String()), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range want {
+		var row Row
+		err := rd.Next(&row)
+		date, perr := calendar.ParseDate(strings.TrimSpace(d))
+		var h *Held
+		switch {
+		case perr == nil && (err != nil || row.Date != date):
+			t.Fatalf("row %d, date %q: %v, %v; want %v", i, d, row.Date, err, date)
+		case perr != nil && (!errors.As(err, &h) || h.Err.Column != "date"):
+			t.Fatalf("row %d, date %q: %v; want it held for its date", i, d, err)
+		}
 	}
 }

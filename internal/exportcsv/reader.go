@@ -109,6 +109,10 @@ type Reader struct {
 	maxDate calendar.Date
 	good    int
 	held    int
+	// The last date read, as text and parsed: an export's rows carry a
+	// handful of dates, so most are read by one comparison.
+	lastDateText string
+	lastDate     calendar.Date
 }
 
 // ErrTooLarge is wrapped in the file error for an export over Limits.
@@ -483,7 +487,7 @@ func (r *Reader) common(rec []string, line int, row *Row) *Error {
 	get := func(f field) string { return r.value(rec, f) }
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	var err error
-	if row.Date, err = calendar.ParseDate(get(fDate)); err != nil {
+	if row.Date, err = r.date(get(fDate)); err != nil {
 		return bad(fDate, fmt.Sprintf("bad date %q: %v", clip(get(fDate)), err))
 	}
 	for _, f := range []struct {
@@ -513,6 +517,18 @@ func (r *Reader) common(rec []string, line int, row *Row) *Error {
 		return bad(fFineSum, fmt.Sprintf("negative amount %s", row.Fine))
 	}
 	return nil
+}
+
+// date is calendar.ParseDate, the last date parsed remembered.
+func (r *Reader) date(s string) (calendar.Date, error) {
+	if s == r.lastDateText && s != "" {
+		return r.lastDate, nil
+	}
+	d, err := calendar.ParseDate(s)
+	if err == nil {
+		r.lastDateText, r.lastDate = strings.Clone(s), d
+	}
+	return d, err
 }
 
 // refund recognises a bank row that returns money: operation_type says so
@@ -550,7 +566,7 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	if e := r.refund(rec, line, row); e != nil {
 		return e
 	}
-	if row.OrderDate, err = calendar.ParseDate(get(fOrderDate)); err != nil {
+	if row.OrderDate, err = r.date(get(fOrderDate)); err != nil {
 		return bad(fOrderDate, fmt.Sprintf("bad date %q: %v", clip(get(fOrderDate)), err))
 	}
 	row.PaymentDocumentID = get(fPaymentDocumentID)
