@@ -76,11 +76,14 @@ func TestRefundsRecognized(t *testing.T) {
 // The reader remembers the last date it parsed; every row must still get
 // what calendar.ParseDate says of its own text, bad dates included.
 func TestRepeatedDatesReadAsParsed(t *testing.T) {
-	texts := []string{"2026-11-21", "21.11.2026", " 2026-11-21", "2026-11-22", "2026-02-30", "", "2026-11-2", "21.11.2026 "}
+	texts := []string{"2026-02-30", "", "2026-11-2", "21.11.2026 ", " 2026-11-21", "31.11.2026", "2026-1-11"}
+	for day := 1; day <= 31; day++ {
+		texts = append(texts, fmt.Sprintf("2026-%02d-%02d", day%12+1, day), fmt.Sprintf("%02d.%02d.2026", day, day%3+10))
+	}
 	var data strings.Builder
 	data.WriteString(BillingHeader)
 	var want []string
-	for i := range 200 {
+	for i := range 1000 {
 		d := texts[(i*7+i/3)%len(texts)]
 		want = append(want, d)
 		fmt.Fprintf(&data, "%s;B%d;S1;SV1;LS1;1,00;0\n", d, i)

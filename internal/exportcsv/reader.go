@@ -109,10 +109,12 @@ type Reader struct {
 	maxDate calendar.Date
 	good    int
 	held    int
-	// The last date read, as text and parsed: an export's rows carry a
-	// handful of dates, so most are read by one comparison.
-	lastDateText string
-	lastDate     calendar.Date
+	// Dates read, as text and parsed: an export's rows carry a handful of
+	// dates, so most are read by one comparison.
+	dates [16]struct {
+		text string
+		date calendar.Date
+	}
 }
 
 // ErrTooLarge is wrapped in the file error for an export over Limits.
@@ -519,14 +521,19 @@ func (r *Reader) common(rec []string, line int, row *Row) *Error {
 	return nil
 }
 
-// date is calendar.ParseDate, the last date parsed remembered.
+// date is calendar.ParseDate, with the dates parsed remembered in slots
+// chosen by the digits of the day (first or last in either form).
 func (r *Reader) date(s string) (calendar.Date, error) {
-	if s == r.lastDateText && s != "" {
-		return r.lastDate, nil
+	if len(s) < 2 {
+		return calendar.ParseDate(s)
+	}
+	slot := &r.dates[(uint(s[0])*31+uint(s[1])*7+uint(s[len(s)-2])*3+uint(s[len(s)-1]))%uint(len(r.dates))]
+	if s == slot.text {
+		return slot.date, nil
 	}
 	d, err := calendar.ParseDate(s)
 	if err == nil {
-		r.lastDateText, r.lastDate = strings.Clone(s), d
+		slot.text, slot.date = strings.Clone(s), d
 	}
 	return d, err
 }
