@@ -22,6 +22,7 @@ func TestRowLevelAndFileLevelProblems(t *testing.T) {
 		{"bad date", "2026-13-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;", true, "date"},
 		{"empty key field", "2026-11-21;O1;2026-11-21;B1;;SV1;LS1;1;0;", true, "supplier_id"},
 		{"over-long value", "2026-11-21;O1;2026-11-21;" + strings.Repeat("Б", 1001) + ";S1;SV1;LS1;1;0;", true, "bill_number"},
+		{"over-long ASCII value", "2026-11-21;O1;2026-11-21;B1;S1;SV1;" + strings.Repeat("7", 1001) + ";1;0;", true, "account_number"},
 		{"control character", "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS\x071;1;0;", true, "account_number"},
 		{"unknown operation type", "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;обмен", true, "operation_type"},
 		{"negative part beside a positive one", "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;5;-1;", true, "fine_sum"},
@@ -102,6 +103,30 @@ func TestRepeatedDatesReadAsParsed(t *testing.T) {
 			t.Fatalf("row %d, date %q: %v, %v; want %v", i, d, row.Date, err, date)
 		case perr != nil && (!errors.As(err, &h) || h.Err.Column != "date"):
 			t.Fatalf("row %d, date %q: %v; want it held for its date", i, d, err)
+		}
+	}
+}
+
+// Past the 63rd column the checks cannot use checkShape's bits: a file
+// with its columns there must be checked value by value all the same.
+func TestColumnsPastTheSixtyThird(t *testing.T) {
+	pad := strings.Repeat("x;", 64)
+	header := strings.Repeat("extra;", 64) + BillingHeader
+	data := header + pad + "2026-11-21;B1;S1;SV1;LS1;1;0\n" +
+		pad + "2026-11-21;B2;S1;SV1;LS\x071;1;0\n" +
+		pad + "2026-11-21;" + strings.Repeat("7", 1001) + ";S1;SV1;LS1;1;0\n"
+	rd, err := NewReader("b.csv", Billing, strings.NewReader(data), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row Row
+	if err := rd.Next(&row); err != nil || row.BillNumber != "B1" {
+		t.Fatalf("first row: %+v, %v", row, err)
+	}
+	for _, column := range []string{"account_number", "bill_number"} {
+		var h *Held
+		if err := rd.Next(&row); !errors.As(err, &h) || h.Err.Column != column {
+			t.Fatalf("%v, want the row held for its %s", err, column)
 		}
 	}
 }

@@ -109,6 +109,7 @@ type Reader struct {
 	maxDate calendar.Date
 	good    int
 	held    int
+	known   uint64 // a bit for each column read, 0 when one is past the 63rd
 	// Dates read, as text and parsed: an export's rows carry a handful of
 	// dates, so most are read by one comparison.
 	dates [16]struct {
@@ -260,6 +261,15 @@ func (r *Reader) readHeader() error {
 			}
 		}
 	}
+	for _, i := range r.col {
+		if i >= 63 {
+			r.known = 0
+			break
+		}
+		if i >= 0 {
+			r.known |= 1 << i
+		}
+	}
 	var missing []string
 	for _, f := range required[r.kind] {
 		if r.col[f] < 0 {
@@ -390,9 +400,9 @@ func (r *Reader) salvage(rec []string, line int, row *Row) (amounts, dated bool)
 }
 
 // checkShape refuses a record with the wrong number of fields or bytes
-// that are not text. printable has a bit set for each of the first 64
-// fields that is printable ASCII, for checkValues.
-func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printables uint64, e *Error) {
+// that are not text. plains has a bit set for each of the first 63 fields
+// that is plain (see plain), for checkValues.
+func checkShape(file string, rec []string, line, width int, isUTF8 bool) (plains uint64, e *Error) {
 	if len(rec) != width {
 		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), width)
 		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
@@ -402,7 +412,9 @@ func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printa
 	}
 	for i, v := range rec {
 		if printable(v) {
-			printables |= 1 << min(i, 63)
+			if i < 63 && len(v) <= maxValueLen {
+				plains |= 1 << i
+			}
 			continue
 		}
 		if isUTF8 && !utf8.ValidString(v) {
@@ -413,7 +425,7 @@ func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printa
 			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
 		}
 	}
-	return printables, nil
+	return plains, nil
 }
 
 // value is the trimmed value of field f in rec, or "" when the file has no
@@ -433,33 +445,33 @@ func (r *Reader) errAt(line int, f field, msg string) *Error {
 // check refuses a record with the wrong number of fields or bytes that are
 // not text (the file is broken), then checks its values (see checkValues).
 func (r *Reader) check(rec []string, line int) (e *Error, rowLevel bool) {
-	printables, e := checkShape(r.file, rec, line, r.width, r.utf8)
+	plains, e := checkShape(r.file, rec, line, r.width, r.utf8)
 	if e != nil {
 		return e, false
 	}
-	return r.checkValues(rec, line, printables), true
+	if r.known != 0 && plains&r.known == r.known {
+		return nil, true // every value read is plain: nothing to refuse
+	}
+	return r.checkValues(rec, line, plains), true
 }
 
 // plain is a short value of printable ASCII, which no check refuses: most
 // values are, so the rune counting and XML checks are skipped for them.
-// printables is checkShape's, its last bit shared by the fields from 63 on.
-func plain(rec []string, i int, printables uint64) bool {
-	switch {
-	case len(rec[i]) > maxValueLen:
-		return false
-	case i < 63:
-		return printables&(1<<i) != 0
+// plains is checkShape's, for the first 63 fields.
+func plain(rec []string, i int, plains uint64) bool {
+	if i < 63 {
+		return plains&(1<<i) != 0
 	}
-	return printable(rec[i])
+	return len(rec[i]) <= maxValueLen && printable(rec[i])
 }
 
 // checkValues refuses values too long, and characters XML cannot carry
 // outside the free-text purpose: problems of the row alone.
-func (r *Reader) checkValues(rec []string, line int, printables uint64) *Error {
+func (r *Reader) checkValues(rec []string, line int, plains uint64) *Error {
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	for f := field(0); f < numFields; f++ {
 		i := r.col[f]
-		if i < 0 || plain(rec, i, printables) {
+		if i < 0 || plain(rec, i, plains) {
 			continue
 		}
 		if len(rec[i]) > maxValueLen && utf8.RuneCountInString(rec[i]) > maxValueLen {
