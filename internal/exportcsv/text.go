@@ -28,10 +28,29 @@ func printable(s string) bool {
 }
 
 // trim is strings.TrimSpace with a fast path for the usual value that
-// starts and ends with a printable ASCII character.
+// starts and ends with a printable ASCII or a Cyrillic character.
 func trim(s string) string {
-	if n := len(s); n == 0 || s[0] > ' ' && s[0] < utf8.RuneSelf && s[n-1] > ' ' && s[n-1] < utf8.RuneSelf {
+	if n := len(s); n == 0 || solidStart(s) && solidEnd(s) {
 		return s
 	}
 	return strings.TrimSpace(s)
 }
+
+// solidStart and solidEnd report whether s starts (ends) with a character
+// that is not white space for certain: a printable ASCII one, or a
+// two-byte sequence led by 0xD0–0xD3 (U+0400–U+04FF, Cyrillic, where
+// Unicode has no white space).
+func solidStart(s string) bool {
+	c := s[0]
+	return c > ' ' && c < utf8.RuneSelf || len(s) > 1 && cyrillicLead(c) && continuation(s[1])
+}
+
+func solidEnd(s string) bool {
+	n := len(s)
+	c := s[n-1]
+	return c > ' ' && c < utf8.RuneSelf || n > 1 && cyrillicLead(s[n-2]) && continuation(c)
+}
+
+func cyrillicLead(c byte) bool { return c >= 0xD0 && c <= 0xD3 }
+
+func continuation(c byte) bool { return c&0xC0 == 0x80 }
