@@ -130,3 +130,34 @@ func TestColumnsPastTheSixtyThird(t *testing.T) {
 		}
 	}
 }
+
+// The purpose is free text: control characters become spaces, but one
+// longer than 1000 characters holds its row, whatever the other values.
+func TestPurposeOnlyRefusedForLength(t *testing.T) {
+	head := strings.TrimSuffix(AcquiringHeader, "\n") + ";payment_purpose\n"
+	row := "2026-11-21;O1;2026-11-21;B1;S1;SV1;LS1;1;0;"
+	for _, tt := range []struct {
+		purpose, want string
+		held          bool
+	}{
+		{"Оплата\tЖКУ", "Оплата ЖКУ", false},
+		{strings.Repeat("Ж", 1000), strings.Repeat("Ж", 1000), false},
+		{strings.Repeat("7", 1000), strings.Repeat("7", 1000), false},
+		{strings.Repeat("Ж", 1001), "", true},
+		{strings.Repeat("7", 1001), "", true},
+	} {
+		rd, err := NewReader("a.csv", Acquiring, strings.NewReader(head+row+tt.purpose+"\n"), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Row
+		err = rd.Next(&r)
+		var h *Held
+		switch {
+		case tt.held && (!errors.As(err, &h) || h.Err.Column != "payment_purpose"):
+			t.Errorf("a purpose of %d bytes: %v, want the row held for it", len(tt.purpose), err)
+		case !tt.held && (err != nil || r.PaymentPurpose != tt.want):
+			t.Errorf("a purpose of %d bytes: %q, %v; want %q", len(tt.purpose), r.PaymentPurpose, err, tt.want)
+		}
+	}
+}

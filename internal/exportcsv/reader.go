@@ -109,7 +109,7 @@ type Reader struct {
 	maxDate calendar.Date
 	good    int
 	held    int
-	known   uint64 // a bit for each column read, 0 when one is past the 63rd
+	known   uint64 // a bit for each column read but the purpose, 0 when one is past the 63rd
 	// Dates read, as text and parsed: an export's rows carry a handful of
 	// dates, so most are read by one comparison.
 	dates [16]struct {
@@ -266,7 +266,7 @@ func (r *Reader) readHeader() error {
 			r.known = 0
 			break
 		}
-		if i >= 0 {
+		if i >= 0 && i != r.col[fPaymentPurpose] {
 			r.known |= 1 << i
 		}
 	}
@@ -449,10 +449,18 @@ func (r *Reader) check(rec []string, line int) (e *Error, rowLevel bool) {
 	if e != nil {
 		return e, false
 	}
-	if r.known != 0 && plains&r.known == r.known {
-		return nil, true // every value read is plain: nothing to refuse
+	if r.known != 0 && plains&r.known == r.known && r.shortPurpose(rec) {
+		return nil, true // nothing to refuse: see checkValues
 	}
 	return r.checkValues(rec, line, plains), true
+}
+
+// shortPurpose reports whether the free-text purpose, which checkValues
+// only refuses for its length, is absent or has no more bytes than that
+// allows characters.
+func (r *Reader) shortPurpose(rec []string) bool {
+	i := r.col[fPaymentPurpose]
+	return i < 0 || len(rec[i]) <= maxValueLen
 }
 
 // plain is a short value of printable ASCII, which no check refuses: most
