@@ -113,8 +113,9 @@ type Reader struct {
 	// Dates read, as text and parsed: an export's rows carry a handful of
 	// dates, so most are read by one comparison.
 	dates [16]struct {
-		text string
+		text [10]byte // YYYY-MM-DD or DD.MM.YYYY
 		date calendar.Date
+		set  bool
 	}
 }
 
@@ -542,18 +543,20 @@ func (r *Reader) common(rec []string, line int, row *Row) *Error {
 }
 
 // date is calendar.ParseDate, with the dates parsed remembered in slots
-// chosen by the digits of the day (first or last in either form).
+// chosen by a hash of their ten bytes (the only length a date has).
 func (r *Reader) date(s string) (calendar.Date, error) {
-	if len(s) < 2 {
+	if len(s) != 10 {
 		return calendar.ParseDate(s)
 	}
-	slot := &r.dates[(uint(s[0])*31+uint(s[1])*7+uint(s[len(s)-2])*3+uint(s[len(s)-1]))%uint(len(r.dates))]
-	if s == slot.text {
+	h := (word(s) ^ uint64(half(s[6:]))) * 0x9E3779B97F4A7C15
+	slot := &r.dates[h>>60]
+	if slot.set && string(slot.text[:]) == s {
 		return slot.date, nil
 	}
 	d, err := calendar.ParseDate(s)
 	if err == nil {
-		slot.text, slot.date = strings.Clone(s), d
+		copy(slot.text[:], s)
+		slot.date, slot.set = d, true
 	}
 	return d, err
 }
