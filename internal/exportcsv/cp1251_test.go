@@ -3,7 +3,6 @@ package exportcsv
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -118,23 +117,18 @@ func readTrace(kind Kind, data string) string {
 	if err != nil {
 		return fmt.Sprintf("NewReader: %v", describe(err))
 	}
-	for {
-		var row Row
-		err := rd.Next(&row)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	each(rd, func(row Row, err error) bool {
 		var h *Held
-		if errors.As(err, &h) {
+		switch {
+		case errors.As(err, &h):
 			fmt.Fprintf(&out, "held %+v amounts=%v dated=%v row %+v\n", *h.Err, h.Amounts, h.Dated, row)
-			continue
-		}
-		if err != nil {
+		case err != nil:
 			fmt.Fprintf(&out, "error %s\n", describe(err))
-			continue
+		default:
+			fmt.Fprintf(&out, "row %+v\n", row)
 		}
-		fmt.Fprintf(&out, "row %+v\n", row)
-	}
+		return true
+	})
 	from, to, ok := rd.Dates()
 	fmt.Fprintf(&out, "rows %d held %d dates %v %v %v errors %s", rd.Rows(), rd.HeldRows(), from, to, ok, describe(rd.Errors()))
 	return out.String()
