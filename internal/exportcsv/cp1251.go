@@ -73,17 +73,24 @@ func (c *cp1251Reader) Read(p []byte) (int, error) {
 // count), and returns how many bytes it wrote.
 func decode1251(dst, src []byte) int {
 	w := 0
-	for len(src) > 0 {
-		if len(src) >= 8 {
-			if x := binary.LittleEndian.Uint64(src); x&0x8080808080808080 == 0 {
-				binary.LittleEndian.PutUint64(dst[w:], x)
-				src, w = src[8:], w+8
-				continue
-			}
+	for ; len(src) >= 8; src = src[8:] {
+		if x := binary.LittleEndian.Uint64(src); x&0x8080808080808080 == 0 {
+			binary.LittleEndian.PutUint64(dst[w:], x)
+			w += 8
+			continue
 		}
-		e := cp1251[src[0]]
+		// Cyrillic comes in words: the rest of this one byte by byte,
+		// without asking again whether it is ASCII.
+		for _, c := range src[:8] {
+			e := cp1251[c]
+			binary.LittleEndian.PutUint32(dst[w:], e)
+			w += int(e >> 24)
+		}
+	}
+	for _, c := range src {
+		e := cp1251[c]
 		binary.LittleEndian.PutUint32(dst[w:], e)
-		src, w = src[1:], w+int(e>>24)
+		w += int(e >> 24)
 	}
 	return w
 }

@@ -109,6 +109,14 @@ type Reader struct {
 	maxDate calendar.Date
 	good    int
 	held    int
+	known   uint64 // a bit for each column read but the purpose, 0 when one is past the 63rd
+	// Dates read, as text and parsed: an export's rows carry a handful of
+	// dates, so most are read by one comparison.
+	dates [16]struct {
+		text [10]byte // YYYY-MM-DD or DD.MM.YYYY
+		date calendar.Date
+		set  bool
+	}
 }
 
 // ErrTooLarge is wrapped in the file error for an export over Limits.
@@ -254,6 +262,15 @@ func (r *Reader) readHeader() error {
 			}
 		}
 	}
+	for _, i := range r.col {
+		if i >= 63 {
+			r.known = 0
+			break
+		}
+		if i >= 0 && i != r.col[fPaymentPurpose] {
+			r.known |= 1 << i
+		}
+	}
 	var missing []string
 	for _, f := range required[r.kind] {
 		if r.col[f] < 0 {
@@ -384,9 +401,9 @@ func (r *Reader) salvage(rec []string, line int, row *Row) (amounts, dated bool)
 }
 
 // checkShape refuses a record with the wrong number of fields or bytes
-// that are not text. printable has a bit set for each of the first 64
-// fields that is printable ASCII, for checkValues.
-func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printables uint64, e *Error) {
+// that are not text. plains has a bit set for each of the first 63 fields
+// that is plain (see plain), for checkValues.
+func checkShape(file string, rec []string, line, width int, isUTF8 bool) (plains uint64, e *Error) {
 	if len(rec) != width {
 		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), width)
 		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
@@ -396,7 +413,9 @@ func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printa
 	}
 	for i, v := range rec {
 		if printable(v) {
-			printables |= 1 << min(i, 63)
+			if i < 63 && len(v) <= maxValueLen {
+				plains |= 1 << i
+			}
 			continue
 		}
 		if isUTF8 && !utf8.ValidString(v) {
@@ -407,7 +426,7 @@ func checkShape(file string, rec []string, line, width int, isUTF8 bool) (printa
 			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
 		}
 	}
-	return printables, nil
+	return plains, nil
 }
 
 // value is the trimmed value of field f in rec, or "" when the file has no
@@ -427,33 +446,41 @@ func (r *Reader) errAt(line int, f field, msg string) *Error {
 // check refuses a record with the wrong number of fields or bytes that are
 // not text (the file is broken), then checks its values (see checkValues).
 func (r *Reader) check(rec []string, line int) (e *Error, rowLevel bool) {
-	printables, e := checkShape(r.file, rec, line, r.width, r.utf8)
+	plains, e := checkShape(r.file, rec, line, r.width, r.utf8)
 	if e != nil {
 		return e, false
 	}
-	return r.checkValues(rec, line, printables), true
+	if r.known != 0 && plains&r.known == r.known && r.shortPurpose(rec) {
+		return nil, true // nothing to refuse: see checkValues
+	}
+	return r.checkValues(rec, line, plains), true
+}
+
+// shortPurpose reports whether the free-text purpose, which checkValues
+// only refuses for its length, is absent or has no more bytes than that
+// allows characters.
+func (r *Reader) shortPurpose(rec []string) bool {
+	i := r.col[fPaymentPurpose]
+	return i < 0 || len(rec[i]) <= maxValueLen
 }
 
 // plain is a short value of printable ASCII, which no check refuses: most
 // values are, so the rune counting and XML checks are skipped for them.
-// printables is checkShape's, its last bit shared by the fields from 63 on.
-func plain(rec []string, i int, printables uint64) bool {
-	switch {
-	case len(rec[i]) > maxValueLen:
-		return false
-	case i < 63:
-		return printables&(1<<i) != 0
+// plains is checkShape's, for the first 63 fields.
+func plain(rec []string, i int, plains uint64) bool {
+	if i < 63 {
+		return plains&(1<<i) != 0
 	}
-	return printable(rec[i])
+	return len(rec[i]) <= maxValueLen && printable(rec[i])
 }
 
 // checkValues refuses values too long, and characters XML cannot carry
 // outside the free-text purpose: problems of the row alone.
-func (r *Reader) checkValues(rec []string, line int, printables uint64) *Error {
+func (r *Reader) checkValues(rec []string, line int, plains uint64) *Error {
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	for f := field(0); f < numFields; f++ {
 		i := r.col[f]
-		if i < 0 || plain(rec, i, printables) {
+		if i < 0 || plain(rec, i, plains) {
 			continue
 		}
 		if len(rec[i]) > maxValueLen && utf8.RuneCountInString(rec[i]) > maxValueLen {
@@ -483,7 +510,7 @@ func (r *Reader) common(rec []string, line int, row *Row) *Error {
 	get := func(f field) string { return r.value(rec, f) }
 	bad := func(f field, msg string) *Error { return r.errAt(line, f, msg) }
 	var err error
-	if row.Date, err = calendar.ParseDate(get(fDate)); err != nil {
+	if row.Date, err = r.date(get(fDate)); err != nil {
 		return bad(fDate, fmt.Sprintf("bad date %q: %v", clip(get(fDate)), err))
 	}
 	for _, f := range []struct {
@@ -513,6 +540,25 @@ func (r *Reader) common(rec []string, line int, row *Row) *Error {
 		return bad(fFineSum, fmt.Sprintf("negative amount %s", row.Fine))
 	}
 	return nil
+}
+
+// date is calendar.ParseDate, with the dates parsed remembered in slots
+// chosen by a hash of their ten bytes (the only length a date has).
+func (r *Reader) date(s string) (calendar.Date, error) {
+	if len(s) != 10 {
+		return calendar.ParseDate(s)
+	}
+	h := (word(s) ^ uint64(half(s[6:]))) * 0x9E3779B97F4A7C15
+	slot := &r.dates[h>>60]
+	if slot.set && string(slot.text[:]) == s {
+		return slot.date, nil
+	}
+	d, err := calendar.ParseDate(s)
+	if err == nil {
+		copy(slot.text[:], s)
+		slot.date, slot.set = d, true
+	}
+	return d, err
 }
 
 // refund recognises a bank row that returns money: operation_type says so
@@ -550,7 +596,7 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	if e := r.refund(rec, line, row); e != nil {
 		return e
 	}
-	if row.OrderDate, err = calendar.ParseDate(get(fOrderDate)); err != nil {
+	if row.OrderDate, err = r.date(get(fOrderDate)); err != nil {
 		return bad(fOrderDate, fmt.Sprintf("bad date %q: %v", clip(get(fOrderDate)), err))
 	}
 	row.PaymentDocumentID = get(fPaymentDocumentID)

@@ -9,6 +9,18 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
+// each calls fn with every row or problem the reader returns, up to
+// io.EOF or until fn returns false.
+func each(rd *Reader, fn func(row Row, err error) bool) {
+	for {
+		var row Row
+		err := rd.Next(&row)
+		if errors.Is(err, io.EOF) || !fn(row, err) {
+			return
+		}
+	}
+}
+
 func readAll(t *testing.T, name string, kind Kind, data string, lim Limits) ([]Row, *Reader, error) {
 	t.Helper()
 	rd, err := NewReader(name, kind, strings.NewReader(data), lim)
@@ -17,26 +29,25 @@ func readAll(t *testing.T, name string, kind Kind, data string, lim Limits) ([]R
 	}
 	var rows []Row
 	var all Errors // held rows and file-level problems, in file order
-	for {
-		var row Row
-		err := rd.Next(&row)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	var failed error
+	each(rd, func(row Row, err error) bool {
 		var h *Held
-		if errors.As(err, &h) {
-			all.Add(h.Err)
-			continue
-		}
 		var e *Error
-		if errors.As(err, &e) {
+		switch {
+		case errors.As(err, &h):
+			all.Add(h.Err)
+		case errors.As(err, &e):
 			all.Add(e)
-			continue
+		case err != nil:
+			failed = err
+			return false
+		default:
+			rows = append(rows, row)
 		}
-		if err != nil {
-			return rows, rd, err
-		}
-		rows = append(rows, row)
+		return true
+	})
+	if failed != nil {
+		return rows, rd, failed
 	}
 	if all.Len() == 0 {
 		return rows, rd, rd.Errors().Err()

@@ -41,7 +41,17 @@ func TestPrintableAgreesWithBytewise(t *testing.T) {
 }
 
 func TestTrimAgreesWithTrimSpace(t *testing.T) {
-	for _, s := range []string{"", " ", "a", " a", "a ", "\ta\n", "\u00a0a", "a\u00a0", "Лицевой", " Ж ", "\u2028x\u3000", "x y"} {
+	cases := []string{"", " ", "a", " a", "a ", "\ta\n", "\u00a0a", "a\u00a0", "Лицевой", " Ж ", "\u2028x\u3000", "x y",
+		"Оплата ЖКУ", "Ж", "ж\u0085", "\u0085ж", "ӿ", "\u0500x\u0500", "\xd0", "\xd0\xd0", "\x80\xd0", "\xd0 ", " \xd0\x80", "\xd3\xbf \xd4\x80"}
+	for c := range 256 {
+		for _, d := range []byte{0x80, 0xa0, 0xbf, 0xc0, ' ', 'x'} {
+			cases = append(cases, string([]byte{byte(c), d}), string([]byte{d, byte(c)}), "x"+string([]byte{byte(c), d}), string([]byte{byte(c), d})+"x")
+		}
+	}
+	for r := rune(0x80); r < 0x800; r++ {
+		cases = append(cases, string(r)+"x", "x"+string(r), string(r))
+	}
+	for _, s := range cases {
 		if got, want := trim(s), strings.TrimSpace(s); got != want {
 			t.Errorf("trim(%q) = %q, want %q", s, got, want)
 		}

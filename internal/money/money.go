@@ -34,6 +34,37 @@ var (
 // spaces (ordinary, no-break, narrow no-break) may group thousands. Digits
 // past the second decimal place must be zeros: nothing is rounded.
 func Parse(s string) (Kopecks, error) {
+	if k, ok := parsePlain(s); ok {
+		return k, nil
+	}
+	return parseGeneral(s)
+}
+
+// parsePlain reads the amount nearly every export row holds, 1 to 12
+// digits, the separator and two decimals ("13707,36"), in one pass; ok is
+// false for anything else, which parseGeneral reads. Twelve digits stay
+// under MaxRubles, so no range check is needed.
+func parsePlain(s string) (k Kopecks, ok bool) {
+	n := len(s)
+	if n < 4 || n > 15 || s[n-3] != ',' && s[n-3] != '.' {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < n; i++ {
+		if i == n-3 {
+			continue
+		}
+		d := s[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(d)
+	}
+	return Kopecks(v), true
+}
+
+// parseGeneral is Parse for every form it accepts.
+func parseGeneral(s string) (Kopecks, error) {
 	rest, neg := cutSign(trimBlank(s))
 	a := amount{fracDigits: -1}
 	for len(rest) > 0 {

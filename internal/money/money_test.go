@@ -105,3 +105,25 @@ func TestPlusSaturates(t *testing.T) {
 		t.Errorf("MaxStored = %s, want numeric(15,2)'s largest", MaxStored)
 	}
 }
+
+// The one-pass reading of the usual amount must agree with the general
+// one on value and error, for it and for everything near it.
+func FuzzParsePlainAgreesWithGeneral(f *testing.F) {
+	for _, s := range []string{
+		"13707,36", "0,00", "0.01", "1,5", "1,500", "12,345", ",12", "1,", "1.2.3", "-10,00", "+1,00", " 1,00", "1,00 ",
+		"1 234,50", "1\u00a0234,50", "999999999999,99", "1000000000000,00", "9999999999999,99", "00000000000000,01",
+		"1a,00", "1,0a", "1;00", "١,00", "1/,00", "1:,00", "12345678901234567890,00", "", "   ", "x,yz",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gotErr := Parse(s)
+		want, wantErr := parseGeneral(s)
+		if got != want || !errors.Is(gotErr, wantErr) && gotErr != wantErr {
+			t.Fatalf("Parse(%q) = %v, %v; the general reading: %v, %v", s, got, gotErr, want, wantErr)
+		}
+		if k, ok := parsePlain(s); ok && (wantErr != nil || k != want) {
+			t.Fatalf("parsePlain(%q) = %v, but the general reading says %v, %v", s, k, want, wantErr)
+		}
+	})
+}
