@@ -70,6 +70,21 @@ const (
 // CancellationStatus is a cancellation request's status (table cancellation).
 type CancellationStatus string
 
+// LookupStatus is a payment document query's status (table
+// payment_document_lookup, whose CHECK lists them): queued and sent are
+// open; the rest are final.
+type LookupStatus string
+
+const (
+	LookupQueued   LookupStatus = "queued"
+	LookupSent     LookupStatus = "sent"
+	LookupFound    LookupStatus = "found"
+	LookupNotFound LookupStatus = "not_found"
+	LookupFailed   LookupStatus = "failed"
+	LookupDoubtful LookupStatus = "doubtful" // an answer that could not be read: the rows stay held this run
+	LookupExpired  LookupStatus = "expired"
+)
+
 // Statuses lists every status by the entity of status_transition.
 var Statuses = map[string][]string{
 	"source_file": {string(FileRegistered), string(FileReconciled), string(FileFailed), string(FileSuperseded)},

@@ -154,7 +154,7 @@ func (s *Service) enrich(ctx context.Context, org *postgres.Organization, rows [
 		latest[l.Key] = l
 		_, hit := cached[l.Key]
 		res.Pending = res.Pending || (l.Open() && !hit)
-		if l.Status == "doubtful" {
+		if l.Status == contract.LookupDoubtful {
 			res.Doubtful++
 		}
 	}
@@ -268,9 +268,9 @@ func pick(k postgres.DocumentKey, docs []postgres.Document, account string) (pos
 // failedReason is the hold reason for the rows of a query GIS did not answer.
 func failedReason(l *postgres.Lookup) string {
 	switch l.Status {
-	case "doubtful":
+	case contract.LookupDoubtful:
 		return fmt.Sprintf("GIS's answer to the payment document lookup for %s could not be read; held this run: %s", l.Key, l.Error)
-	case "expired":
+	case contract.LookupExpired:
 		return fmt.Sprintf("GIS did not answer the payment document lookup for %s in time", l.Key)
 	}
 	return fmt.Sprintf("the payment document lookup for %s failed: %s", l.Key, l.Error)
@@ -314,7 +314,7 @@ type call struct {
 // answered. A transient failure leaves it as it was, for the next call.
 func (c *call) step(ctx context.Context, l *postgres.Lookup) error {
 	if c.Clock.Now().Sub(l.CreatedAt) > orDefault(c.Deadline, DefaultDeadline) {
-		return c.finish(ctx, l, "expired", "", nil)
+		return c.finish(ctx, l, contract.LookupExpired, "", nil)
 	}
 	if !gisclient.TimeForACall(ctx, c.CallTimeout) {
 		return nil
@@ -324,7 +324,7 @@ func (c *call) step(ctx context.Context, l *postgres.Lookup) error {
 			return err
 		}
 	}
-	if l.Status == "queued" {
+	if l.Status == contract.LookupQueued {
 		return c.send(ctx, l)
 	}
 	return c.poll(ctx, l)
@@ -332,12 +332,12 @@ func (c *call) step(ctx context.Context, l *postgres.Lookup) error {
 
 func (c *call) send(ctx context.Context, l *postgres.Lookup) error {
 	if l.Sends >= orDefault(c.MaxSends, DefaultMaxSends) {
-		return c.finish(ctx, l, "failed", fmt.Sprintf("GIS did not acknowledge the query after %d tries", l.Sends), nil)
+		return c.finish(ctx, l, contract.LookupFailed, fmt.Sprintf("GIS did not acknowledge the query after %d tries", l.Sends), nil)
 	}
 	doc, req, err := gismessage.BuildDocumentQuery(c.header(l.MessageGUID),
 		gismessage.DocumentQuery{UnifiedAccountNumber: l.Key.UnifiedAccountNumber, Year: l.Key.Year, Month: l.Key.Month})
 	if err != nil {
-		return c.finish(ctx, l, "failed", err.Error(), nil)
+		return c.finish(ctx, l, contract.LookupFailed, err.Error(), nil)
 	}
 	if err := c.signer.Sign(req); err != nil {
 		return fmt.Errorf("enrich: sign lookup %d: %w", l.ID, err)
@@ -353,7 +353,7 @@ func (c *call) send(ctx context.Context, l *postgres.Lookup) error {
 	var ge *gisclient.Error
 	switch {
 	case errors.As(err, &ge) && !ge.Disposition.CallAgain() && !ge.Uncertain():
-		return c.finish(ctx, l, "failed", ge.Error(), nil)
+		return c.finish(ctx, l, contract.LookupFailed, ge.Error(), nil)
 	case err != nil:
 		// Lost, refused for now or unreadable: sent again next time with
 		// the same MessageGUID, which GIS answers with its first Ack.
@@ -368,32 +368,32 @@ func (c *call) poll(ctx context.Context, l *postgres.Lookup) error {
 	var ge *gisclient.Error
 	switch {
 	case errors.As(err, &ge) && ge.Disposition == gisclient.Unreadable:
-		return c.finish(ctx, l, "doubtful", ge.Error(), nil)
+		return c.finish(ctx, l, contract.LookupDoubtful, ge.Error(), nil)
 	case errors.As(err, &ge) && !ge.Disposition.CallAgain():
-		return c.finish(ctx, l, "failed", ge.Error(), nil)
+		return c.finish(ctx, l, contract.LookupFailed, ge.Error(), nil)
 	case err != nil:
 		c.Log.Warn("lookup state not read", "lookup_id", l.ID, "error", err.Error())
 		return nil
 	case !st.Done():
 		return nil
 	case st.ErrorCode == gismessage.NothingFound:
-		return c.finish(ctx, l, "not_found", "", nil)
+		return c.finish(ctx, l, contract.LookupNotFound, "", nil)
 	case st.ErrorCode != "":
-		return c.finish(ctx, l, "failed", st.ErrorCode+": "+st.ErrorText, nil)
+		return c.finish(ctx, l, contract.LookupFailed, st.ErrorCode+": "+st.ErrorText, nil)
 	case !st.Exported:
-		return c.finish(ctx, l, "doubtful", "a processed state without the export's result", nil)
+		return c.finish(ctx, l, contract.LookupDoubtful, "a processed state without the export's result", nil)
 	case len(st.Documents) == 0:
-		return c.finish(ctx, l, "not_found", "", nil)
+		return c.finish(ctx, l, contract.LookupNotFound, "", nil)
 	}
 	docs := make([]postgres.Document, len(st.Documents))
 	for i, d := range st.Documents {
 		docs[i] = postgres.Document{PaymentDocumentID: d.PaymentDocumentID, ServiceID: d.ServiceID,
 			AccountNumber: d.AccountNumber, Year: d.Year, Month: d.Month}
 	}
-	return c.finish(ctx, l, "found", "", docs)
+	return c.finish(ctx, l, contract.LookupFound, "", docs)
 }
 
-func (c *call) finish(ctx context.Context, l *postgres.Lookup, status, why string, docs []postgres.Document) error {
+func (c *call) finish(ctx context.Context, l *postgres.Lookup, status contract.LookupStatus, why string, docs []postgres.Document) error {
 	if err := c.Store.FinishLookup(ctx, l, c.org.ID, status, why, docs); err != nil {
 		return err
 	}

@@ -49,14 +49,16 @@ type Lookup struct {
 	Key         DocumentKey
 	MessageGUID string
 	AckGUID     string
-	Status      string // queued, sent, found, not_found, failed, doubtful, expired
+	Status      contract.LookupStatus
 	Sends       int
 	Error       string
 	CreatedAt   time.Time
 }
 
 // Open reports whether the lookup still waits for GIS.
-func (l *Lookup) Open() bool { return l.Status == "queued" || l.Status == "sent" }
+func (l *Lookup) Open() bool {
+	return l.Status == contract.LookupQueued || l.Status == contract.LookupSent
+}
 
 // Resolved is a row GIS named the document of.
 type Resolved struct {
@@ -201,7 +203,7 @@ func (s *Store) LookupSent(ctx context.Context, id int64, ack string) error {
 // FinishLookup settles an open lookup; an answer (found or not_found)
 // goes to the organisation's cache in the same transaction. A lookup
 // already settled is left as it is.
-func (s *Store) FinishLookup(ctx context.Context, l *Lookup, orgID int64, status, errText string, docs []Document) error {
+func (s *Store) FinishLookup(ctx context.Context, l *Lookup, orgID int64, status contract.LookupStatus, errText string, docs []Document) error {
 	if docs == nil {
 		docs = []Document{}
 	}
@@ -212,7 +214,7 @@ func (s *Store) FinishLookup(ctx context.Context, l *Lookup, orgID int64, status
 	err = s.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE payment_document_lookup SET status = $2, error = nullif($3, ''), updated_at = now()
 			WHERE id = $1 AND status IN ('queued', 'sent')`, l.ID, status, errText)
-		if err != nil || tag.RowsAffected() == 0 || (status != "found" && status != "not_found") {
+		if err != nil || tag.RowsAffected() == 0 || (status != contract.LookupFound && status != contract.LookupNotFound) {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO payment_document_cache
@@ -220,7 +222,7 @@ func (s *Store) FinishLookup(ctx context.Context, l *Lookup, orgID int64, status
 			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (organization_id, unified_account_number, period_year, period_month)
 			DO UPDATE SET found = EXCLUDED.found, documents = EXCLUDED.documents, fetched_at = now()`,
-			orgID, l.Key.UnifiedAccountNumber, l.Key.Year, l.Key.Month, status == "found", data)
+			orgID, l.Key.UnifiedAccountNumber, l.Key.Year, l.Key.Month, status == contract.LookupFound, data)
 		return err
 	})
 	if err != nil {
