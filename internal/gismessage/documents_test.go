@@ -1,38 +1,19 @@
 package gismessage
 
 import (
-	"errors"
 	"strings"
 	"testing"
-
-	"github.com/gispayments/gis-payments/internal/xades"
-	"github.com/gispayments/gis-payments/internal/xsdcheck"
 )
 
 // Signed as every request is, the query validates against the official
 // schema (ЕЛС of a period, base:version 13.1.0.1) and verifies.
 func TestSignedDocumentQueryValidates(t *testing.T) {
-	payment, err := xsdcheck.New(xsdcheck.PaymentTypes)
-	if errors.Is(err, xsdcheck.ErrUnavailable) {
-		t.Skip(err)
-	}
-	key, err := xades.GenerateTestKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	payment := paymentSchema(t)
 	doc, req, err := BuildDocumentQuery(header, DocumentQuery{UnifiedAccountNumber: "12АБ345678", Year: 2026, Month: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (&xades.Signer{Key: key}).Sign(req); err != nil {
-		t.Fatal(err)
-	}
-	if err := payment.Element(req); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := xades.Verify(req); err != nil {
-		t.Fatal(err)
-	}
+	signValid(t, payment, req)
 	if got := doc.FindElement("//pm:exportPaymentDocumentDetailsRequest").SelectAttrValue("base:version", ""); got != DocumentDetailsVersion {
 		t.Errorf("version %q", got)
 	}
