@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gispayments/gis-payments/internal/enricher"
 )
 
 func TestLoad(t *testing.T) {
@@ -45,11 +47,14 @@ func TestBasicAuthNeverEchoed(t *testing.T) {
 // same as an empty environment's.
 func TestLoadGIS(t *testing.T) {
 	t.Setenv("PAYMENT_MAX_AGE_HOURS", "6")
+	t.Setenv("LOOKUP_NOT_FOUND_TTL_HOURS", "3")
 	g, err := LoadGIS()
-	if err != nil || g.PaymentMaxAge != 6*time.Hour || g.RunTimeout != DefaultGIS().RunTimeout || g.Concurrency != DefaultGIS().Concurrency {
+	if err != nil || g.PaymentMaxAge != 6*time.Hour || g.Lookup.NotFoundTTL != 3*time.Hour || g.Lookup.FoundTTL != enricher.DefaultFoundTTL ||
+		g.Lookup.Deadline != enricher.DefaultDeadline || g.Lookup.MaxSends != enricher.DefaultMaxSends || g.RunTimeout != DefaultGIS().RunTimeout || g.Concurrency != DefaultGIS().Concurrency {
 		t.Fatalf("%+v %v", g, err)
 	}
-	for name, v := range map[string]string{"PAYMENT_MAX_AGE_HOURS": "two days", "GIS_TIMEOUT": "60", "GIS_CONCURRENCY": "0", "GIS_RATE_PER_SECOND": "-1"} {
+	for name, v := range map[string]string{"PAYMENT_MAX_AGE_HOURS": "two days", "GIS_TIMEOUT": "60", "GIS_CONCURRENCY": "0", "GIS_RATE_PER_SECOND": "-1",
+		"LOOKUP_DEADLINE": "15", "LOOKUP_MAX_SENDS": "many", "LOOKUP_FOUND_TTL_DAYS": "0"} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, v)
 			if _, err := LoadGIS(); err == nil || !strings.Contains(err.Error(), name) {

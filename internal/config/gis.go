@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gispayments/gis-payments/internal/enricher"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/poller"
 )
@@ -23,9 +24,18 @@ type GIS struct {
 	DoubtLimit     int           // GIS_DOUBT_LIMIT: doubtful getState answers in a row before a package is unknown
 	ReconRetention time.Duration // RECON_RETENTION_DAYS: the sweep retires recon rows of runs settled longer ago
 	PaymentMaxAge  time.Duration // PAYMENT_MAX_AGE_HOURS: payments unloaded longer are counted by the sweep
+	Lookup         Lookup
 	// BasicAuth is GIS_BASIC_AUTH: "user:password" for GIS's test stand, or
 	// the ARN of a secret holding it; SetBasicAuth puts it into Client.
 	BasicAuth string
+}
+
+// Lookup is how the enricher asks GIS for payment documents.
+type Lookup struct {
+	Deadline    time.Duration // LOOKUP_DEADLINE: a query unanswered this long holds its rows for the run
+	MaxSends    int           // LOOKUP_MAX_SENDS: sends of one query without an Ack
+	FoundTTL    time.Duration // LOOKUP_FOUND_TTL_DAYS: a cached "found" is taken instead of asking
+	NotFoundTTL time.Duration // LOOKUP_NOT_FOUND_TTL_HOURS: a cached "nothing found" likewise
 }
 
 // SetBasicAuth puts "user:password" into the client settings. The value is
@@ -62,7 +72,7 @@ func loadGIS(e env) (GIS, error) {
 		dst  *time.Duration
 		def  time.Duration
 	}{{"GIS_TIMEOUT", &g.Client.Timeout, gisclient.DefaultTimeout}, {"RUN_TIMEOUT", &g.RunTimeout, poller.DefaultRunTimeout},
-		{"POLL_GRACE", &g.PollGrace, poller.DefaultGrace}} {
+		{"POLL_GRACE", &g.PollGrace, poller.DefaultGrace}, {"LOOKUP_DEADLINE", &g.Lookup.Deadline, enricher.DefaultDeadline}} {
 		if *d.dst, err = e.duration(d.name, d.def); err != nil {
 			return g, err
 		}
@@ -72,7 +82,7 @@ func loadGIS(e env) (GIS, error) {
 		dst  *int
 		def  int64
 	}{{"GIS_CONCURRENCY", &g.Concurrency, gisclient.DefaultConcurrency}, {"GIS_PACKAGE_SIZE", &g.PackageSize, gisclient.DefaultPackageSize},
-		{"GIS_DOUBT_LIMIT", &g.DoubtLimit, poller.DefaultDoubtLimit}} {
+		{"GIS_DOUBT_LIMIT", &g.DoubtLimit, poller.DefaultDoubtLimit}, {"LOOKUP_MAX_SENDS", &g.Lookup.MaxSends, enricher.DefaultMaxSends}} {
 		v, err := e.whole(n.name, n.def)
 		if err != nil {
 			return g, err
@@ -86,6 +96,12 @@ func loadGIS(e env) (GIS, error) {
 		return g, err
 	}
 	if g.PaymentMaxAge, err = e.wholeUnits("PAYMENT_MAX_AGE_HOURS", poller.DefaultPaymentMaxAgeHours, time.Hour); err != nil {
+		return g, err
+	}
+	if g.Lookup.FoundTTL, err = e.wholeUnits("LOOKUP_FOUND_TTL_DAYS", int64(enricher.DefaultFoundTTL/(24*time.Hour)), 24*time.Hour); err != nil {
+		return g, err
+	}
+	if g.Lookup.NotFoundTTL, err = e.wholeUnits("LOOKUP_NOT_FOUND_TTL_HOURS", int64(enricher.DefaultNotFoundTTL/time.Hour), time.Hour); err != nil {
 		return g, err
 	}
 	if v := e("GIS_RATE_PER_SECOND"); v != "" {

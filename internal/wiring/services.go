@@ -61,7 +61,8 @@ func (a *App) Canceller() *canceller.Service {
 // the organisation's own key or the operator's.
 func (a *App) Enricher() *enricher.Service {
 	svc := &enricher.Service{Store: a.Store, GIS: a.GISClient, SignerFor: a.Packer().SignerFor, CallTimeout: a.GIS.Client.Timeout,
-		Concurrency: a.GIS.Concurrency, Log: a.Log, Clock: a.Clock}
+		Concurrency: a.GIS.Concurrency, Log: a.Log, Clock: a.Clock, Deadline: a.GIS.Lookup.Deadline, MaxSends: a.GIS.Lookup.MaxSends,
+		FoundTTL: a.GIS.Lookup.FoundTTL, NotFoundTTL: a.GIS.Lookup.NotFoundTTL}
 	if l := a.gisLimiter(); l != nil {
 		svc.Limiter = l
 	}
