@@ -135,8 +135,7 @@ func TestTLSFailureIsDoubtful(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Poll.GIS = untrusting
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, runID); r.Done || r.Doubtful != 1 {
+	if r := pollProcessed(t, e, runID); r.Done || r.Doubtful != 1 {
 		t.Fatalf("%+v", r)
 	}
 	if c := counts(t, e, runID); c["sent"] != 2 {
@@ -153,8 +152,7 @@ func TestMissingResultsAreUnknown(t *testing.T) {
 	e := testkit.New(t, 0)
 	runID, _ := sent(t, e, "uk_rso", 3)
 	e.Sim.TamperStates(func(res *etree.Element) { res.RemoveChild(importResults(res)[2]) })
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, runID); !r.Done || r.Status != "finished_with_errors" {
+	if r := pollProcessed(t, e, runID); !r.Done || r.Status != "finished_with_errors" {
 		t.Fatalf("%+v", r)
 	}
 	if c := counts(t, e, runID); c["imported"] != 2 || c["unknown"] != 1 {
@@ -171,8 +169,7 @@ func TestUnknownCodeIsUnknown(t *testing.T) {
 	e := testkit.New(t, 0)
 	e.Sim.FailItems(func(*etree.Element) (string, string) { return "SRV999999", "Новая ошибка" })
 	runID, _ := sent(t, e, "uk_rso", 2)
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, runID)
+	pollProcessed(t, e, runID)
 	var status, reason string
 	e.Store.Pool.QueryRow(context.Background(), `SELECT status, error FROM payment WHERE run_id = $1 LIMIT 1`, runID).Scan(&status, &reason)
 	if status != "unknown" || reason != "SRV999999: Новая ошибка" {
@@ -187,8 +184,7 @@ func TestUpdateDateWithoutOffsetIsMoscowTime(t *testing.T) {
 	e.Sim.TamperStates(func(res *etree.Element) {
 		importResults(res)[0].SelectElement("base:UpdateDate").SetText("2026-11-22T10:00:00.000")
 	})
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, runID)
+	pollProcessed(t, e, runID)
 	var at time.Time
 	e.Store.Pool.QueryRow(context.Background(), `SELECT imported_at FROM payment WHERE run_id = $1 AND status = 'imported'`, runID).Scan(&at)
 	if want := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC); !at.Equal(want) {
@@ -202,8 +198,7 @@ func TestFatalMessageCodeRejects(t *testing.T) {
 	e := testkit.New(t, 0)
 	e.Sim.FailNextMessages(1, "AUT011009", "Не предоставлен доступ")
 	runID, _ := sent(t, e, "uk_rso", 3)
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, runID)
+	pollProcessed(t, e, runID)
 	if c := counts(t, e, runID); c["rejected"] != 3 {
 		t.Errorf("payments %v", c)
 	}
@@ -220,8 +215,7 @@ func TestRetriesEndAtTheCap(t *testing.T) {
 	e.Store.MaxAttempts = 2
 	e.Sim.FailNextMessages(2, "EXP001000", "Произошла ошибка при передаче данных")
 	first, _ := sent(t, e, "uk_rso", 3)
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, first)
+	pollProcessed(t, e, first)
 	second := e.Reconciled(t, "org1", 1, 2)
 	res, err := e.Pack.Pack(ctx, packer.Request{RunID: second})
 	if err != nil || res.Retried != 3 {
@@ -230,8 +224,7 @@ func TestRetriesEndAtTheCap(t *testing.T) {
 	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: res.PackageIDs}); err != nil {
 		t.Fatal(err)
 	}
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, second)
+	pollProcessed(t, e, second)
 	if c := counts(t, e, second); c["rejected"] != 3 || c["error"] != 1 {
 		t.Errorf("second run's payments %v", c)
 	}
