@@ -43,6 +43,21 @@ func pollProcessed(t *testing.T, e *testkit.Env, runID int64) *poller.Result {
 	return pollRun(t, e, runID)
 }
 
+// sendNextRun reconciles a new run of org1 (rows payments), packs it with
+// what earlier runs left to retry and sends it.
+func sendNextRun(t *testing.T, e *testkit.Env, rows int, seed uint64) (int64, *packer.Result) {
+	t.Helper()
+	runID := e.Reconciled(t, "org1", rows, seed)
+	res, err := e.Pack.Pack(context.Background(), packer.Request{RunID: runID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Send.Send(context.Background(), sender.Request{PackageIDs: res.PackageIDs}); err != nil {
+		t.Fatal(err)
+	}
+	return runID, res
+}
+
 func counts(t *testing.T, e *testkit.Env, runID int64) map[string]int {
 	rows, _ := e.Store.Pool.Query(context.Background(), `SELECT status, count(*) FROM payment WHERE run_id = $1 GROUP BY status`, runID)
 	out := map[string]int{}
@@ -124,8 +139,7 @@ func TestAlreadyLoadedAndRejected(t *testing.T) {
 	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: ids}); err != nil {
 		t.Fatal(err)
 	}
-	e.Clock.Add(3 * time.Minute)
-	r := pollRun(t, e, runID)
+	r := pollProcessed(t, e, runID)
 	if !r.Done || r.Status != "finished_with_errors" {
 		t.Fatalf("%+v", r)
 	}
@@ -143,8 +157,7 @@ func TestWholeMessageError(t *testing.T) {
 	e := testkit.New(t, 0)
 	e.Sim.FailNextMessages(1, "EXP001000", "Произошла ошибка при передаче данных")
 	runID, _ := sent(t, e, "uk_rso", 5)
-	e.Clock.Add(3 * time.Minute)
-	r := pollRun(t, e, runID)
+	r := pollProcessed(t, e, runID)
 	if !r.Done || r.Status != "finished_with_errors" {
 		t.Fatalf("%+v", r)
 	}
@@ -247,13 +260,9 @@ func TestErrorsAreRetriedByTheNextRun(t *testing.T) {
 	if r := pollProcessed(t, e, first); r.Status != "finished_with_errors" {
 		t.Fatalf("first run: %+v", r)
 	}
-	second := e.Reconciled(t, "org1", 3, 2)
-	res, err := e.Pack.Pack(ctx, packer.Request{RunID: second})
-	if err != nil || res.Retried != 5 || res.Payments != 8 {
-		t.Fatalf("second pack: %+v %v", res, err)
-	}
-	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: res.PackageIDs}); err != nil {
-		t.Fatal(err)
+	second, res := sendNextRun(t, e, 3, 2)
+	if res.Retried != 5 || res.Payments != 8 {
+		t.Fatalf("second pack: %+v", res)
 	}
 	if r := pollProcessed(t, e, second); r.Status != "finished" {
 		t.Fatalf("second run: %+v", r)

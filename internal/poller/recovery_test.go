@@ -216,13 +216,9 @@ func TestRetriesEndAtTheCap(t *testing.T) {
 	e.Sim.FailNextMessages(2, "EXP001000", "Произошла ошибка при передаче данных")
 	first, _ := sent(t, e, "uk_rso", 3)
 	pollProcessed(t, e, first)
-	second := e.Reconciled(t, "org1", 1, 2)
-	res, err := e.Pack.Pack(ctx, packer.Request{RunID: second})
-	if err != nil || res.Retried != 3 {
-		t.Fatalf("second pack: %+v %v", res, err)
-	}
-	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: res.PackageIDs}); err != nil {
-		t.Fatal(err)
+	second, res := sendNextRun(t, e, 1, 2)
+	if res.Retried != 3 {
+		t.Fatalf("second pack: %+v", res)
 	}
 	pollProcessed(t, e, second)
 	if c := counts(t, e, second); c["rejected"] != 3 || c["error"] != 1 {
