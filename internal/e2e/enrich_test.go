@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
 )
@@ -42,13 +43,13 @@ func TestDocumentLookupThroughTheStateMachine(t *testing.T) {
 			Payments int
 			HeldBack int `json:"held_back"`
 		} `json:"pack"`
-		Poll struct{ Status string } `json:"poll"`
+		Poll struct{ Status contract.RunStatus } `json:"poll"`
 	}
 	if err := json.Unmarshal(out, &result); err != nil {
 		t.Fatalf("%s: %v", out, err)
 	}
 	if r := result.Enrich; r.Pending || r.Rows != 2 || r.Resolved != 1 || r.Held != 1 || r.Asked != 2 ||
-		result.Pack.Payments != 1 || result.Pack.HeldBack != 1 || result.Poll.Status != "finished_with_errors" {
+		result.Pack.Payments != 1 || result.Pack.HeldBack != 1 || result.Poll.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("execution output %s", out)
 	}
 	if n := e.sim.Calls(gismessage.DocumentDetails.SOAPAction()); n != 2 {

@@ -3,6 +3,7 @@ package poller_test
 import (
 	"testing"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/testkit"
 )
 
@@ -22,7 +23,7 @@ func TestOnePollCoversEveryBatch(t *testing.T) {
 	if calls := e.Sim.Calls("urn:getState"); calls != len(ids) {
 		t.Errorf("%d getState calls for %d packages", calls, len(ids))
 	}
-	if r := pollProcessed(t, e, runID); !r.Done || r.Polled != len(ids) || r.Status != "finished" {
+	if r := pollProcessed(t, e, runID); !r.Done || r.Polled != len(ids) || r.Status != contract.RunFinished {
 		t.Fatalf("%+v", r)
 	}
 }
