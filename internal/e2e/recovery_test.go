@@ -97,14 +97,15 @@ func TestOutageLongerThanRetries(t *testing.T) {
 
 // A Lambda that dies after doing its work (Sandbox.Timedout) is retried
 // by the state machine; every step is safe to run again, so the run ends
-// with each payment loaded once.
+// with each payment loaded once. (The enricher's timeout with queries out
+// with GIS is TestDocumentLookupThroughTheStateMachine's.)
 func TestLambdaTimeoutInEachStep(t *testing.T) {
-	for _, fn := range []string{"reconciler", "packer", "sender", "poller"} {
+	for _, fn := range []string{"reconciler", "enricher", "packer", "sender", "poller"} {
 		t.Run(fn, func(t *testing.T) {
 			e := setup(t)
 			ex := e.startRun(t)
 			e.lambdas.InjectTimeouts(fn, 1)
-			if res := e.run(t, ex); res.Poll.Status != contract.RunFinished || !res.Poll.Done {
+			if res := e.run(t, ex); res.Enrich == nil || res.Poll.Status != contract.RunFinished || !res.Poll.Done {
 				t.Fatalf("execution: %+v", res)
 			}
 			if c, run := e.paymentStatuses(t); c[contract.PaymentImported] != 5 || len(c) != 1 || run != contract.RunFinished {
