@@ -10,12 +10,15 @@ import (
 	"github.com/gispayments/gis-payments/internal/contract"
 )
 
-// jsonNames are the JSON names of a struct type's fields.
+// jsonNames are the JSON names of a struct type's fields, those of
+// embedded structs included, as encoding/json flattens them.
 func jsonNames(v any) map[string]bool {
 	names := map[string]bool{}
-	t := reflect.TypeOf(v)
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(v)) {
+		if f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		names[name] = true
 	}
 	return names

@@ -115,8 +115,8 @@ func (f *fixture) outcome(t *testing.T, token string) map[string]any {
 	return out
 }
 
-func (f *fixture) status(t *testing.T) string {
-	var s string
+func (f *fixture) status(t *testing.T) contract.RunStatus {
+	var s contract.RunStatus
 	f.kit.Store.Pool.QueryRow(context.Background(), `SELECT status FROM run WHERE id = $1`, f.runID).Scan(&s)
 	return s
 }
@@ -196,7 +196,7 @@ func TestApproveWithExtraAndWithheldRows(t *testing.T) {
 	if n := pgtest.Count(t, f.kit.Store, `SELECT count(*) FROM recon_row WHERE id = $1 AND hold_reason = 'withheld by admin:alice'`, withheld); n != 1 {
 		t.Error("the withheld row is not held with its approver")
 	}
-	if f.status(t) != "packing" {
+	if f.status(t) != contract.RunPacking {
 		t.Errorf("run %s", f.status(t))
 	}
 }
@@ -216,7 +216,7 @@ func TestDeclineEndsTheRun(t *testing.T) {
 	if told := f.outcome(t, "token-2"); told["error"] != contract.ApprovalDeclined {
 		t.Errorf("told %v", told)
 	}
-	if f.status(t) != "approval_declined" {
+	if f.status(t) != contract.RunApprovalDeclined {
 		t.Errorf("run %s", f.status(t))
 	}
 	res, err := f.kit.Pack.Pack(ctx, packer.Request{RunID: f.runID})
@@ -233,7 +233,7 @@ func TestExpiredApproval(t *testing.T) {
 	f.wait(t, "token-3")
 	f.tasks.Expire("token-3")
 	res, err := f.svc.Handle(ctx, approval.Request{RunID: f.runID, Expired: true})
-	if err != nil || res.Status != contract.RunApprovalExpired || f.status(t) != "approval_expired" {
+	if err != nil || res.Status != contract.RunApprovalExpired || f.status(t) != contract.RunApprovalExpired {
 		t.Fatalf("%+v, %v, run %s", res, err, f.status(t))
 	}
 	if len(f.notices.list) != 2 || !strings.Contains(f.notices.list[1], "approval expired") {

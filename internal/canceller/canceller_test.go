@@ -74,9 +74,10 @@ func cancel(t *testing.T, e *testkit.Env, name, csv string) (*contract.Canceller
 
 // payment is one loaded payment's identity.
 type payment struct {
-	id                           int64
-	orderID, bill, day, amount   string
-	uniqueNumber, status, reason string
+	id                         int64
+	orderID, bill, day, amount string
+	uniqueNumber, reason       string
+	status                     contract.PaymentStatus
 }
 
 func payments(t *testing.T, e *testkit.Env) []payment {
@@ -129,7 +130,7 @@ func TestCancelEndToEnd(t *testing.T) {
 			}
 			ps = payments(t, e)
 			for _, i := range []int{0, 1} {
-				if ps[i].status != "cancelled" {
+				if ps[i].status != contract.PaymentCancelled {
 					t.Errorf("payment %d: %s (%s)", i, ps[i].status, ps[i].reason)
 				}
 				gisOrder := ps[i].orderID
@@ -140,7 +141,7 @@ func TestCancelEndToEnd(t *testing.T) {
 					t.Errorf("GIS does not hold payment %d (%s) cancelled", i, gisOrder)
 				}
 			}
-			if kind == "uk_rso" && (ps[2].status != "cancel_rejected" || !strings.Contains(ps[2].reason, gissim.UnknownOrderCode)) {
+			if kind == "uk_rso" && (ps[2].status != contract.PaymentCancelRejected || !strings.Contains(ps[2].reason, gissim.UnknownOrderCode)) {
 				t.Errorf("payment GIS does not hold: %s (%s)", ps[2].status, ps[2].reason)
 			}
 			if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM cancellation WHERE status = 'refused'
@@ -183,7 +184,7 @@ func TestDoubtfulCancellationIsUnknown(t *testing.T) {
 	if poll.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("poller %+v", poll)
 	}
-	if ps = payments(t, e); ps[0].status != "cancel_unknown" || !strings.Contains(ps[0].reason, "no definite answer") {
+	if ps = payments(t, e); ps[0].status != contract.PaymentCancelUnknown || !strings.Contains(ps[0].reason, "no definite answer") {
 		t.Errorf("payment %s (%s)", ps[0].status, ps[0].reason)
 	}
 	e.Clock.Add(time.Hour)
@@ -197,7 +198,7 @@ func TestDoubtfulCancellationIsUnknown(t *testing.T) {
 	if _, err := e.Store.RequestCancellation(context.Background(), "org1", ps[0].orderID, calendar.FromYMD(2026, 11, 27), "", "admin", "ticket-1"); err != nil {
 		t.Fatal(err)
 	}
-	if ps = payments(t, e); ps[0].status != "cancel_requested" {
+	if ps = payments(t, e); ps[0].status != contract.PaymentCancelRequested {
 		t.Errorf("after a new request: %s", ps[0].status)
 	}
 }

@@ -63,6 +63,18 @@ type ReconcilerRequest struct {
 	Kind string `json:"kind,omitempty"`
 }
 
+// MatchTotals are a reconciliation's totals over its days: rows by how they
+// matched and the two sides' sums. The reconciler answers them and `gispay
+// check --json` prints them, so that the two read the same.
+type MatchTotals struct {
+	Matched       int    `json:"matched"`
+	Mismatched    int    `json:"mismatched"`
+	BillingOnly   int    `json:"billing_only"`
+	AcquiringOnly int    `json:"acquiring_only"`
+	BillingSum    string `json:"billing_sum"`
+	AcquiringSum  string `json:"acquiring_sum"`
+}
+
 // ReconcilerResult is the reconciler's answer (State.Reconcile).
 type ReconcilerResult struct {
 	RunID         int64     `json:"run_id"`
@@ -73,16 +85,11 @@ type ReconcilerResult struct {
 	Days          int       `json:"days"`
 	BillingRows   int       `json:"billing_rows"`
 	AcquiringRows int       `json:"acquiring_rows"`
-	Matched       int       `json:"matched"`
-	Mismatched    int       `json:"mismatched"`
-	BillingOnly   int       `json:"billing_only"`
-	AcquiringOnly int       `json:"acquiring_only"`
-	BillingSum    string    `json:"billing_sum"`
-	AcquiringSum  string    `json:"acquiring_sum"`
-	Difference    string    `json:"difference"`
-	Held          int       `json:"held,omitempty"`       // rows held for row-level problems
-	Refunds       int       `json:"refunds,omitempty"`    // refund rows, candidates for cancellation
-	RefundSum     string    `json:"refund_sum,omitempty"` // their refunded amounts
+	MatchTotals
+	Difference string `json:"difference"`
+	Held       int    `json:"held,omitempty"`       // rows held for row-level problems
+	Refunds    int    `json:"refunds,omitempty"`    // refund rows, candidates for cancellation
+	RefundSum  string `json:"refund_sum,omitempty"` // their refunded amounts
 	// RefundMatches: refund rows that match a payment GIS holds from an
 	// earlier run; RefundCancellations: the cancellation requests made of
 	// them (the organisation's refund_cancellation policy "auto").

@@ -72,8 +72,8 @@ func (w *waitingRun) wait(t *testing.T) {
 	<-w.done
 }
 
-func runStatus(t *testing.T, e *env, runID int64) string {
-	var s string
+func runStatus(t *testing.T, e *env, runID int64) contract.RunStatus {
+	var s contract.RunStatus
 	e.st.Pool.QueryRow(context.Background(), `SELECT status FROM run WHERE id = $1`, runID).Scan(&s)
 	return s
 }
@@ -147,7 +147,7 @@ func TestApprovalDeadlineAndDecline(t *testing.T) {
 	if !errors.As(w.err, &failed) || failed.Name != contract.ApprovalExpired || !strings.Contains(failed.Cause, "nothing was loaded") {
 		t.Fatalf("execution: %s %v", w.out, w.err)
 	}
-	if s := runStatus(t, e, w.runID); s != "approval_expired" || pgtest.Count(t, e.st, `SELECT count(*) FROM payment`) != 0 {
+	if s := runStatus(t, e, w.runID); s != contract.RunApprovalExpired || pgtest.Count(t, e.st, `SELECT count(*) FROM payment`) != 0 {
 		t.Errorf("run %s", s)
 	}
 	res := e.upload(t, fmt.Sprintf("approvals/%d.csv", w.runID), []byte("action;row\napprove;\n"), "04")
@@ -161,7 +161,7 @@ func TestApprovalDeclinedByUpload(t *testing.T) {
 	w := startWaiting(t, e, postgres.ApprovalAlways)
 	e.upload(t, fmt.Sprintf("approvals/%d.csv", w.runID), []byte("action,row,comment\ndecline,,wrong registry\n"), "03")
 	w.wait(t)
-	if w.err != nil || runStatus(t, e, w.runID) != "approval_declined" || pgtest.Count(t, e.st, `SELECT count(*) FROM payment`) != 0 {
+	if w.err != nil || runStatus(t, e, w.runID) != contract.RunApprovalDeclined || pgtest.Count(t, e.st, `SELECT count(*) FROM payment`) != 0 {
 		t.Fatalf("%s %v, run %s", w.out, w.err, runStatus(t, e, w.runID))
 	}
 }

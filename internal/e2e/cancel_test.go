@@ -58,7 +58,7 @@ func TestCancellationThroughTheStateMachine(t *testing.T) {
 	}
 	out := e.execute(t, up.Execution.Input, &result)
 	if result.Pack == nil || result.Poll == nil || result.Reconcile.Requested != 3 || result.Reconcile.Refused != 1 || result.Pack.Packages != 1 || result.Pack.Payments != 3 ||
-		result.Poll.Status != "finished_with_errors" || !result.Poll.Done {
+		result.Poll.Status != contract.RunFinishedWithErrors || !result.Poll.Done {
 		t.Fatalf("execution output %s", out)
 	}
 	for _, i := range []int{0, 1} {
@@ -66,15 +66,15 @@ func TestCancellationThroughTheStateMachine(t *testing.T) {
 			t.Errorf("GIS does not hold payment %s cancelled", ps[i].orderID)
 		}
 	}
-	got := map[string]int{}
+	got := map[contract.PaymentStatus]int{}
 	rows, _ = e.st.Pool.Query(ctx, `SELECT status, count(*) FROM payment GROUP BY status`)
 	for rows.Next() {
-		var s string
+		var s contract.PaymentStatus
 		var n int
 		rows.Scan(&s, &n)
 		got[s] = n
 	}
-	if got["cancelled"] != 2 || got["cancel_rejected"] != 1 || got["imported"] != 2 {
+	if got[contract.PaymentCancelled] != 2 || got[contract.PaymentCancelRejected] != 1 || got[contract.PaymentImported] != 2 {
 		t.Errorf("payments by status %v", got)
 	}
 	if n := pgtest.Count(t, e.st, `SELECT count(*) FROM cancellation WHERE status = 'rejected' AND error_code = $1`, gissim.UnknownOrderCode); n != 1 {

@@ -48,7 +48,7 @@ func TestPipeline(t *testing.T) {
 		var result contract.State
 		out := e.execute(t, ex.Input, &result)
 		if result.Reconcile == nil || result.Pack == nil || result.Poll == nil ||
-			result.Reconcile.Matched != 5 || result.Pack.Payments != 5 || result.Poll.Status != "finished" || !result.Poll.Done {
+			result.Reconcile.Matched != 5 || result.Pack.Payments != 5 || result.Poll.Status != contract.RunFinished || !result.Poll.Done {
 			t.Fatalf("execution output %s", out)
 		}
 	}
@@ -78,9 +78,9 @@ func TestFailedStepHasReadableCause(t *testing.T) {
 		!strings.Contains(failed.Cause, `incoming/acquiring/uk-dom/bad.csv: line 4, column "main_sum": bad number "ten"`) {
 		t.Fatalf("execution error: %v", err)
 	}
-	var status string
+	var status contract.RunStatus
 	e.st.Pool.QueryRow(context.Background(), `SELECT status FROM run`).Scan(&status)
-	if status != "failed" {
+	if status != contract.RunFailed {
 		t.Errorf("run %s", status)
 	}
 }

@@ -36,20 +36,20 @@ func (e *env) sweep(t *testing.T) poller.Result {
 }
 
 // paymentStatuses counts the payments by status, and returns the run's status.
-func (e *env) paymentStatuses(t *testing.T) (map[string]int, string) {
+func (e *env) paymentStatuses(t *testing.T) (map[contract.PaymentStatus]int, contract.RunStatus) {
 	ctx := context.Background()
-	out := map[string]int{}
+	out := map[contract.PaymentStatus]int{}
 	rows, err := e.st.Pool.Query(ctx, `SELECT status, count(*) FROM payment GROUP BY status`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
-		var s string
+		var s contract.PaymentStatus
 		var n int
 		rows.Scan(&s, &n)
 		out[s] = n
 	}
-	var run string
+	var run contract.RunStatus
 	e.st.Pool.QueryRow(ctx, `SELECT status FROM run`).Scan(&run)
 	return out, run
 }
@@ -76,7 +76,7 @@ func TestOutageLongerThanRetries(t *testing.T) {
 	if res.Poll.Done || !res.Poll.LeftToSweep {
 		t.Fatalf("execution during the outage: %+v", res)
 	}
-	if _, run := e.paymentStatuses(t); run != "packing" {
+	if _, run := e.paymentStatuses(t); run != contract.RunPacking {
 		t.Errorf("run %s during the outage", run)
 	}
 	if sweep := e.sweep(t); sweep.Resent != 0 {
@@ -87,7 +87,7 @@ func TestOutageLongerThanRetries(t *testing.T) {
 		t.Fatalf("sweep after the outage: %+v", sweep)
 	}
 	e.sweep(t)
-	if c, run := e.paymentStatuses(t); c["imported"] != 5 || run != "finished" {
+	if c, run := e.paymentStatuses(t); c[contract.PaymentImported] != 5 || run != contract.RunFinished {
 		t.Errorf("payments %v, run %s", c, run)
 	}
 	if e.sim.Imported() != 5 || e.sim.Accepted() != 1 {
@@ -97,17 +97,18 @@ func TestOutageLongerThanRetries(t *testing.T) {
 
 // A Lambda that dies after doing its work (Sandbox.Timedout) is retried
 // by the state machine; every step is safe to run again, so the run ends
-// with each payment loaded once.
+// with each payment loaded once. (The enricher's timeout with queries out
+// with GIS is TestDocumentLookupThroughTheStateMachine's.)
 func TestLambdaTimeoutInEachStep(t *testing.T) {
-	for _, fn := range []string{"reconciler", "packer", "sender", "poller"} {
+	for _, fn := range []string{"reconciler", "enricher", "packer", "sender", "poller"} {
 		t.Run(fn, func(t *testing.T) {
 			e := setup(t)
 			ex := e.startRun(t)
 			e.lambdas.InjectTimeouts(fn, 1)
-			if res := e.run(t, ex); res.Poll.Status != "finished" || !res.Poll.Done {
+			if res := e.run(t, ex); res.Enrich == nil || res.Poll.Status != contract.RunFinished || !res.Poll.Done {
 				t.Fatalf("execution: %+v", res)
 			}
-			if c, run := e.paymentStatuses(t); c["imported"] != 5 || len(c) != 1 || run != "finished" {
+			if c, run := e.paymentStatuses(t); c[contract.PaymentImported] != 5 || len(c) != 1 || run != contract.RunFinished {
 				t.Errorf("payments %v, run %s", c, run)
 			}
 			if e.sim.Imported() != 5 || e.sim.Accepted() != 1 {
@@ -124,10 +125,10 @@ func TestDoubtfulAnswersThroughTheStateMachine(t *testing.T) {
 	e := setup(t)
 	ex := e.startRun(t)
 	e.sim.TamperStates(func(res *etree.Element) { res.SelectElement("base:MessageGUID").SetText(uuid.NewString()) })
-	if res := e.run(t, ex); res.Poll.Status != "finished_with_errors" || !res.Poll.Done {
+	if res := e.run(t, ex); res.Poll.Status != contract.RunFinishedWithErrors || !res.Poll.Done {
 		t.Fatalf("execution: %+v", res)
 	}
-	if c, _ := e.paymentStatuses(t); c["unknown"] != 5 {
+	if c, _ := e.paymentStatuses(t); c[contract.PaymentUnknown] != 5 {
 		t.Errorf("payments %v", c)
 	}
 	e.sim.TamperStates(nil)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/steperr"
 	"github.com/gispayments/gis-payments/internal/testkit"
@@ -77,7 +78,7 @@ func TestConcurrentPackersSignOnce(t *testing.T) {
 		signed[v] = true
 	}
 	for _, p := range pkgs {
-		if p.Status != "signed" || p.RequestKey != packer.ArchiveKey(p) {
+		if p.Status != contract.PackageSigned || p.RequestKey != packer.ArchiveKey(p) {
 			t.Errorf("package %d: %+v", p.ID, p)
 			continue
 		}

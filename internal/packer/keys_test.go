@@ -20,6 +20,7 @@ import (
 	"github.com/deatil/go-cryptobin/x509"
 
 	"github.com/gispayments/gis-payments/internal/clock"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/packer"
@@ -170,7 +171,7 @@ func TestOwnKeyNeverFallsBack(t *testing.T) {
 	}
 	pkgs, _ := e.Store.PackagesOfRun(ctx, runID)
 	for _, p := range pkgs {
-		if p.Status != "built" {
+		if p.Status != contract.PackageBuilt {
 			t.Errorf("package %d is %s", p.ID, p.Status)
 		}
 	}

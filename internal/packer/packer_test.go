@@ -8,6 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -69,7 +70,7 @@ func TestPackageSizes(t *testing.T) {
 			pkgs, _ := e.Store.PackagesOfRun(ctx, runID)
 			guids := map[string]bool{}
 			for i, p := range pkgs {
-				if p.Payments != tt.packages[i] || p.Status != "signed" || p.RequestKey != packer.ArchiveKey(p) ||
+				if p.Payments != tt.packages[i] || p.Status != contract.PackageSigned || p.RequestKey != packer.ArchiveKey(p) ||
 					p.Operation != string(packer.Operation(tt.kind)) {
 					t.Errorf("package %d: %+v", i, p)
 				}
@@ -193,7 +194,7 @@ func TestHeldBackAndAlreadyLoaded(t *testing.T) {
 		t.Fatalf("%+v %v", res2, err)
 	}
 	run, _ := e.Store.RunByID(ctx, r2.RunID)
-	if run.Status != "finished_with_errors" {
+	if run.Status != contract.RunFinishedWithErrors {
 		t.Errorf("run status %s", run.Status)
 	}
 }
@@ -242,7 +243,7 @@ func TestNextRunSignsStrandedPackages(t *testing.T) {
 	}
 	pkgs, _ := e.Store.PackagesOfRun(ctx, failed)
 	for _, p := range pkgs {
-		if p.Status != "signed" {
+		if p.Status != contract.PackageSigned {
 			t.Errorf("package %d %s", p.ID, p.Status)
 		}
 	}

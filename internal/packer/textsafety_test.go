@@ -8,6 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
 	"github.com/gispayments/gis-payments/internal/sender"
@@ -103,7 +104,7 @@ func TestPackerRefusesAPackageThatDoesNotVerify(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "package "+strconv.FormatInt(pkgs[0].ID, 10)) || !strings.Contains(err.Error(), "verify") {
 		t.Fatalf("error %v", err)
 	}
-	if pkgs[0].Status != "built" || pkgs[0].RequestKey != "" {
+	if pkgs[0].Status != contract.PackageBuilt || pkgs[0].RequestKey != "" {
 		t.Errorf("package %+v", pkgs[0])
 	}
 	if _, err := e.S3.Store.Head(ctx, testkit.Archive, packer.ArchiveKey(pkgs[0])); err == nil {

@@ -2,8 +2,8 @@ package poller_test
 
 import (
 	"testing"
-	"time"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/testkit"
 )
 
@@ -23,8 +23,7 @@ func TestOnePollCoversEveryBatch(t *testing.T) {
 	if calls := e.Sim.Calls("urn:getState"); calls != len(ids) {
 		t.Errorf("%d getState calls for %d packages", calls, len(ids))
 	}
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, runID); !r.Done || r.Polled != len(ids) || r.Status != "finished" {
+	if r := pollProcessed(t, e, runID); !r.Done || r.Polled != len(ids) || r.Status != contract.RunFinished {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
@@ -52,7 +53,7 @@ func pollUntilDone(b *testing.B, e *testkit.Env, runID int64) {
 			b.Fatal(err)
 		}
 		if res.Done {
-			if res.Status != "finished" {
+			if res.Status != contract.RunFinished {
 				b.Fatalf("%+v", res)
 			}
 			return

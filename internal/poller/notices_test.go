@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/notify"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/testkit"
@@ -37,7 +38,7 @@ func TestSettledRunIsAnnouncedOnce(t *testing.T) {
 	e.Poll.Notifier = sink
 	runID, _ := sent(t, e, "uk_rso", 3)
 	e.Clock.Add(2 * time.Minute)
-	if r := pollRun(t, e, runID); r.Status != "finished" {
+	if r := pollRun(t, e, runID); r.Status != contract.RunFinished {
 		t.Fatalf("%+v", r)
 	}
 	if len(sink.events) != 0 {
@@ -53,7 +54,7 @@ func TestSettledRunIsAnnouncedOnce(t *testing.T) {
 		t.Fatalf("%d events, want 1", len(sink.events))
 	}
 	ev := sink.events[0]
-	if ev.Org != "org1" || ev.RunID != runID || ev.Status != "finished" || ev.Payments != 3 || ev.Loaded != 3 || ev.Attention ||
+	if ev.Org != "org1" || ev.RunID != runID || ev.Status != contract.RunFinished || ev.Payments != 3 || ev.Loaded != 3 || ev.Attention ||
 		ev.Results != "s3://"+testkit.Exports+"/"+poller.ResultsKey(runID) || !strings.HasPrefix(ev.ReportHTML, "s3://"+testkit.Exports+"/reports/") {
 		t.Errorf("event %+v", ev)
 	}

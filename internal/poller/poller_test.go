@@ -9,6 +9,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
@@ -35,11 +36,34 @@ func pollRun(t *testing.T, e *testkit.Env, runID int64) *poller.Result {
 	return res
 }
 
-func counts(t *testing.T, e *testkit.Env, runID int64) map[string]int {
+// pollProcessed polls a run once GIS has processed its messages: the kit's
+// simulator keeps a message a minute in each of states 1 and 2.
+func pollProcessed(t *testing.T, e *testkit.Env, runID int64) *poller.Result {
+	t.Helper()
+	e.Clock.Add(3 * time.Minute)
+	return pollRun(t, e, runID)
+}
+
+// sendNextRun reconciles a new run of org1 (rows payments), packs it with
+// what earlier runs left to retry and sends it.
+func sendNextRun(t *testing.T, e *testkit.Env, rows int, seed uint64) (int64, *packer.Result) {
+	t.Helper()
+	runID := e.Reconciled(t, "org1", rows, seed)
+	res, err := e.Pack.Pack(context.Background(), packer.Request{RunID: runID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Send.Send(context.Background(), sender.Request{PackageIDs: res.PackageIDs}); err != nil {
+		t.Fatal(err)
+	}
+	return runID, res
+}
+
+func counts(t *testing.T, e *testkit.Env, runID int64) map[contract.PaymentStatus]int {
 	rows, _ := e.Store.Pool.Query(context.Background(), `SELECT status, count(*) FROM payment WHERE run_id = $1 GROUP BY status`, runID)
-	out := map[string]int{}
+	out := map[contract.PaymentStatus]int{}
 	for rows.Next() {
-		var s string
+		var s contract.PaymentStatus
 		var n int
 		rows.Scan(&s, &n)
 		out[s] = n
@@ -51,11 +75,11 @@ func TestHappyPath(t *testing.T) {
 	ctx := context.Background()
 	e := testkit.New(t, 0)
 	runID, ids := sent(t, e, "uk_rso", 300)
-	if r := pollRun(t, e, runID); r.Done || r.Pending != 2 || r.Status != "processing" {
+	if r := pollRun(t, e, runID); r.Done || r.Pending != 2 || r.Status != contract.RunProcessing {
 		t.Fatalf("state 1: %+v", r)
 	}
 	e.Clock.Add(time.Minute)
-	if r := pollRun(t, e, runID); r.Done || r.Status != "processing" {
+	if r := pollRun(t, e, runID); r.Done || r.Status != contract.RunProcessing {
 		t.Fatalf("state 2: %+v", r)
 	}
 	var states string
@@ -65,10 +89,10 @@ func TestHappyPath(t *testing.T) {
 	}
 	e.Clock.Add(time.Minute)
 	r := pollRun(t, e, runID)
-	if !r.Done || r.Status != "finished" || r.Applied != 2 || r.Pending != 0 {
+	if !r.Done || r.Status != contract.RunFinished || r.Applied != 2 || r.Pending != 0 {
 		t.Fatalf("state 3: %+v", r)
 	}
-	if c := counts(t, e, runID); c["imported"] != 300 {
+	if c := counts(t, e, runID); c[contract.PaymentImported] != 300 {
 		t.Errorf("payments %v", c)
 	}
 	if missingGUID := pgtest.Count(t, e.Store, `SELECT count(*) FROM payment WHERE run_id = $1 AND (gis_guid IS NULL OR unique_number IS NULL OR imported_at IS NULL)`, runID); missingGUID != 0 {
@@ -116,12 +140,11 @@ func TestAlreadyLoadedAndRejected(t *testing.T) {
 	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: ids}); err != nil {
 		t.Fatal(err)
 	}
-	e.Clock.Add(3 * time.Minute)
-	r := pollRun(t, e, runID)
-	if !r.Done || r.Status != "finished_with_errors" {
+	r := pollProcessed(t, e, runID)
+	if !r.Done || r.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("%+v", r)
 	}
-	if c := counts(t, e, runID); c["already_imported"] != 2 || c["rejected"] != 1 || c["imported"] != 27 {
+	if c := counts(t, e, runID); c[contract.PaymentAlreadyImported] != 2 || c[contract.PaymentRejected] != 1 || c[contract.PaymentImported] != 27 {
 		t.Errorf("payments %v", c)
 	}
 	var reason string
@@ -135,12 +158,11 @@ func TestWholeMessageError(t *testing.T) {
 	e := testkit.New(t, 0)
 	e.Sim.FailNextMessages(1, "EXP001000", "Произошла ошибка при передаче данных")
 	runID, _ := sent(t, e, "uk_rso", 5)
-	e.Clock.Add(3 * time.Minute)
-	r := pollRun(t, e, runID)
-	if !r.Done || r.Status != "finished_with_errors" {
+	r := pollProcessed(t, e, runID)
+	if !r.Done || r.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("%+v", r)
 	}
-	if c := counts(t, e, runID); c["error"] != 5 {
+	if c := counts(t, e, runID); c[contract.PaymentError] != 5 {
 		t.Errorf("payments %v", c)
 	}
 }
@@ -179,11 +201,11 @@ func TestConcurrentPollers(t *testing.T) {
 	if total := results[0].Applied + results[1].Applied; total != len(ids) {
 		t.Errorf("applied %d + %d packages, want %d in all", results[0].Applied, results[1].Applied, len(ids))
 	}
-	if c := counts(t, e, runID); c["imported"] != 2500 {
+	if c := counts(t, e, runID); c[contract.PaymentImported] != 2500 {
 		t.Errorf("payments %v", c)
 	}
 	// Packages applied at the same moment must still settle the run.
-	if run, _ := e.Store.RunByID(context.Background(), runID); run.Status != "finished" {
+	if run, _ := e.Store.RunByID(context.Background(), runID); run.Status != contract.RunFinished {
 		t.Errorf("run %s after every package was applied", run.Status)
 	}
 	if calls := e.Sim.Calls("urn:getState"); calls != len(ids) {
@@ -204,7 +226,7 @@ func TestStuckRunTimesOut(t *testing.T) {
 	}
 	e.Clock.Add(20 * time.Minute)
 	r := pollRun(t, e, runID)
-	if !r.Done || !r.TimedOut || r.Status != "timed_out" {
+	if !r.Done || !r.TimedOut || r.Status != contract.RunTimedOutStatus {
 		t.Fatalf("after the limit: %+v", r)
 	}
 	if !strings.Contains(string(e.S3.Get(t, testkit.Exports, poller.ResultsKey(runID))), ";sent;") {
@@ -220,7 +242,7 @@ func TestRecordFailure(t *testing.T) {
 	e := testkit.New(t, 0)
 	runID, _ := sent(t, e, "uk_rso", 1)
 	r, err := e.Poll.Poll(context.Background(), poller.Request{RunID: runID, Failed: true, Error: "States.TaskFailed", Cause: "the sender gave up"})
-	if err != nil || r.Status != "failed" || !r.Done {
+	if err != nil || r.Status != contract.RunFailed || !r.Done {
 		t.Fatalf("%+v %v", r, err)
 	}
 	run, _ := e.Store.RunByID(context.Background(), runID)
@@ -236,23 +258,17 @@ func TestErrorsAreRetriedByTheNextRun(t *testing.T) {
 	e := testkit.New(t, 0)
 	e.Sim.FailNextMessages(1, "EXP001000", "Произошла ошибка при передаче данных")
 	first, _ := sent(t, e, "uk_rso", 5)
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, first); r.Status != "finished_with_errors" {
+	if r := pollProcessed(t, e, first); r.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("first run: %+v", r)
 	}
-	second := e.Reconciled(t, "org1", 3, 2)
-	res, err := e.Pack.Pack(ctx, packer.Request{RunID: second})
-	if err != nil || res.Retried != 5 || res.Payments != 8 {
-		t.Fatalf("second pack: %+v %v", res, err)
+	second, res := sendNextRun(t, e, 3, 2)
+	if res.Retried != 5 || res.Payments != 8 {
+		t.Fatalf("second pack: %+v", res)
 	}
-	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: res.PackageIDs}); err != nil {
-		t.Fatal(err)
-	}
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, second); r.Status != "finished" {
+	if r := pollProcessed(t, e, second); r.Status != contract.RunFinished {
 		t.Fatalf("second run: %+v", r)
 	}
-	if c := counts(t, e, second); c["imported"] != 8 {
+	if c := counts(t, e, second); c[contract.PaymentImported] != 8 {
 		t.Errorf("second run's payments %v", c)
 	}
 	third := e.Reconciled(t, "org1", 2, 3)

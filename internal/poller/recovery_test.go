@@ -10,6 +10,7 @@ import (
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/gisclient"
 	"github.com/gispayments/gis-payments/internal/gissim"
 	"github.com/gispayments/gis-payments/internal/packer"
@@ -30,7 +31,7 @@ func nextRunRetries(t *testing.T, e *testkit.Env, seed uint64) int {
 	return res.Retried
 }
 
-func packageStatus(t *testing.T, e *testkit.Env, id int64) (status string, doubts int) {
+func packageStatus(t *testing.T, e *testkit.Env, id int64) (status contract.PackageStatus, doubts int) {
 	e.Store.Pool.QueryRow(context.Background(), `SELECT status, doubts FROM package WHERE id = $1`, id).Scan(&status, &doubts)
 	return status, doubts
 }
@@ -97,17 +98,17 @@ func TestDoubtfulAnswersNeverResendSupplierPayments(t *testing.T) {
 				if r := pollRun(t, e, runID); r.Done || r.Doubtful != 1 {
 					t.Fatalf("doubt %d: %+v", i, r)
 				}
-				if st, n := packageStatus(t, e, ids[0]); n != i || (st != "sent" && st != "processing") {
+				if st, n := packageStatus(t, e, ids[0]); n != i || (st != contract.PackageSent && st != contract.PackageProcessing) {
 					t.Fatalf("doubt %d: package %s with %d doubts", i, st, n)
 				}
 			}
-			if r := pollRun(t, e, runID); !r.Done || r.Status != "finished_with_errors" {
+			if r := pollRun(t, e, runID); !r.Done || r.Status != contract.RunFinishedWithErrors {
 				t.Fatalf("at the limit: %+v", r)
 			}
-			if st, _ := packageStatus(t, e, ids[0]); st != "unknown" {
+			if st, _ := packageStatus(t, e, ids[0]); st != contract.PackageUnknown {
 				t.Errorf("package %s", st)
 			}
-			if c := counts(t, e, runID); c["unknown"] != 4 {
+			if c := counts(t, e, runID); c[contract.PaymentUnknown] != 4 {
 				t.Errorf("payments %v", c)
 			}
 			e.Sim.TamperStates(nil)
@@ -135,14 +136,13 @@ func TestTLSFailureIsDoubtful(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Poll.GIS = untrusting
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, runID); r.Done || r.Doubtful != 1 {
+	if r := pollProcessed(t, e, runID); r.Done || r.Doubtful != 1 {
 		t.Fatalf("%+v", r)
 	}
-	if c := counts(t, e, runID); c["sent"] != 2 {
+	if c := counts(t, e, runID); c[contract.PaymentSent] != 2 {
 		t.Errorf("payments %v", c)
 	}
-	if st, n := packageStatus(t, e, ids[0]); n != 1 || st == "failed" {
+	if st, n := packageStatus(t, e, ids[0]); n != 1 || st == contract.PackageFailed {
 		t.Errorf("package %s, %d doubts", st, n)
 	}
 }
@@ -153,11 +153,10 @@ func TestMissingResultsAreUnknown(t *testing.T) {
 	e := testkit.New(t, 0)
 	runID, _ := sent(t, e, "uk_rso", 3)
 	e.Sim.TamperStates(func(res *etree.Element) { res.RemoveChild(importResults(res)[2]) })
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, runID); !r.Done || r.Status != "finished_with_errors" {
+	if r := pollProcessed(t, e, runID); !r.Done || r.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("%+v", r)
 	}
-	if c := counts(t, e, runID); c["imported"] != 2 || c["unknown"] != 1 {
+	if c := counts(t, e, runID); c[contract.PaymentImported] != 2 || c[contract.PaymentUnknown] != 1 {
 		t.Errorf("payments %v", c)
 	}
 	if n := nextRunRetries(t, e, 9); n != 0 {
@@ -171,11 +170,11 @@ func TestUnknownCodeIsUnknown(t *testing.T) {
 	e := testkit.New(t, 0)
 	e.Sim.FailItems(func(*etree.Element) (string, string) { return "SRV999999", "Новая ошибка" })
 	runID, _ := sent(t, e, "uk_rso", 2)
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, runID)
-	var status, reason string
+	pollProcessed(t, e, runID)
+	var status contract.PaymentStatus
+	var reason string
 	e.Store.Pool.QueryRow(context.Background(), `SELECT status, error FROM payment WHERE run_id = $1 LIMIT 1`, runID).Scan(&status, &reason)
-	if status != "unknown" || reason != "SRV999999: Новая ошибка" {
+	if status != contract.PaymentUnknown || reason != "SRV999999: Новая ошибка" {
 		t.Errorf("payment %s: %s", status, reason)
 	}
 }
@@ -187,8 +186,7 @@ func TestUpdateDateWithoutOffsetIsMoscowTime(t *testing.T) {
 	e.Sim.TamperStates(func(res *etree.Element) {
 		importResults(res)[0].SelectElement("base:UpdateDate").SetText("2026-11-22T10:00:00.000")
 	})
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, runID)
+	pollProcessed(t, e, runID)
 	var at time.Time
 	e.Store.Pool.QueryRow(context.Background(), `SELECT imported_at FROM payment WHERE run_id = $1 AND status = 'imported'`, runID).Scan(&at)
 	if want := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC); !at.Equal(want) {
@@ -202,9 +200,8 @@ func TestFatalMessageCodeRejects(t *testing.T) {
 	e := testkit.New(t, 0)
 	e.Sim.FailNextMessages(1, "AUT011009", "Не предоставлен доступ")
 	runID, _ := sent(t, e, "uk_rso", 3)
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, runID)
-	if c := counts(t, e, runID); c["rejected"] != 3 {
+	pollProcessed(t, e, runID)
+	if c := counts(t, e, runID); c[contract.PaymentRejected] != 3 {
 		t.Errorf("payments %v", c)
 	}
 	if n := nextRunRetries(t, e, 9); n != 0 {
@@ -220,19 +217,13 @@ func TestRetriesEndAtTheCap(t *testing.T) {
 	e.Store.MaxAttempts = 2
 	e.Sim.FailNextMessages(2, "EXP001000", "Произошла ошибка при передаче данных")
 	first, _ := sent(t, e, "uk_rso", 3)
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, first)
-	second := e.Reconciled(t, "org1", 1, 2)
-	res, err := e.Pack.Pack(ctx, packer.Request{RunID: second})
-	if err != nil || res.Retried != 3 {
-		t.Fatalf("second pack: %+v %v", res, err)
+	pollProcessed(t, e, first)
+	second, res := sendNextRun(t, e, 1, 2)
+	if res.Retried != 3 {
+		t.Fatalf("second pack: %+v", res)
 	}
-	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: res.PackageIDs}); err != nil {
-		t.Fatal(err)
-	}
-	e.Clock.Add(3 * time.Minute)
-	pollRun(t, e, second)
-	if c := counts(t, e, second); c["rejected"] != 3 || c["error"] != 1 {
+	pollProcessed(t, e, second)
+	if c := counts(t, e, second); c[contract.PaymentRejected] != 3 || c[contract.PaymentError] != 1 {
 		t.Errorf("second run's payments %v", c)
 	}
 	var reason string
@@ -266,7 +257,7 @@ func TestOutageLongerThanRetries(t *testing.T) {
 	if err != nil || sweep.Resent != 0 || sweep.StuckRuns != 1 {
 		t.Fatalf("sweep during the outage: %+v %v", sweep, err)
 	}
-	if run, _ := e.Store.RunByID(ctx, runID); run.Status != "timed_out" {
+	if run, _ := e.Store.RunByID(ctx, runID); run.Status != contract.RunTimedOutStatus {
 		t.Errorf("run %s during the outage", run.Status)
 	}
 	e.Sim.SetDown(false)
@@ -278,10 +269,10 @@ func TestOutageLongerThanRetries(t *testing.T) {
 	if sweep, err = e.Poll.Poll(ctx, poller.Request{}); err != nil || sweep.Applied != 2 || sweep.StuckRuns != 0 {
 		t.Fatalf("sweep polling: %+v %v", sweep, err)
 	}
-	if run, _ := e.Store.RunByID(ctx, runID); run.Status != "finished" {
+	if run, _ := e.Store.RunByID(ctx, runID); run.Status != contract.RunFinished {
 		t.Errorf("run %s after the outage", run.Status)
 	}
-	if c := counts(t, e, runID); c["imported"] != 300 {
+	if c := counts(t, e, runID); c[contract.PaymentImported] != 300 {
 		t.Errorf("payments %v", c)
 	}
 	if e.Sim.Imported() != 300 || e.Sim.Accepted() != 2 {
@@ -310,7 +301,7 @@ func TestFailedRunIsSettledLater(t *testing.T) {
 	if _, err := e.Poll.Poll(ctx, poller.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	if run, _ := e.Store.RunByID(ctx, runID); run.Status != "finished" {
+	if run, _ := e.Store.RunByID(ctx, runID); run.Status != contract.RunFinished {
 		t.Errorf("run %s", run.Status)
 	}
 }
@@ -326,7 +317,7 @@ func TestRunSettledBySenderGetsResults(t *testing.T) {
 	if res, err := e.Send.Send(ctx, sender.Request{PackageIDs: ids}); err != nil || res.Failed != 1 {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if r := pollRun(t, e, runID); !r.Done || r.Status != "finished_with_errors" {
+	if r := pollRun(t, e, runID); !r.Done || r.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("%+v", r)
 	}
 	if !strings.Contains(string(e.S3.Get(t, testkit.Exports, poller.ResultsKey(runID))), ";rejected;") {

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/beevik/etree"
 
@@ -30,8 +29,7 @@ func TestResultsNeutralizeFormulas(t *testing.T) {
 	if _, err := e.Send.Send(ctx, sender.Request{PackageIDs: ids}); err != nil {
 		t.Fatal(err)
 	}
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, runID); !r.Done {
+	if r := pollProcessed(t, e, runID); !r.Done {
 		t.Fatalf("%+v", r)
 	}
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(e.S3.Get(t, testkit.Exports, poller.ResultsKey(runID))), "\ufeff")))

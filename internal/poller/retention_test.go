@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
@@ -26,8 +27,7 @@ func TestSweepRetiresOldReconRows(t *testing.T) {
 	e.Sim.FailNextMessages(1, "EXP001000", "Произошла ошибка при передаче данных")
 	old, _ := sent(t, e, "uk_rso", 5) // packages of 2, 2, 1: one fails (retryable)
 	young := e.Reconciled(t, "org1", 4, 2)
-	e.Clock.Add(3 * time.Minute)
-	if r := pollRun(t, e, old); r.Status != "finished_with_errors" {
+	if r := pollProcessed(t, e, old); r.Status != contract.RunFinishedWithErrors {
 		t.Fatalf("%+v", r)
 	}
 	if _, err := e.Store.Pool.Exec(ctx, `UPDATE run SET finished_at = now() - interval '91 days' WHERE id = $1`, old); err != nil {

@@ -415,9 +415,10 @@ func (s *Service) finish(ctx context.Context, org *postgres.Organization, run *p
 		}
 	}
 	res := &Result{RunID: run.ID, Org: org.Code, Status: run.Status, Reconciled: true, AlreadyDone: already,
-		BillingRows: run.BillingRows, AcquiringRows: run.AcquiringRows, Matched: run.Matched, Mismatched: run.Mismatched,
-		BillingOnly: run.BillingOnly, AcquiringOnly: run.AcquiringOnly,
-		BillingSum: run.BillingSum.StringFixed(2), AcquiringSum: run.AcquiringSum.StringFixed(2),
+		BillingRows: run.BillingRows, AcquiringRows: run.AcquiringRows,
+		MatchTotals: contract.MatchTotals{Matched: run.Matched, Mismatched: run.Mismatched,
+			BillingOnly: run.BillingOnly, AcquiringOnly: run.AcquiringOnly,
+			BillingSum: run.BillingSum.StringFixed(2), AcquiringSum: run.AcquiringSum.StringFixed(2)},
 		Difference: run.BillingSum.Sub(run.AcquiringSum).StringFixed(2),
 		Held:       run.HeldRows, Refunds: run.Refunds,
 		ReportCSV: "s3://" + s.ReportBucket + "/" + run.ReportCSVKey, ReportHTML: "s3://" + s.ReportBucket + "/" + run.ReportHTMLKey,

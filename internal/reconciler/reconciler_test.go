@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/clock"
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -94,7 +95,7 @@ func TestReconcileSampleExports(t *testing.T) {
 	}
 	var status string
 	e.st.Pool.QueryRow(ctx, `SELECT string_agg(DISTINCT status, ',') FROM source_file`).Scan(&status)
-	if status != "reconciled" {
+	if status != string(contract.FileReconciled) {
 		t.Errorf("file statuses %s", status)
 	}
 }
@@ -127,13 +128,14 @@ func TestBadExportFailsRunAndFile(t *testing.T) {
 	}
 	f, _ := e.st.FileByKey(ctx, e.org.ID, bucket, "incoming/acquiring/uk-dom/bad.csv", "")
 	b, _ := e.st.FileByKey(ctx, e.org.ID, bucket, "incoming/billing/uk-dom/b.csv", "")
-	if f.Status != "failed" || len(f.Errors) != 1 || f.Errors[0].Line != 3 || b.Status != "registered" {
+	if f.Status != contract.FileFailed || len(f.Errors) != 1 || f.Errors[0].Line != 3 || b.Status != contract.FileRegistered {
 		t.Errorf("bad file %s %v; good file %s", f.Status, f.Errors, b.Status)
 	}
 	var rows int
-	var runStatus, runErr string
+	var runStatus contract.RunStatus
+	var runErr string
 	e.st.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM recon_row), status, error FROM run`).Scan(&rows, &runStatus, &runErr)
-	if rows != 0 || runStatus != "failed" || !strings.Contains(runErr, "bad number") {
+	if rows != 0 || runStatus != contract.RunFailed || !strings.Contains(runErr, "bad number") {
 		t.Errorf("rows %d, run %s %q", rows, runStatus, runErr)
 	}
 	// Asking again is refused the same way, not retried into a half state.
@@ -210,7 +212,7 @@ func TestDailyRunFindsUploadsWithoutEvents(t *testing.T) {
 		t.Fatalf("daily run %+v, want the 21st reconciled against the registry no event registered", res)
 	}
 	short, err := e.st.FileByKey(ctx, e.org.ID, bucket, "incoming/acquiring/uk-dom/short.csv", "")
-	if err != nil || short.Status != "failed" || len(short.Errors) == 0 {
+	if err != nil || short.Status != contract.FileFailed || len(short.Errors) == 0 {
 		t.Fatalf("the bad header: %+v %v, want registered failed", short, err)
 	}
 	// Asked again, it registers nothing twice and finds the same run.
@@ -244,10 +246,11 @@ func TestTotalBeyondStorageFailsRun(t *testing.T) {
 	if steperr.KindOf(err) != steperr.InvalidInput || !strings.Contains(err.Error(), "2026-11-21") || !strings.Contains(err.Error(), "billing") {
 		t.Fatalf("error = %v (%s), want invalid input naming the day and the side", err, steperr.KindOf(err))
 	}
-	var status, reason string
+	var status contract.RunStatus
+	var reason string
 	var rows int
 	e.st.Pool.QueryRow(ctx, `SELECT status, coalesce(error, ''), (SELECT count(*) FROM recon_row) FROM run`).Scan(&status, &reason, &rows)
-	if status != "failed" || !strings.Contains(reason, "2026-11-21") || rows != 0 {
+	if status != contract.RunFailed || !strings.Contains(reason, "2026-11-21") || rows != 0 {
 		t.Errorf("run %s %q with %d rows, want failed with the reason and no rows", status, reason, rows)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/poller"
@@ -100,12 +101,13 @@ func TestRefundsOfLoadedPaymentsBecomeCancellations(t *testing.T) {
 	if auto.RefundMatches != 1 || auto.RefundCancellations != 1 {
 		t.Errorf("auto policy: %d matches, %d cancellations; want 1 and 1", auto.RefundMatches, auto.RefundCancellations)
 	}
-	var comment, status, date string
+	var comment, date string
+	var status contract.PaymentStatus
 	if err := e.Store.Pool.QueryRow(ctx, `SELECT c.comment, p.status, c.cancellation_date::text FROM cancellation c
 		JOIN payment p ON p.id = c.payment_id WHERE c.source = 'refund' AND c.status = 'requested'`).Scan(&comment, &status, &date); err != nil {
 		t.Fatal(err)
 	}
-	if comment != "refund in refunds-again.csv line 2" || status != "cancel_requested" || date != "2026-11-22" {
+	if comment != "refund in refunds-again.csv line 2" || status != contract.PaymentCancelRequested || date != "2026-11-22" {
 		t.Errorf("cancellation %q of %s, payment %s", comment, date, status)
 	}
 	// Reconciled again (a retried step), the same refund registers nothing new.

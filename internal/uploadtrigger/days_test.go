@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 )
 
@@ -30,9 +31,9 @@ func TestUploadsPairOnlyByDay(t *testing.T) {
 	if same.Execution == nil || len(same.Execution.Input.Files) != 2 || same.Execution.Input.Files[0].Key != newer.Key {
 		t.Fatalf("the registry of the 21st: %+v, want a run with the newer billing of the 21st", same.Execution)
 	}
-	var status string
+	var status contract.FileStatus
 	svc.Store.Pool.QueryRow(ctx, `SELECT status FROM source_file WHERE id = $1`, old.FileID).Scan(&status)
-	if status != "superseded" {
+	if status != contract.FileSuperseded {
 		t.Errorf("the older billing of the 21st is %s, want superseded", status)
 	}
 	// The 22nd pairs when its billing comes.

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"text/tabwriter"
 
+	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -23,20 +24,16 @@ func init() {
 
 // totals is what `check --json` prints: exactly these keys.
 type totals struct {
-	RowsBilling   int    `json:"rows_billing"`
-	RowsAcquiring int    `json:"rows_acquiring"`
-	Matched       int    `json:"matched"`
-	Mismatched    int    `json:"mismatched"`
-	BillingOnly   int    `json:"billing_only"`
-	AcquiringOnly int    `json:"acquiring_only"`
-	BillingSum    string `json:"billing_sum"`
-	AcquiringSum  string `json:"acquiring_sum"`
+	RowsBilling   int `json:"rows_billing"`
+	RowsAcquiring int `json:"rows_acquiring"`
+	contract.MatchTotals
 }
 
 func totalsOf(s *matcher.Summary) totals {
 	t := s.Total
-	return totals{RowsBilling: t.BillingCount, RowsAcquiring: t.AcquiringCount, Matched: t.Matched, Mismatched: t.Mismatched,
-		BillingOnly: t.BillingOnly, AcquiringOnly: t.AcquiringOnly, BillingSum: t.BillingSum.String(), AcquiringSum: t.AcquiringSum.String()}
+	return totals{RowsBilling: t.BillingCount, RowsAcquiring: t.AcquiringCount, MatchTotals: contract.MatchTotals{
+		Matched: t.Matched, Mismatched: t.Mismatched, BillingOnly: t.BillingOnly, AcquiringOnly: t.AcquiringOnly,
+		BillingSum: t.BillingSum.String(), AcquiringSum: t.AcquiringSum.String()}}
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
