@@ -1,5 +1,7 @@
 package gisclient
 
+import "github.com/gispayments/gis-payments/internal/contract"
+
 // Disposition is what the caller must do with an answer from GIS, or
 // the lack of one: a failed call (Error.Disposition), a message GIS
 // refused (MessageDisposition) or one payment's result (Classify). It is
@@ -76,11 +78,12 @@ func Classify(code string) Disposition { return codes[code] }
 // PaymentStatus is the status a payment takes when GIS answers it with
 // this disposition. A call that failed on the way says nothing of the
 // payments: if one ever stands for a payment, it is unknown.
-func (d Disposition) PaymentStatus() string {
+func (d Disposition) PaymentStatus() contract.PaymentStatus {
 	if d > AlreadyLoaded {
 		d = Unknown
 	}
-	return [...]string{Unknown: "unknown", Fatal: "rejected", Retry: "error", AlreadyLoaded: "already_imported"}[d]
+	return [...]contract.PaymentStatus{Unknown: contract.PaymentUnknown, Fatal: contract.PaymentRejected, Retry: contract.PaymentError,
+		AlreadyLoaded: contract.PaymentAlreadyImported}[d]
 }
 
 // MessageDisposition is what a refusal of a whole message with code means

@@ -1,6 +1,10 @@
 package gisclient
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gispayments/gis-payments/internal/contract"
+)
 
 func TestClassify(t *testing.T) {
 	for code, want := range map[string]Disposition{
@@ -25,8 +29,8 @@ func TestClassify(t *testing.T) {
 			t.Errorf("MessageDisposition(%q) = %s, want %s", code, got, want)
 		}
 	}
-	for d, want := range map[Disposition]string{Unknown: "unknown", Fatal: "rejected", Retry: "error", AlreadyLoaded: "already_imported",
-		Transient: "unknown", Unreadable: "unknown"} { // a failed call never makes a payment retryable
+	for d, want := range map[Disposition]contract.PaymentStatus{Unknown: contract.PaymentUnknown, Fatal: contract.PaymentRejected, Retry: contract.PaymentError,
+		AlreadyLoaded: contract.PaymentAlreadyImported, Transient: contract.PaymentUnknown, Unreadable: contract.PaymentUnknown} { // a failed call never makes a payment retryable
 		if got := d.PaymentStatus(); got != want {
 			t.Errorf("%s.PaymentStatus() = %s, want %s", d, got, want)
 		}

@@ -391,7 +391,7 @@ func (s *Service) pollOne(ctx context.Context, owner string, c postgres.Claimed)
 		return gaveUp, err
 	}
 	if st.ErrorCode != "" {
-		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, contract.PaymentStatus(gisclient.MessageDisposition(st.ErrorCode).PaymentStatus()), st.ErrorCode,
+		return true, s.Store.FailClaimed(ctx, c.ID, owner, key, gisclient.MessageDisposition(st.ErrorCode).PaymentStatus(), st.ErrorCode,
 			st.ErrorCode+": "+st.ErrorText)
 	}
 	return true, s.Store.ApplyResults(ctx, c.ID, owner, key, outcomes(st.Results))
@@ -445,7 +445,7 @@ func outcomes(results []gisclient.ItemResult) []postgres.Outcome {
 			at := r.UpdateDate
 			o.Status, o.GUID, o.UniqueNumber, o.ImportedAt = contract.PaymentImported, r.GUID, r.UniqueNumber, &at
 		} else {
-			o.Code, o.Reason, o.Status = r.Errors[0].Code, describe(r), contract.PaymentStatus(gisclient.Classify(r.Errors[0].Code).PaymentStatus())
+			o.Code, o.Reason, o.Status = r.Errors[0].Code, describe(r), gisclient.Classify(r.Errors[0].Code).PaymentStatus()
 		}
 		out[i] = o
 	}

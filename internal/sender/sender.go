@@ -154,7 +154,7 @@ func (s *Service) sendOne(ctx context.Context, id int64) (_ contract.PackageStat
 		}
 		if !gerr.Disposition.CallAgain() {
 			s.Log.Warn("package refused", "package_id", id, "run_id", p.RunID, "code", gerr.Code, "error", gerr.Error())
-			if err := s.Store.FailPackage(ctx, id, contract.PaymentStatus(gerr.Disposition.PaymentStatus()), gerr.Code, gerr.Error()); err != nil {
+			if err := s.Store.FailPackage(ctx, id, gerr.Disposition.PaymentStatus(), gerr.Code, gerr.Error()); err != nil {
 				return "", false, err
 			}
 			return contract.PackageFailed, false, nil
