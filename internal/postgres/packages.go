@@ -79,6 +79,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
 			return err
 		}
+		// PaymentHistory implies this cause for the payments created here.
 		if err := setCause(ctx, tx, "packed by run %d", runID); err != nil {
 			return err
 		}
