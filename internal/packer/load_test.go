@@ -21,19 +21,29 @@ func TestLoadRefusesBrokenReferences(t *testing.T) {
 	pgtest.Organization(t, e.Store, "org2", "uk_rso")
 	other := e.Reconciled(t, "org2", 3, 2)
 	var foreignRow int64
-	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT min(id) FROM recon_row WHERE run_id = $1`, other).Scan(&foreignRow); err != nil {
+	var foreignOrder string
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT id, order_id FROM recon_row WHERE run_id = $1 ORDER BY id LIMIT 1`, other).
+		Scan(&foreignRow, &foreignOrder); err != nil {
 		t.Fatal(err)
 	}
-	for name, row := range map[string]int64{"another organisation's row": foreignRow, "no such row": 1 << 40} {
+	type ref struct {
+		row   int64
+		order string // "": the candidate's own
+	}
+	for name, r := range map[string]ref{"another organisation's row": {foreignRow, ""},
+		"another organisation's row with its order id": {foreignRow, foreignOrder}, "no such row": {1 << 40, ""}} {
 		t.Run(name, func(t *testing.T) {
-			runID := e.Reconciled(t, "org1", 5, uint64(row%97)+10)
+			runID := e.Reconciled(t, "org1", 5, uint64(r.row%97)+uint64(len(r.order))+10)
 			plan := func(org *postgres.Organization, cs []postgres.Candidate) ([]postgres.PlannedPackage, []postgres.Hold, error) {
 				p := postgres.PlannedPackage{MessageGUID: uuid.NewString(), Operation: "importSupplierNotificationsOfOrderExecution"}
 				for i := range cs {
 					p.Payments = append(p.Payments, postgres.PlannedPayment{Candidate: &cs[i], TransportGUID: uuid.NewString()})
 				}
 				bad := cs[len(cs)-1]
-				bad.ReconRowID = row
+				bad.ReconRowID = r.row
+				if r.order != "" {
+					bad.OrderID = r.order
+				}
 				p.Payments[len(cs)-1].Candidate = &bad
 				return []postgres.PlannedPackage{p}, nil, nil
 			}

@@ -9,8 +9,8 @@ import (
 )
 
 // setCause names why the transaction changes payments: the history
-// triggers of migration 00012 record it beside every status a payment
-// takes. It lasts until the transaction ends.
+// trigger records it beside every status change. It lasts until the
+// transaction ends.
 func setCause(ctx context.Context, tx pgx.Tx, format string, args ...any) error {
 	_, err := tx.Exec(ctx, `SELECT set_config('gis.cause', $1, true)`, fmt.Sprintf(format, args...))
 	return err
@@ -24,10 +24,24 @@ type StatusChange struct {
 	Cause string    `json:"cause"`
 }
 
-// PaymentHistory lists a payment's statuses, oldest first.
+// PaymentHistory lists a payment's statuses, oldest first. Its creation is
+// implied where no entry records it (payments created since migration
+// 00014, whose header says why): the status it was created in is the first
+// recorded change's from, else its status now; the time is created_at; the
+// cause is the packer's, the only creator of payments (PreparePackages).
 func (s *Store) PaymentHistory(ctx context.Context, paymentID int64) ([]StatusChange, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT coalesce(from_status, ''), to_status, at, cause
-		FROM payment_status_history WHERE payment_id = $1 ORDER BY id`, paymentID)
+	rows, err := s.Pool.Query(ctx, `SELECT "from", "to", at, cause FROM (
+			SELECT 0 AS k, 0::bigint AS id, '' AS "from",
+			       coalesce((SELECT h.from_status FROM payment_status_history h WHERE h.payment_id = p.id ORDER BY h.id LIMIT 1),
+			                p.status) AS "to",
+			       p.created_at AS at, 'packed by run ' || p.run_id AS cause
+			FROM payment p
+			WHERE p.id = $1
+			  AND NOT EXISTS (SELECT 1 FROM payment_status_history h WHERE h.payment_id = p.id AND h.from_status IS NULL)
+			UNION ALL
+			SELECT 1, id, coalesce(from_status, ''), to_status, at, cause
+			FROM payment_status_history WHERE payment_id = $1) AS x
+		ORDER BY k, id`, paymentID)
 	if err != nil {
 		return nil, fmt.Errorf("store: history of payment %d: %w", paymentID, err)
 	}
