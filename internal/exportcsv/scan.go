@@ -3,8 +3,10 @@ package exportcsv
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strconv"
 	"unsafe"
 )
@@ -36,8 +38,6 @@ type scanner struct {
 
 	long   []byte // a line longer than the buffer, assembled
 	rec    []byte // the current chunk; the record being read is at its end
-	begins []int  // where each field of the record begins in rec
-	ends   []int  // and where it ends
 	fields []string
 }
 
@@ -104,37 +104,52 @@ func (s *scanner) Read() ([]string, error) {
 	}
 	base := len(s.rec)
 	s.rec = append(s.rec, line...)
-	s.begins, s.ends = s.begins[:0], s.ends[:0]
+	s.fields = s.fields[:0]
 	w, r := base, base // where a value is written, where the raw text is read
 	for {
-		s.begins = append(s.begins, r)
-		if w = r; r < len(s.rec) && s.rec[r] == '"' {
-			if w, r, err = s.quoted(w, r+1); err != nil {
+		begin := r
+		if r < len(s.rec) && s.rec[r] == '"' {
+			if w, r, err = s.quoted(r, r+1); err != nil {
 				s.rec = s.rec[:base]
 				return nil, err
 			}
 		} else {
-			i := bytes.IndexByte(s.rec[r:], s.delim)
-			if i < 0 {
-				i = len(s.rec) - r
-			}
-			w, r = w+i, r+i
+			r = indexDelim(s.rec, r, s.delim)
+			w = r
 		}
-		s.ends = append(s.ends, w)
+		// The value is final: what follows is only written after it (and
+		// if a long quoted value moves the chunk, the old array keeps it).
+		v := ""
+		if w > begin {
+			v = unsafe.String(&s.rec[begin], w-begin)
+		}
+		s.fields = append(s.fields, v)
 		if r >= len(s.rec) {
 			break
 		}
 		r++ // the delimiter; a value follows, if only an empty one
 	}
-	s.fields = s.fields[:0]
-	for i, end := range s.ends {
-		v := ""
-		if begin := s.begins[i]; end > begin {
-			v = unsafe.String(&s.rec[begin], end-begin)
-		}
-		s.fields = append(s.fields, v)
-	}
 	return s.fields, nil
+}
+
+// indexDelim is the index of the first delim in b at or after i, or
+// len(b): eight bytes at a time, as most values are a few words long and
+// a call to bytes.IndexByte per value cost more than the search itself.
+func indexDelim(b []byte, i int, delim byte) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	d := ones * uint64(delim)
+	for ; i+8 <= len(b); i += 8 {
+		// A byte equal to delim is zero in x; the lowest byte that is zero
+		// sets its high bit in the mask first (a borrow only reaches the
+		// bytes above it).
+		x := binary.LittleEndian.Uint64(b[i:]) ^ d
+		if m := (x - ones) &^ x & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(b) && b[i] != delim; i++ {
+	}
+	return i
 }
 
 // quoted unescapes a quoted value whose text starts at r (after the
@@ -150,7 +165,7 @@ func (s *scanner) quoted(w, r int) (int, int, error) {
 			w++
 			line, err := s.readLine()
 			if err == io.EOF {
-				return 0, 0, &syntaxError{opened, len(s.ends), "the quote that opens this value is never closed"}
+				return 0, 0, &syntaxError{opened, len(s.fields), "the quote that opens this value is never closed"}
 			} else if err != nil {
 				return 0, 0, err
 			}
@@ -174,7 +189,7 @@ func (s *scanner) quoted(w, r int) (int, int, error) {
 		if opened != s.line {
 			return 0, 0, s.runaway(opened)
 		}
-		return 0, 0, &syntaxError{s.line, len(s.ends), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
+		return 0, 0, &syntaxError{s.line, len(s.fields), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
 	}
 	return w, r, nil
 }
@@ -190,6 +205,6 @@ const (
 // runaway reports a quoted value that took in what looks like whole rows,
 // and skips the line where that was noticed.
 func (s *scanner) runaway(opened int) error {
-	return &syntaxError{opened, len(s.ends), "the quote that opens this value is not closed on its line: the value would run over the rows up to line " +
+	return &syntaxError{opened, len(s.fields), "the quote that opens this value is not closed on its line: the value would run over the rows up to line " +
 		strconv.Itoa(s.line) + " (close the quote, or double it if it is part of the text)"}
 }
