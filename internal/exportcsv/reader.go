@@ -604,7 +604,7 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	row.UnifiedAccountNumber = get(fUnifiedAccountNumber)
 	// The purpose is free text for people: line breaks, tabs and control
 	// characters become spaces rather than failing the file.
-	row.PaymentPurpose = trim(xmltext.Line(get(fPaymentPurpose)))
+	row.PaymentPurpose = trim(oneLine(get(fPaymentPurpose)))
 	if p := get(fPeriod); p != "" {
 		if row.PeriodMonth, row.PeriodYear, err = parsePeriod(p); err != nil {
 			return bad(fPeriod, fmt.Sprintf("bad period %q: want MM.YYYY", clip(p)))
