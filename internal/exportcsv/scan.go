@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/bits"
 	"strconv"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -39,6 +40,10 @@ type scanner struct {
 	long   []byte // a line longer than the buffer, assembled
 	rec    []byte // the current chunk; the record being read is at its end
 	fields []string
+	// plains has a bit set for each of the record's first 63 values that
+	// the delimiter search found plain (printable ASCII, not over-long):
+	// unquoted ones only, for checkShape.
+	plains uint64
 }
 
 // syntaxError is a record that is not CSV; field is its index in the record.
@@ -105,6 +110,9 @@ func (s *scanner) Read() ([]string, error) {
 	base := len(s.rec)
 	s.rec = append(s.rec, line...)
 	s.fields = s.fields[:0]
+	s.plains = 0
+	const ones, lows, highs = 0x0101010101010101, 0x2020202020202020, 0x8080808080808080
+	delims := ones * uint64(s.delim)
 	w, r := base, base // where a value is written, where the raw text is read
 	for {
 		begin := r
@@ -114,8 +122,32 @@ func (s *scanner) Read() ([]string, error) {
 				return nil, err
 			}
 		} else {
-			r = indexDelim(s.rec, r, s.delim)
-			w = r
+			// The delimiter, eight bytes at a time (a call per value cost
+			// more than the search), and whether the bytes before it are
+			// printable ASCII (0x20–0x7F). A byte equal to the delimiter is
+			// zero in x, and one below 0x20 in b less lows: each borrows
+			// into its high bit, and a borrow only reaches the bytes above,
+			// so the lowest bit set is exact.
+			var odd uint64 // a high bit for each byte that is not printable
+			for ; r+8 <= len(s.rec); r += 8 {
+				b := binary.LittleEndian.Uint64(s.rec[r:])
+				x := b ^ delims
+				if m := (x - ones) &^ x & highs; m != 0 {
+					odd |= ((b - lows) | b) & highs & (m&-m - 1) // the bytes below the delimiter
+					r += bits.TrailingZeros64(m) / 8
+					goto found
+				}
+				odd |= ((b - lows) | b) & highs
+			}
+			for ; r < len(s.rec) && s.rec[r] != s.delim; r++ {
+				if c := s.rec[r]; c < 0x20 || c >= utf8.RuneSelf {
+					odd = 1
+				}
+			}
+		found:
+			if w = r; odd == 0 && w-begin <= maxValueLen && len(s.fields) < 63 {
+				s.plains |= 1 << len(s.fields)
+			}
 		}
 		// The value is final: what follows is only written after it (and
 		// if a long quoted value moves the chunk, the old array keeps it).
@@ -130,26 +162,6 @@ func (s *scanner) Read() ([]string, error) {
 		r++ // the delimiter; a value follows, if only an empty one
 	}
 	return s.fields, nil
-}
-
-// indexDelim is the index of the first delim in b at or after i, or
-// len(b): eight bytes at a time, as most values are a few words long and
-// a call to bytes.IndexByte per value cost more than the search itself.
-func indexDelim(b []byte, i int, delim byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	d := ones * uint64(delim)
-	for ; i+8 <= len(b); i += 8 {
-		// A byte equal to delim is zero in x; the lowest byte that is zero
-		// sets its high bit in the mask first (a borrow only reaches the
-		// bytes above it).
-		x := binary.LittleEndian.Uint64(b[i:]) ^ d
-		if m := (x - ones) &^ x & highs; m != 0 {
-			return i + bits.TrailingZeros64(m)/8
-		}
-	}
-	for ; i < len(b) && b[i] != delim; i++ {
-	}
-	return i
 }
 
 // quoted unescapes a quoted value whose text starts at r (after the

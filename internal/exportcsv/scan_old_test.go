@@ -126,6 +126,11 @@ func scanned(s *scanner, next func() ([]string, error)) []string {
 			return out
 		default:
 			out = append(out, strconv.Itoa(s.start)+" "+strconv.Quote(strings.Join(rec, "\x00")))
+			for i, v := range rec {
+				if i < 63 && s.plains&(1<<i) != 0 && !(printable(v) && len(v) <= maxValueLen) {
+					out = append(out, "not plain: "+strconv.Quote(v))
+				}
+			}
 		}
 		if n == 0 && err == nil {
 			s.width = len(rec)
@@ -135,7 +140,8 @@ func scanned(s *scanner, next func() ([]string, error)) []string {
 
 // The one-pass scanner reads every input as the scanner it replaced did:
 // the same values, the same errors at the same lines and fields, with
-// either delimiter, on the nasty rows and whatever the fuzzer makes of them.
+// either delimiter, on the nasty rows and whatever the fuzzer makes of them;
+// and every value it calls plain is.
 func FuzzScannerAgreesWithOld(f *testing.F) {
 	for i, row := range nastyRows {
 		f.Add(true, nastyRows[(i+5)%len(nastyRows)]+"\n"+row+"\n"+nastyRows[(i+1)%len(nastyRows)]+"\r\n"+row)
@@ -162,23 +168,35 @@ func FuzzScannerAgreesWithOld(f *testing.F) {
 	})
 }
 
-// indexDelim finds what bytes.IndexByte finds, wherever the delimiter is
-// in a word, beside any byte.
-func TestIndexDelimAgreesWithIndexByte(t *testing.T) {
-	b := []byte(strings.Repeat("\x00\x01:<\x3d\x80\xbb\xff", 5)) // ';' ± 1, ';' ^ 0x80
-	for i := range b {
-		for from := 0; from <= i+1 && from <= len(b); from++ {
-			c := slices.Clone(b)
-			c[i] = ';'
-			want := bytes.IndexByte(c[from:], ';')
-			if want < 0 {
-				want = len(c)
-			} else {
-				want += from
-			}
-			if got := indexDelim(c, from, ';'); got != want {
-				t.Fatalf("delimiter at %d, from %d: %d, want %d", i, from, got, want)
+// The word-at-a-time search splits a line where strings.Split does and
+// calls a value plain exactly when it is (printable and not over-long),
+// with the delimiter and an odd byte anywhere in a word or the line's tail.
+func TestSplitAndPlainsAgreeWithBytewise(t *testing.T) {
+	odd := []byte{0x00, 0x1f, ' ', '~', 0x7f, 0x80, 0xbb, 0xff, ':', '<', 0x3b ^ 0x80}
+	for n := 1; n <= 20; n++ {
+		for i := range n {
+			for q := range n {
+				for _, o := range odd {
+					c := bytes.Repeat([]byte{'x'}, n)
+					c[q] = o
+					c[i] = ';'
+					s := newScanner(bytes.NewReader(c), ';')
+					rec, err := s.Read()
+					if want := strings.Split(string(c), ";"); err != nil || !slices.Equal(rec, want) {
+						t.Fatalf("%q: %q, %v; want %q", c, rec, err, want)
+					}
+					for k, v := range rec {
+						if got, want := s.plains&(1<<k) != 0, printable(v) && len(v) <= maxValueLen; got != want {
+							t.Fatalf("%q: value %d (%q) plain %v, want %v", c, k, v, got, want)
+						}
+					}
+				}
 			}
 		}
+	}
+	long := strings.Repeat("x", maxValueLen)
+	s := newScanner(strings.NewReader(long+";"+long+"x;"+long), ';')
+	if _, err := s.Read(); err != nil || s.plains != 0b101 {
+		t.Fatalf("plains %b for values of 1000, 1001 and 1000 bytes, err %v", s.plains, err)
 	}
 }
