@@ -362,7 +362,7 @@ const (
 // runs on its own goroutine a few batches ahead, so decoding overlaps
 // matching.
 func (m *matcher) each(in Input, s side, src int, fn func(*exportcsv.Row) error) error {
-	batches, free := make(chan []parsed, batchesAhead), make(chan []parsed, batchesAhead+1)
+	batches, free := make(chan []parsed, 4), make(chan []parsed, 6)
 	stop := make(chan struct{})
 	go readAhead(in.Reader, batches, free, stop)
 	defer func() {
@@ -450,17 +450,7 @@ type parsed struct {
 	err error
 }
 
-// A batch hands batchRows rows from the reading goroutine to the matching
-// one, and at most batchesAhead wait between them. Every hand-off may put
-// a goroutine to sleep and wake it (a futex call each way, and a thread
-// spinning for work in between): 1 024-row batches make 600 of them for
-// two 300 000-row files where 256-row ones made 2 400. The rows in flight
-// (at most batchesAhead+2 batches, ≈ 230 KB each) keep their records'
-// chunks alive too, so the queue is short.
-const (
-	batchRows    = 1024
-	batchesAhead = 2
-)
+const batchRows = 256
 
 // readAhead parses rows into batches, taking spent batches back from free
 // so that reading allocates no batch per 256 rows.
