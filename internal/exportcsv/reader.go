@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -402,8 +403,9 @@ func (r *Reader) salvage(rec []string, line int, row *Row) (amounts, dated bool)
 
 // checkShape refuses a record with the wrong number of fields or bytes
 // that are not text. plains has a bit set for each of the first 63 fields
-// that is plain (see plain), for checkValues.
-func checkShape(file string, rec []string, line, width int, isUTF8 bool) (plains uint64, e *Error) {
+// that is plain (see plain), for checkValues; known are those the scanner
+// already found plain (scanner.plains), which need no look.
+func checkShape(file string, rec []string, line, width int, isUTF8 bool, known uint64) (plains uint64, e *Error) {
 	if len(rec) != width {
 		msg := fmt.Sprintf("%d fields, the header has %d", len(rec), width)
 		if slices.ContainsFunc(rec, func(v string) bool { return strings.Contains(v, "\n") }) {
@@ -411,22 +413,40 @@ func checkShape(file string, rec []string, line, width int, isUTF8 bool) (plains
 		}
 		return 0, &Error{File: file, Line: line, Msg: msg}
 	}
-	for i, v := range rec {
-		if printable(v) {
-			if i < 63 && len(v) <= maxValueLen {
-				plains |= 1 << i
-			}
-			continue
+	first := uint64(1)<<min(len(rec), 63) - 1
+	plains = known & first
+	for rest := first &^ plains; rest != 0; rest &= rest - 1 { // in field order, as errors are reported
+		i := bits.TrailingZeros64(rest)
+		plain, e := checkText(file, rec[i], line, i, isUTF8)
+		if e != nil {
+			return 0, e
 		}
-		if isUTF8 && !utf8.ValidString(v) {
-			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
-				Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
+		if plain {
+			plains |= 1 << i
 		}
-		if strings.IndexByte(v, 0) >= 0 {
-			return 0, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
+	}
+	for i := 63; i < len(rec); i++ {
+		if _, e := checkText(file, rec[i], line, i, isUTF8); e != nil {
+			return 0, e
 		}
 	}
 	return plains, nil
+}
+
+// checkText refuses the i-th value of a record if it is not text, and
+// reports whether it is plain.
+func checkText(file, v string, line, i int, isUTF8 bool) (plain bool, e *Error) {
+	if printable(v) {
+		return len(v) <= maxValueLen, nil
+	}
+	if isUTF8 && !utf8.ValidString(v) {
+		return false, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1),
+			Msg: "not valid UTF-8 (the start of the file is UTF-8: save the whole file in one encoding)"}
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return false, &Error{File: file, Line: line, Column: fmt.Sprintf("#%d", i+1), Msg: "contains a NUL byte: not a text file"}
+	}
+	return false, nil
 }
 
 // value is the trimmed value of field f in rec, or "" when the file has no
@@ -446,7 +466,7 @@ func (r *Reader) errAt(line int, f field, msg string) *Error {
 // check refuses a record with the wrong number of fields or bytes that are
 // not text (the file is broken), then checks its values (see checkValues).
 func (r *Reader) check(rec []string, line int) (e *Error, rowLevel bool) {
-	plains, e := checkShape(r.file, rec, line, r.width, r.utf8)
+	plains, e := checkShape(r.file, rec, line, r.width, r.utf8, r.csv.plains)
 	if e != nil {
 		return e, false
 	}
@@ -604,7 +624,7 @@ func (r *Reader) acquiring(rec []string, line int, row *Row) *Error {
 	row.UnifiedAccountNumber = get(fUnifiedAccountNumber)
 	// The purpose is free text for people: line breaks, tabs and control
 	// characters become spaces rather than failing the file.
-	row.PaymentPurpose = trim(xmltext.Line(get(fPaymentPurpose)))
+	row.PaymentPurpose = trim(oneLine(get(fPaymentPurpose)))
 	if p := get(fPeriod); p != "" {
 		if row.PeriodMonth, row.PeriodYear, err = parsePeriod(p); err != nil {
 			return bad(fPeriod, fmt.Sprintf("bad period %q: want MM.YYYY", clip(p)))

@@ -89,7 +89,7 @@ func (r *Records) Next() ([]string, int, error) {
 		if r.rows++; r.rows > r.limits.MaxRows {
 			return nil, line, &Error{File: r.file, Line: line, Msg: fmt.Sprintf("file too large: over %d rows", r.limits.MaxRows)}
 		}
-		if _, e := checkShape(r.file, rec, line, len(r.header), r.format.Encoding == "utf-8"); e != nil {
+		if _, e := checkShape(r.file, rec, line, len(r.header), r.format.Encoding == "utf-8", r.csv.plains); e != nil {
 			return nil, line, e
 		}
 		return rec, line, nil

@@ -3,9 +3,12 @@ package exportcsv
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strconv"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -36,9 +39,11 @@ type scanner struct {
 
 	long   []byte // a line longer than the buffer, assembled
 	rec    []byte // the current chunk; the record being read is at its end
-	begins []int  // where each field of the record begins in rec
-	ends   []int  // and where it ends
 	fields []string
+	// plains has a bit set for each of the record's first 63 values that
+	// the delimiter search found plain (printable ASCII, not over-long):
+	// unquoted ones only, for checkShape.
+	plains uint64
 }
 
 // syntaxError is a record that is not CSV; field is its index in the record.
@@ -104,35 +109,57 @@ func (s *scanner) Read() ([]string, error) {
 	}
 	base := len(s.rec)
 	s.rec = append(s.rec, line...)
-	s.begins, s.ends = s.begins[:0], s.ends[:0]
+	s.fields = s.fields[:0]
+	s.plains = 0
+	const ones, lows, highs = 0x0101010101010101, 0x2020202020202020, 0x8080808080808080
+	delims := ones * uint64(s.delim)
 	w, r := base, base // where a value is written, where the raw text is read
 	for {
-		s.begins = append(s.begins, r)
-		if w = r; r < len(s.rec) && s.rec[r] == '"' {
-			if w, r, err = s.quoted(w, r+1); err != nil {
+		begin := r
+		if r < len(s.rec) && s.rec[r] == '"' {
+			if w, r, err = s.quoted(r, r+1); err != nil {
 				s.rec = s.rec[:base]
 				return nil, err
 			}
 		} else {
-			i := bytes.IndexByte(s.rec[r:], s.delim)
-			if i < 0 {
-				i = len(s.rec) - r
+			// The delimiter, eight bytes at a time (a call per value cost
+			// more than the search), and whether the bytes before it are
+			// printable ASCII (0x20–0x7F). A byte equal to the delimiter is
+			// zero in x, and one below 0x20 in b less lows: each borrows
+			// into its high bit, and a borrow only reaches the bytes above,
+			// so the lowest bit set is exact.
+			var odd uint64 // a high bit for each byte that is not printable
+			for ; r+8 <= len(s.rec); r += 8 {
+				b := binary.LittleEndian.Uint64(s.rec[r:])
+				x := b ^ delims
+				if m := (x - ones) &^ x & highs; m != 0 {
+					odd |= ((b - lows) | b) & highs & (m&-m - 1) // the bytes below the delimiter
+					r += bits.TrailingZeros64(m) / 8
+					goto found
+				}
+				odd |= ((b - lows) | b) & highs
 			}
-			w, r = w+i, r+i
+			for ; r < len(s.rec) && s.rec[r] != s.delim; r++ {
+				if c := s.rec[r]; c < 0x20 || c >= utf8.RuneSelf {
+					odd = 1
+				}
+			}
+		found:
+			if w = r; odd == 0 && w-begin <= maxValueLen && len(s.fields) < 63 {
+				s.plains |= 1 << len(s.fields)
+			}
 		}
-		s.ends = append(s.ends, w)
+		// The value is final: what follows is only written after it (and
+		// if a long quoted value moves the chunk, the old array keeps it).
+		v := ""
+		if w > begin {
+			v = unsafe.String(&s.rec[begin], w-begin)
+		}
+		s.fields = append(s.fields, v)
 		if r >= len(s.rec) {
 			break
 		}
 		r++ // the delimiter; a value follows, if only an empty one
-	}
-	s.fields = s.fields[:0]
-	for i, end := range s.ends {
-		v := ""
-		if begin := s.begins[i]; end > begin {
-			v = unsafe.String(&s.rec[begin], end-begin)
-		}
-		s.fields = append(s.fields, v)
 	}
 	return s.fields, nil
 }
@@ -150,7 +177,7 @@ func (s *scanner) quoted(w, r int) (int, int, error) {
 			w++
 			line, err := s.readLine()
 			if err == io.EOF {
-				return 0, 0, &syntaxError{opened, len(s.ends), "the quote that opens this value is never closed"}
+				return 0, 0, &syntaxError{opened, len(s.fields), "the quote that opens this value is never closed"}
 			} else if err != nil {
 				return 0, 0, err
 			}
@@ -174,7 +201,7 @@ func (s *scanner) quoted(w, r int) (int, int, error) {
 		if opened != s.line {
 			return 0, 0, s.runaway(opened)
 		}
-		return 0, 0, &syntaxError{s.line, len(s.ends), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
+		return 0, 0, &syntaxError{s.line, len(s.fields), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
 	}
 	return w, r, nil
 }
@@ -190,6 +217,6 @@ const (
 // runaway reports a quoted value that took in what looks like whole rows,
 // and skips the line where that was noticed.
 func (s *scanner) runaway(opened int) error {
-	return &syntaxError{opened, len(s.ends), "the quote that opens this value is not closed on its line: the value would run over the rows up to line " +
+	return &syntaxError{opened, len(s.fields), "the quote that opens this value is not closed on its line: the value would run over the rows up to line " +
 		strconv.Itoa(s.line) + " (close the quote, or double it if it is part of the text)"}
 }

@@ -3,6 +3,8 @@ package exportcsv
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // printable reports whether s is printable ASCII (0x20–0x7F), a word at
@@ -71,3 +73,40 @@ func solidEnd(s string) bool {
 func cyrillicLead(c byte) bool { return c >= 0xD0 && c <= 0xD3 }
 
 func continuation(c byte) bool { return c&0xC0 == 0x80 }
+
+// oneLine is xmltext.Line for text known to be valid UTF-8 (a Windows-1251
+// file's decoded text, or a UTF-8 file's value, which checkShape has
+// validated). Such text can only be unsafe in a C0 control or in
+// U+FFFE/U+FFFF, which are three-byte sequences, so text without bytes
+// below 0x20 or from 0xE0 up (ASCII and Cyrillic, the usual purpose) is
+// returned after a word-at-a-time look, without Line's rune by rune one.
+func oneLine(s string) string {
+	if narrow(s) {
+		return s
+	}
+	return xmltext.Line(s)
+}
+
+// narrow reports whether s has no byte below 0x20 and none from 0xE0 up,
+// eight bytes at a time, the tail as a last word overlapping the one before.
+func narrow(s string) bool {
+	const lows, highs = 0x2020202020202020, 0x8080808080808080
+	// A byte below 0x20 borrows into its high bit, which it did not have;
+	// a byte from 0xE0 up has its three top bits set.
+	bad := func(x uint64) bool { return (x-lows)&^x&highs|x&(x<<1)&(x<<2)&highs != 0 }
+	n := len(s)
+	if n < 8 {
+		for i := 0; i < n; i++ {
+			if c := s[i]; c < 0x20 || c >= 0xE0 {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < n-8; i += 8 {
+		if bad(word(s[i:])) {
+			return false
+		}
+	}
+	return !bad(word(s[n-8:]))
+}

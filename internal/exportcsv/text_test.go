@@ -11,6 +11,8 @@ import (
 	"testing/iotest"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // The word-at-a-time check must say what a byte-by-byte one says, with
@@ -136,5 +138,24 @@ func TestValuesOutliveLaterRecords(t *testing.T) {
 			}
 		}
 		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+}
+
+// oneLine says what xmltext.Line says of any valid UTF-8: ASCII, Cyrillic,
+// C0 controls, line breaks, U+FFFD, U+FFFE, U+FFFF and four-byte runes,
+// at any place of a word or of the tail.
+func TestLineAgreesWithXMLTextLine(t *testing.T) {
+	odd := []string{"\x00", "\t", "\r\n", "\n", "\x1f", " ", "\x7f", "ж", "\u00a0", "\u07ff", "\u0800", "\ufffd", "\ufffe", "\uffff", "😀"}
+	for n := 0; n <= 17; n++ {
+		for at := 0; at <= n; at++ {
+			for _, o := range odd {
+				for _, filler := range []string{"a", "Я"} {
+					s := strings.Repeat(filler, at) + o + strings.Repeat(filler, n-at)
+					if got, want := oneLine(s), xmltext.Line(s); got != want {
+						t.Fatalf("oneLine(%q) = %q, want %q", s, got, want)
+					}
+				}
+			}
+		}
 	}
 }

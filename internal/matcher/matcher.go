@@ -197,6 +197,7 @@ type matcher struct {
 	orderText          []byte
 	pending            []pendingRow
 	days               map[calendar.Date]*Day
+	recentDays         [64]*Day // days by date modulo 64: a period's days are found without a map probe
 	errs               exportcsv.Errors
 	sink               Sink
 	brow               exportcsv.Row
@@ -335,11 +336,16 @@ func (m *matcher) firstOrder(id string, source, line int) (order, bool) {
 }
 
 func (m *matcher) day(d calendar.Date) *Day {
-	if s, ok := m.days[d]; ok {
-		return s
+	slot := &m.recentDays[uint32(d)%uint32(len(m.recentDays))]
+	if *slot != nil && (*slot).Day == d {
+		return *slot
 	}
-	s := &Day{Day: d}
-	m.days[d] = s
+	s, ok := m.days[d]
+	if !ok {
+		s = &Day{Day: d}
+		m.days[d] = s
+	}
+	*slot = s
 	return s
 }
 

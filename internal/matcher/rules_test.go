@@ -2,9 +2,11 @@ package matcher
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gispayments/gis-payments/internal/calendar"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 )
 
@@ -201,5 +203,28 @@ func TestRulesValidate(t *testing.T) {
 	}
 	if err := DefaultRules().Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// Days 64 apart share a slot of the matcher's recent days: each keeps its
+// own counts and sums whatever order their rows come in.
+func TestDaysSharingASlotKeepTheirOwnSummary(t *testing.T) {
+	first := calendar.FromYMD(2026, 9, 1)
+	var billing, acquiring strings.Builder
+	for i, d := range []calendar.Date{first, first + 64, first, first + 128, first + 64, first} {
+		fmt.Fprintf(&billing, "%s;B%d;S1;SV1;LS1;%d;0\n", d, i, i+1)
+		fmt.Fprintf(&acquiring, "%s;O%d;%s;B%d;S1;SV1;LS1;%d;0\n", d, i, d, i, i+1)
+	}
+	_, sum, err := run(t, Rules{KeyWithDate: true}, billing.String(), acquiring.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range sum.Days {
+		got = append(got, fmt.Sprintf("%s %d %s %d %s %d", d.Day, d.BillingCount, d.BillingSum, d.AcquiringCount, d.AcquiringSum, d.Matched))
+	}
+	want := []string{"2026-09-01 3 10.00 3 10.00 3", "2026-11-04 2 7.00 2 7.00 2", "2027-01-07 1 4.00 1 4.00 1"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("days %q, want %q", got, want)
 	}
 }

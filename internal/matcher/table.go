@@ -18,11 +18,12 @@ type slot struct {
 	entry uint32 // index + 1; 0 is an empty slot
 }
 
-// newTable sizes a table for hint entries or a few more (hints
-// overshoot; it grows when half full).
+// newTable sizes a table for hint entries (hints overshoot a little) at
+// most half full, so that a hint met does not grow it: growing moves
+// every entry and leaves the old slots behind as garbage.
 func newTable(hint int, hashOf func(uint32) uint64) *table {
 	n := 1 << 10
-	for n < hint {
+	for n < 2*hint {
 		n <<= 1
 	}
 	return &table{slots: make([]slot, n), mask: uint64(n - 1), hashOf: hashOf}

@@ -38,3 +38,17 @@ func TestTableKeepsEveryEntry(t *testing.T) {
 		t.Fatalf("%d entries in %d slots", tb.used, len(tb.slots))
 	}
 }
+
+// A table holds as many entries as its hint without growing.
+func TestTableHoldsItsHint(t *testing.T) {
+	const hint = 300_000
+	tb := newTable(hint, func(e uint32) uint64 { return uint64(e) * 0x9E3779B97F4A7C15 })
+	n := len(tb.slots)
+	for i := range uint32(hint) {
+		h := uint64(i) * 0x9E3779B97F4A7C15
+		tb.put(h, i, func(e uint32) bool { return e == i })
+	}
+	if len(tb.slots) != n {
+		t.Fatalf("the table grew from %d to %d slots for %d entries", n, len(tb.slots), hint)
+	}
+}
