@@ -205,6 +205,7 @@ type matcher struct {
 	keyBuf             []byte
 	from, to           calendar.Date
 	windowed           bool
+	inline             bool // parse rows as they are taken, not on a goroutine ahead
 	held, refunds      int
 	refundSum          money.Kopecks
 }
@@ -220,6 +221,12 @@ func Within(from, to calendar.Date) Option {
 
 // WithRules sets the organisation's rules (default: DefaultRules).
 func WithRules(r Rules) Option { return func(m *matcher) { m.rules = r } }
+
+// ReadInline parses each row when the reconciliation takes it instead of
+// on a goroutine a few batches ahead: no overlap of decoding and matching,
+// so more time, but less CPU, as no batch is handed between goroutines
+// (for a one-shot process that pays for CPU, not for waiting).
+func ReadInline() Option { return func(m *matcher) { m.inline = true } }
 
 // Run reconciles the billing inputs against the acquiring inputs, emitting
 // every result to sink. File-level problems, and held rows past a file's
@@ -360,58 +367,51 @@ const (
 // row-level problems, collecting file-level ones; at the end of the file
 // it fails the file if it held more rows than the rules allow. Parsing
 // runs on its own goroutine a few batches ahead, so decoding overlaps
-// matching.
+// matching, unless the reconciliation reads inline.
 func (m *matcher) each(in Input, s side, src int, fn func(*exportcsv.Row) error) error {
-	batches, free := make(chan []parsed, 4), make(chan []parsed, 6)
-	stop := make(chan struct{})
-	go readAhead(in.Reader, batches, free, stop)
-	defer func() {
-		close(stop)
-		for range batches { // let the reader goroutine finish
-		}
-	}()
 	var held []*exportcsv.Error
-	for batch := range batches {
-		for i := range batch {
-			p := &batch[i]
-			if p.err == nil {
-				if m.outside(p.row.Date) {
-					continue
-				}
-				if err := fn(&p.row); err != nil {
-					return err
-				}
-				continue
-			}
-			var h *exportcsv.Held
-			if errors.As(p.err, &h) {
-				if h.Dated && m.outside(p.row.Date) {
-					continue
-				}
-				if len(held) < exportcsv.MaxErrors {
-					held = append(held, h.Err)
-				}
-				if err := m.hold(s, src, &p.row, h); err != nil {
-					return err
-				}
-				continue
-			}
-			var e *exportcsv.Error
-			if !errors.As(p.err, &e) {
-				return p.err
-			}
-			m.errs.Add(e)
-			if e.Line == 0 || m.errs.Len() >= exportcsv.MaxErrors {
-				return nil // a file-level problem, or enough to report
-			}
-		}
-		select {
-		case free <- batch[:0]: // the reader fills it again
-		default:
-		}
+	take := func(p *parsed) (bool, error) { return m.take(p, s, src, fn, &held) }
+	var stop bool
+	var err error
+	if m.inline {
+		stop, err = readInline(in.Reader, take)
+	} else {
+		stop, err = readAhead(in.Reader, take)
+	}
+	if stop || err != nil {
+		return err
 	}
 	m.judge(in, held)
 	return nil
+}
+
+// take passes one parsed row on: to fn if it is good, as held if it has a
+// row-level problem (noting the problem in held), or to the file-level
+// problems; stop says that the file is not to be read further.
+func (m *matcher) take(p *parsed, s side, src int, fn func(*exportcsv.Row) error, held *[]*exportcsv.Error) (stop bool, err error) {
+	if p.err == nil {
+		if m.outside(p.row.Date) {
+			return false, nil
+		}
+		return false, fn(&p.row)
+	}
+	var h *exportcsv.Held
+	if errors.As(p.err, &h) {
+		if h.Dated && m.outside(p.row.Date) {
+			return false, nil
+		}
+		if len(*held) < exportcsv.MaxErrors {
+			*held = append(*held, h.Err)
+		}
+		return false, m.hold(s, src, &p.row, h)
+	}
+	var e *exportcsv.Error
+	if !errors.As(p.err, &e) {
+		return true, p.err
+	}
+	m.errs.Add(e)
+	// a file-level problem, or enough to report
+	return e.Line == 0 || m.errs.Len() >= exportcsv.MaxErrors, nil
 }
 
 func (m *matcher) outside(d calendar.Date) bool { return m.windowed && (d < m.from || d > m.to) }
@@ -450,11 +450,50 @@ type parsed struct {
 	err error
 }
 
+// readInline parses each row of r when take wants it, into one reused
+// row, until take stops or an error ends the reading.
+func readInline(r *exportcsv.Reader, take func(*parsed) (bool, error)) (stop bool, err error) {
+	var p parsed
+	for !stop && err == nil {
+		if p.err = r.Next(&p.row); errors.Is(p.err, io.EOF) {
+			return false, nil
+		}
+		stop, err = take(&p)
+	}
+	return stop, err
+}
+
+// readAhead parses r's rows on a goroutine of its own a few batches ahead
+// and passes them to take here, until take stops or an error ends the
+// reading.
+func readAhead(r *exportcsv.Reader, take func(*parsed) (bool, error)) (stop bool, err error) {
+	batches, free := make(chan []parsed, 4), make(chan []parsed, 6)
+	done := make(chan struct{})
+	go parseAhead(r, batches, free, done)
+	defer func() {
+		close(done)
+		for range batches { // let the reader goroutine finish
+		}
+	}()
+	for batch := range batches {
+		for i := range batch {
+			if stop, err = take(&batch[i]); stop || err != nil {
+				return stop, err
+			}
+		}
+		select {
+		case free <- batch[:0]: // the reader fills it again
+		default:
+		}
+	}
+	return false, nil
+}
+
 const batchRows = 256
 
-// readAhead parses rows into batches, taking spent batches back from free
+// parseAhead parses rows into batches, taking spent batches back from free
 // so that reading allocates no batch per 256 rows.
-func readAhead(r *exportcsv.Reader, out chan<- []parsed, free <-chan []parsed, stop <-chan struct{}) {
+func parseAhead(r *exportcsv.Reader, out chan<- []parsed, free <-chan []parsed, stop <-chan struct{}) {
 	defer close(out)
 	batch := make([]parsed, 0, batchRows)
 	send := func() bool {
