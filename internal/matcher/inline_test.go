@@ -18,6 +18,9 @@ func TestReadInlineAgreesWithReadAhead(t *testing.T) {
 	for i := range 3 * batchRows {
 		day := 15 + i%7
 		fmt.Fprintf(&billing, "2026-11-%d;B%d;S%d;SV1;LS%d;%d,%02d;0\n", day, i/2, i%3, i, 100+i, i%100)
+		if i%17 == 0 { // a repeated key
+			fmt.Fprintf(&billing, "2026-11-%d;B%d;S%d;SV1;LS%d;%d,00;0\n", day, i/2, i%3, i, i)
+		}
 		amount := fmt.Sprintf("%d,%02d", 100+i, i%100)
 		switch i % 11 {
 		case 3:
@@ -55,6 +58,7 @@ func TestReadInlineAgreesWithReadAhead(t *testing.T) {
 		rules Rules
 	}{
 		{"held rows and refunds", acquiring.String(), Rules{WindowDays: 3, MaxBadShare: 0.5}},
+		{"date in the key", acquiring.String(), Rules{KeyWithDate: true, MaxBadShare: 0.5}},
 		{"too many held rows", acquiring.String(), Rules{WindowDays: 3, MaxBadShare: 0.01}},
 		{"strict", acquiring.String(), Rules{WindowDays: 3, Strict: true}},
 		{"rows merged by a quote", broken.String(), Rules{WindowDays: 3, MaxBadShare: 1}},
