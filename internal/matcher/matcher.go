@@ -328,8 +328,7 @@ func (m *matcher) newest(h uint64) int32 {
 
 // firstOrder finds the bank row that had order id id before, if any, or
 // keeps this one's (at source, line) for the rows to come.
-func (m *matcher) firstOrder(id string, source, line int) (order, bool) {
-	h := maphash.String(m.seed, id)
+func (m *matcher) firstOrder(id string, h uint64, source, line int) (order, bool) {
 	same := func(e uint32) bool {
 		o := &m.orders[e]
 		return o.hash == h && string(m.orderText[o.text:o.text+o.n]) == id
@@ -370,7 +369,7 @@ const (
 // it fails the file if it held more rows than the rules allow. Parsing
 // runs on its own goroutine a few batches ahead, so decoding overlaps
 // matching, unless the reconciliation reads inline.
-func (m *matcher) each(in Input, s side, src int, fn func(*exportcsv.Row) error) error {
+func (m *matcher) each(in Input, s side, src int, fn func(*parsed) error) error {
 	var held []*exportcsv.Error
 	take := func(p *parsed) (bool, error) { return m.take(p, s, src, fn, &held) }
 	var stop bool
@@ -387,15 +386,26 @@ func (m *matcher) each(in Input, s side, src int, fn func(*exportcsv.Row) error)
 	return nil
 }
 
+// hashRow hashes p's key, and a bank row's order id.
+func (m *matcher) hashRow(p *parsed, s side) {
+	p.key = m.hash(p.row.Date, p.row.BillNumber, p.row.SupplierID, p.row.ServiceID)
+	if s == acquiringSide {
+		p.order = maphash.String(m.seed, p.row.OrderID)
+	}
+}
+
 // take passes one parsed row on: to fn if it is good, as held if it has a
 // row-level problem (noting the problem in held), or to the file-level
 // problems; stop says that the file is not to be read further.
-func (m *matcher) take(p *parsed, s side, src int, fn func(*exportcsv.Row) error, held *[]*exportcsv.Error) (stop bool, err error) {
+func (m *matcher) take(p *parsed, s side, src int, fn func(*parsed) error, held *[]*exportcsv.Error) (stop bool, err error) {
 	if p.err == nil {
 		if m.outside(p.row.Date) {
 			return false, nil
 		}
-		return false, fn(&p.row)
+		if !m.inline { // reading inline, warm has hashed the row
+			m.hashRow(p, s)
+		}
+		return false, fn(p)
 	}
 	var h *exportcsv.Held
 	if errors.As(p.err, &h) {
@@ -416,34 +426,34 @@ func (m *matcher) take(p *parsed, s side, src int, fn func(*exportcsv.Row) error
 	return e.Line == 0 || m.errs.Len() >= exportcsv.MaxErrors, nil
 }
 
-// warm loads, for a batch of rows about to be taken, the table slots
-// their keys (and a bank row's order id) fall in, and for a bank row the
-// billing row a slot names. Taken one row at a time, each of those loads
-// is a cache miss the row waits for (the tables are megabytes, read at
-// random): about a third of reading-inline's time; issued together for
-// the batch, the misses overlap. Only the loads matter: the sum is kept
-// so that they are not left out.
+// warm hashes a batch of rows about to be taken (take leaves the hashing
+// to it) and loads the table slots their keys (and a bank row's order id)
+// fall in, and for a bank row the billing row a slot names. Taken one row
+// at a time, each of those loads is a cache miss the row waits for (the
+// tables are megabytes, read at random): about a third of reading
+// inline's time; issued together for the batch, the misses overlap. Only
+// the loads matter: the sum is kept so that they are not left out.
 func (m *matcher) warm(batch []parsed, s side) {
-	var keys, orders [inlineRows]uint64
-	n := 0
 	for i := range batch {
-		if row := &batch[i].row; batch[i].err == nil {
-			keys[n] = m.hash(row.Date, row.BillNumber, row.SupplierID, row.ServiceID) & m.index.mask
-			if s == acquiringSide {
-				orders[n] = maphash.String(m.seed, row.OrderID) & m.orderIndex.mask
-			}
-			n++
+		if p := &batch[i]; p.err == nil {
+			m.hashRow(p, s)
 		}
 	}
 	var sum uint32
-	for _, k := range keys[:n] {
-		sum += m.index.slots[k].entry
+	for i := range batch {
+		if p := &batch[i]; p.err == nil {
+			sum += m.index.slots[p.key&m.index.mask].entry
+			if s == acquiringSide {
+				sum += m.orderIndex.slots[p.order&m.orderIndex.mask].entry
+			}
+		}
 	}
 	if s == acquiringSide {
-		for i, k := range keys[:n] {
-			sum += m.orderIndex.slots[orders[i]].entry
-			if e := m.index.slots[k].entry; e > 0 {
-				sum += uint32(m.rows[e-1].hash)
+		for i := range batch {
+			if p := &batch[i]; p.err == nil {
+				if e := m.index.slots[p.key&m.index.mask].entry; e > 0 {
+					sum += uint32(m.rows[e-1].hash)
+				}
 			}
 		}
 	}
@@ -482,8 +492,9 @@ func (m *matcher) hold(s side, src int, row *exportcsv.Row, h *exportcsv.Held) e
 }
 
 type parsed struct {
-	row exportcsv.Row
-	err error
+	row        exportcsv.Row
+	err        error
+	key, order uint64 // a good row's hashes: see hashRow
 }
 
 // readInline parses r's rows on the caller's goroutine, inlineRows at a
@@ -581,8 +592,8 @@ func parseAhead(r *exportcsv.Reader, out chan<- []parsed, free <-chan []parsed, 
 
 func (m *matcher) loadBilling() error {
 	for src, in := range m.billing {
-		err := m.each(in, billingSide, src, func(row *exportcsv.Row) error {
-			h := m.hash(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
+		err := m.each(in, billingSide, src, func(p *parsed) error {
+			row, h := &p.row, p.key
 			next := m.newest(h)
 			b := billingRow{hash: h, date: row.Date, line: int32(row.Line), source: int32(src), next: next,
 				text: uint32(len(m.text)), total: row.Total(), main: row.Main, fine: row.Fine}
@@ -606,13 +617,14 @@ func (m *matcher) loadBilling() error {
 
 func (m *matcher) streamAcquiring() error {
 	for src, in := range m.acquiring {
-		err := m.each(in, acquiringSide, src, func(row *exportcsv.Row) error {
+		err := m.each(in, acquiringSide, src, func(p *parsed) error {
+			row := &p.row
 			if row.Refund {
 				m.refunds++
 				m.refundSum = m.refundSum.Plus(row.Total())
 				return m.emit(Result{Day: row.Date, Dated: true, Status: Refund, Acquiring: row, AcquiringSource: src})
 			}
-			if first, dup := m.firstOrder(row.OrderID, src, row.Line); dup {
+			if first, dup := m.firstOrder(row.OrderID, p.order, src, row.Line); dup {
 				return m.hold(acquiringSide, src, row, &exportcsv.Held{Dated: true, Amounts: true, Err: &exportcsv.Error{
 					File: in.Name, Line: row.Line, Column: "order_id",
 					Msg: fmt.Sprintf("duplicate order_id: first at %s line %d", m.acquiring[first.source].Name, first.line)}})
@@ -620,7 +632,7 @@ func (m *matcher) streamAcquiring() error {
 			d := m.day(row.Date)
 			d.AcquiringCount++
 			d.AcquiringSum = d.AcquiringSum.Plus(row.Total())
-			h := m.hash(row.Date, row.BillNumber, row.SupplierID, row.ServiceID)
+			h := p.key
 			i, open := m.exact(h, row)
 			switch {
 			case i >= 0:
