@@ -328,9 +328,9 @@ func OpenInput(name string, kind exportcsv.Kind, r io.Reader, size int64, limits
 // Match reconciles opened exports by an organisation's rules, within
 // from..to when given, and refuses totals a run cannot store: what the
 // reconciler does once the files are open, and what `gispay check` does
-// with local files.
-func Match(billing, acquiring []matcher.Input, rules matcher.Rules, from, to *calendar.Date, sink matcher.Sink) (*matcher.Summary, error) {
-	opts := []matcher.Option{matcher.WithRules(rules)}
+// with local files; more options only change how the files are read.
+func Match(billing, acquiring []matcher.Input, rules matcher.Rules, from, to *calendar.Date, sink matcher.Sink, more ...matcher.Option) (*matcher.Summary, error) {
+	opts := append([]matcher.Option{matcher.WithRules(rules)}, more...)
 	if from != nil {
 		opts = append(opts, matcher.Within(*from, *to))
 	}

@@ -146,7 +146,9 @@ func check(billingPath, acquiringPath string, rules matcher.Rules, sink matcher.
 	if problems.Len() > 0 {
 		return nil, &problems
 	}
-	return reconciler.Match(inputs[:1], inputs[1:], rules, nil, nil, sink)
+	// A one-shot process pays for CPU, not for waiting: reading inline
+	// spares the hand-offs of batches between goroutines.
+	return reconciler.Match(inputs[:1], inputs[1:], rules, nil, nil, sink, matcher.ReadInline())
 }
 
 // rulesFor reads an organisation's matching rules from Postgres when a
