@@ -227,7 +227,7 @@ func WithRules(r Rules) Option { return func(m *matcher) { m.rules = r } }
 // time, instead of on one of their own a few batches ahead: no overlap of
 // decoding and matching, so more time, but less CPU, as no batch is handed
 // between goroutines (for a one-shot process that pays for CPU, not for
-// waiting); and each few rows' table look-ups are warmed together.
+// waiting).
 func ReadInline() Option { return func(m *matcher) { m.inline = true } }
 
 // Run reconciles the billing inputs against the acquiring inputs, emitting
@@ -368,14 +368,17 @@ const (
 // row-level problems, collecting file-level ones; at the end of the file
 // it fails the file if it held more rows than the rules allow. Parsing
 // runs on its own goroutine a few batches ahead, so decoding overlaps
-// matching, unless the reconciliation reads inline.
+// matching, unless the reconciliation reads inline. Either way the rows
+// are warmed a few at a time before they are taken.
 func (m *matcher) each(in Input, s side, src int, fn func(*parsed) error) error {
 	var held []*exportcsv.Error
-	take := func(p *parsed) (bool, error) { return m.take(p, s, src, fn, &held) }
+	take := func(batch []parsed) (bool, error) {
+		return takeWarmed(batch, func(b []parsed) { m.warm(b, s) }, func(p *parsed) (bool, error) { return m.take(p, s, src, fn, &held) })
+	}
 	var stop bool
 	var err error
 	if m.inline {
-		stop, err = readInline(in.Reader, take, func(batch []parsed) { m.warm(batch, s) })
+		stop, err = readInline(in.Reader, take)
 	} else {
 		stop, err = readAhead(in.Reader, take)
 	}
@@ -402,10 +405,7 @@ func (m *matcher) take(p *parsed, s side, src int, fn func(*parsed) error, held 
 		if m.outside(p.row.Date) {
 			return false, nil
 		}
-		if !m.inline { // reading inline, warm has hashed the row
-			m.hashRow(p, s)
-		}
-		return false, fn(p)
+		return false, fn(p) // warm has hashed the row
 	}
 	var h *exportcsv.Held
 	if errors.As(p.err, &h) {
@@ -430,8 +430,8 @@ func (m *matcher) take(p *parsed, s side, src int, fn func(*parsed) error, held 
 // to it) and loads the table slots their keys (and a bank row's order id)
 // fall in, and for a bank row the billing row a slot names. Taken one row
 // at a time, each of those loads is a cache miss the row waits for (the
-// tables are megabytes, read at random): about a third of reading
-// inline's time; issued together for the batch, the misses overlap. Only
+// tables are megabytes, read at random): about a third of the
+// matching's time; issued together for the batch, the misses overlap. Only
 // the loads matter: the sum is kept so that they are not left out.
 func (m *matcher) warm(batch []parsed, s side) {
 	for i := range batch {
@@ -497,10 +497,26 @@ type parsed struct {
 	key, order uint64 // a good row's hashes: see hashRow
 }
 
+// takeWarmed shows batch to warm inlineRows at a time, each time just
+// before take takes those rows, until take stops or fails.
+func takeWarmed(batch []parsed, warm func([]parsed), take func(*parsed) (bool, error)) (stop bool, err error) {
+	for len(batch) > 0 {
+		n := min(len(batch), inlineRows)
+		warm(batch[:n])
+		for i := range n {
+			if stop, err = take(&batch[i]); stop || err != nil {
+				return stop, err
+			}
+		}
+		batch = batch[n:]
+	}
+	return false, nil
+}
+
 // readInline parses r's rows on the caller's goroutine, inlineRows at a
-// time, and shows each batch to warm before take takes its rows, until
-// take stops or an error ends the reading.
-func readInline(r *exportcsv.Reader, take func(*parsed) (bool, error), warm func([]parsed)) (stop bool, err error) {
+// time, and has take take each batch, until take stops or an error ends
+// the reading.
+func readInline(r *exportcsv.Reader, take func([]parsed) (bool, error)) (stop bool, err error) {
 	var batch [inlineRows]parsed
 	for {
 		n, eof := 0, false
@@ -511,11 +527,8 @@ func readInline(r *exportcsv.Reader, take func(*parsed) (bool, error), warm func
 				break
 			}
 		}
-		warm(batch[:n])
-		for i := range n {
-			if stop, err = take(&batch[i]); stop || err != nil {
-				return stop, err
-			}
+		if stop, err = take(batch[:n]); stop || err != nil {
+			return stop, err
 		}
 		if eof {
 			return false, nil
@@ -528,9 +541,9 @@ func readInline(r *exportcsv.Reader, take func(*parsed) (bool, error), warm func
 const inlineRows = 16
 
 // readAhead parses r's rows on a goroutine of its own a few batches ahead
-// and passes them to take here, until take stops or an error ends the
-// reading.
-func readAhead(r *exportcsv.Reader, take func(*parsed) (bool, error)) (stop bool, err error) {
+// and has take take each batch here, until take stops or an error ends
+// the reading.
+func readAhead(r *exportcsv.Reader, take func([]parsed) (bool, error)) (stop bool, err error) {
 	batches, free := make(chan []parsed, 4), make(chan []parsed, 6)
 	done := make(chan struct{})
 	go parseAhead(r, batches, free, done)
@@ -540,10 +553,8 @@ func readAhead(r *exportcsv.Reader, take func(*parsed) (bool, error)) (stop bool
 		}
 	}()
 	for batch := range batches {
-		for i := range batch {
-			if stop, err = take(&batch[i]); stop || err != nil {
-				return stop, err
-			}
+		if stop, err = take(batch); stop || err != nil {
+			return stop, err
 		}
 		select {
 		case free <- batch[:0]: // the reader fills it again
