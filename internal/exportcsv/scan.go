@@ -99,16 +99,10 @@ func (s *scanner) readLine() ([]byte, error) {
 // cut out of it in place: an unquoted value is where it is, a quoted one
 // is unescaped towards its start (it only gets shorter).
 func (s *scanner) Read() ([]string, error) {
-	line, err := s.readLine()
+	base, err := s.copyLine()
 	if err != nil {
 		return nil, err
 	}
-	s.start = s.line
-	if cap(s.rec)-len(s.rec) < chunkSpare {
-		s.rec = make([]byte, 0, chunkBytes)
-	}
-	base := len(s.rec)
-	s.rec = append(s.rec, line...)
 	s.fields = s.fields[:0]
 	s.plains = 0
 	const ones, lows, highs = 0x0101010101010101, 0x2020202020202020, 0x8080808080808080
@@ -204,6 +198,23 @@ func (s *scanner) quoted(w, r int) (int, int, error) {
 		return 0, 0, &syntaxError{s.line, len(s.fields), `text after the closing quote: quote the whole value and double the quotes inside it, e.g. """ЖКУ"" за ноябрь"`}
 	}
 	return w, r, nil
+}
+
+// copyLine reads the next record's first line into the chunk (a new
+// chunk when this one has too little room left) and returns where it
+// starts there.
+func (s *scanner) copyLine() (base int, err error) {
+	line, err := s.readLine()
+	if err != nil {
+		return 0, err
+	}
+	s.start = s.line
+	if cap(s.rec)-len(s.rec) < chunkSpare {
+		s.rec = make([]byte, 0, chunkBytes)
+	}
+	base = len(s.rec)
+	s.rec = append(s.rec, line...)
+	return base, nil
 }
 
 // A chunk holds about 200 rows; a new one starts when fewer bytes than a

@@ -22,16 +22,10 @@ type oldScanner struct {
 }
 
 func (s *oldScanner) Read() ([]string, error) {
-	line, err := s.readLine()
+	base, err := s.copyLine()
 	if err != nil {
 		return nil, err
 	}
-	s.start = s.line
-	if cap(s.rec)-len(s.rec) < chunkSpare {
-		s.rec = make([]byte, 0, chunkBytes)
-	}
-	base := len(s.rec)
-	s.rec = append(s.rec, line...)
 	s.begins, s.ends, s.fields = s.begins[:0], s.ends[:0], s.fields[:0]
 	w, r := base, base
 	for {
