@@ -114,7 +114,7 @@ func validateOrg(o *postgres.Organization, approval string) error {
 		add(ValidKPP(o.KPP))
 	}
 	add(ValidGUID("org_ppa_guid", o.OrgPPAGUID))
-	add(oneOf("kind", o.Kind, "ufkr", "uk_rso"))
+	add(oneOf("kind", o.Kind, postgres.KindFund, postgres.KindSupplier))
 	add(oneOf("load_policy", o.LoadPolicy, lifecycle.LoadMatched, lifecycle.LoadAcquiring))
 	if o.RefundCancellation != "" {
 		add(oneOf("refund_cancellation", o.RefundCancellation, postgres.RefundList, postgres.RefundAuto))
@@ -126,7 +126,7 @@ func validateOrg(o *postgres.Organization, approval string) error {
 		add(ValidBIK(o.BankBIK))
 	}
 	add(ValidAccounts(o.BankBIK, o.OperatingAccount, o.CorrespondentAccount))
-	if o.Kind == "ufkr" {
+	if o.Kind == postgres.KindFund {
 		// GIS requires RecipientInfo/PaymentInformation in a fund's notifications.
 		for _, f := range [][2]string{{"kpp", o.KPP}, {"bank_name", o.BankName}, {"bank_bik", o.BankBIK},
 			{"operating_account", o.OperatingAccount}, {"correspondent_account", o.CorrespondentAccount},

@@ -66,7 +66,7 @@ const strandedAfter = 20 * time.Minute
 
 // Operation is the import an organisation of this kind sends.
 func Operation(kind string) gismessage.Operation {
-	if kind == "ufkr" {
+	if kind == postgres.KindFund {
 		return gismessage.Notifications
 	}
 	return gismessage.SupplierNotifications

@@ -177,7 +177,7 @@ func findCancellable(ctx context.Context, tx pgx.Tx, org *Organization, r *Cance
 	// GIS identifies a bank notification by its OrderID, a supplier
 	// notification by the UniqueNumber it returned on import.
 	p.gisOrderID = p.orderID
-	if org.Kind == "uk_rso" {
+	if org.Kind == KindSupplier {
 		if p.uniqueNumber == "" {
 			return &p.cancellablePayment, "GIS returned no UniqueNumber for this payment on import; a supplier's payment is cancelled by it", nil
 		}

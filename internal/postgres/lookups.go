@@ -92,7 +92,7 @@ func (s *Store) RowsToLookUp(ctx context.Context, runID int64) (*Organization, [
 		if reconciledAt == nil {
 			return fmt.Errorf("run %d is not reconciled (status %s): %w", runID, status, ErrNotReady)
 		}
-		if ready, err := readyToPack(ctx, tx, runID, status); err != nil || !ready || org.Kind == "ufkr" {
+		if ready, err := readyToPack(ctx, tx, runID, status); err != nil || !ready || org.Kind == KindFund {
 			return err // packed before, or a fund's run: nothing to look up
 		}
 		rows, err := tx.Query(ctx, `SELECT r.id, coalesce(r.account_number, ''), coalesce(r.unified_account_number, ''),

@@ -19,7 +19,7 @@ type Organization struct {
 	INN                  string `json:"inn"`
 	KPP                  string `json:"kpp,omitempty"`
 	OrgPPAGUID           string `json:"org_ppa_guid"`
-	Kind                 string `json:"kind"`        // ufkr | uk_rso
+	Kind                 string `json:"kind"`        // KindFund | KindSupplier
 	LoadPolicy           string `json:"load_policy"` // matched | acquiring
 	BankName             string `json:"bank_name,omitempty"`
 	BankBIK              string `json:"bank_bik,omitempty"`
@@ -36,6 +36,12 @@ type Organization struct {
 	// Rules are the organisation's matching rules; nil on upsert: the defaults.
 	Rules *matcher.Rules `json:"matching_rules,omitempty"`
 }
+
+// The kinds of organisation: what they load into GIS and how.
+const (
+	KindFund     = "ufkr"   // a regional capital-repair fund: bank notifications (importNotificationsOfOrderExecution)
+	KindSupplier = "uk_rso" // a management company or resource supplier: supplier notifications
+)
 
 const orgColumns = `id, code, name, inn, coalesce(kpp, ''), org_ppa_guid::text, kind, load_policy,
 	coalesce(bank_name, ''), coalesce(bank_bik, ''), coalesce(operating_account, ''),
