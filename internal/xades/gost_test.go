@@ -254,3 +254,28 @@ func BenchmarkKeyMul(b *testing.B) {
 		}
 	})
 }
+
+// One signature and one verification of a digest, with the key's tables
+// built, as the packer signs and verifies each package.
+func BenchmarkGOST(b *testing.B) {
+	k := testKey(b)
+	d := digest([]byte("package"))
+	sig, err := sign(k.priv, k.base(), d, rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("sign", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := sign(k.priv, k.base(), d, rand.Reader); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			if !verifyGOST(&k.priv.PublicKey, d, sig) {
+				b.Fatal("the signature does not verify")
+			}
+		}
+	})
+}
