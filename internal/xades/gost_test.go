@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/deatil/go-cryptobin/pubkey/gost"
@@ -222,18 +223,14 @@ func signatureAlgorithm(t *testing.T, der []byte) asn1.ObjectIdentifier {
 func BenchmarkKeyMul(b *testing.B) {
 	k := testKey(b)
 	pub := &k.priv.PublicKey
-	base := curveBase(pub.Curve)
+	base := newFixedBase(pub.Curve)
 	q, _ := base.curve.point(pub.X, pub.Y)
 	z := new(big.Int).Sub(pub.Curve.Q, big.NewInt(12345))
 	b.Run("table", func(b *testing.B) {
-		for b.Loop() {
-			keyMulAdd(pub, base, jacobian{}, z)
-		}
+		loopCPU(b, func() { keyMulAdd(pub, base, jacobian{}, z) })
 	})
 	b.Run("windows", func(b *testing.B) {
-		for b.Loop() {
-			windowMul(base.curve, q, z)
-		}
+		loopCPU(b, func() { windowMul(base.curve, q, z) })
 	})
 }
 
@@ -243,21 +240,41 @@ func BenchmarkGOST(b *testing.B) {
 	k := testKey(b)
 	d := digest([]byte("package"))
 	sig, err := sign(k.priv, k.base(), d, rand.Reader)
-	if err != nil {
-		b.Fatal(err)
+	if err != nil || !verifyGOST(&k.priv.PublicKey, d, sig) {
+		b.Fatal("no signature that verifies", err)
 	}
 	b.Run("sign", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if _, err := sign(k.priv, k.base(), d, rand.Reader); err != nil {
 				b.Fatal(err)
 			}
-		}
+		})
 	})
 	b.Run("verify", func(b *testing.B) {
-		for b.Loop() {
+		loopCPU(b, func() {
 			if !verifyGOST(&k.priv.PublicKey, d, sig) {
 				b.Fatal("the signature does not verify")
 			}
-		}
+		})
 	})
+}
+
+// The table of a curve's base point or of a key, built once per process.
+func BenchmarkNewFixedBase(b *testing.B) {
+	c := testKey(b).priv.Curve
+	loopCPU(b, func() { baseTable(c) })
+}
+
+// loopCPU runs op b.N times and reports the process's CPU time per op as
+// well: on a shared machine the wall time says as much about the
+// neighbours.
+func loopCPU(b *testing.B, op func()) {
+	var start, end syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &start)
+	for b.Loop() {
+		op()
+	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &end)
+	cpu := end.Utime.Nano() + end.Stime.Nano() - start.Utime.Nano() - start.Stime.Nano()
+	b.ReportMetric(float64(cpu)/1e3/float64(b.N), "cpu-µs/op")
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"sync"
 
 	"github.com/deatil/go-cryptobin/pubkey/gost"
 )
@@ -17,9 +18,10 @@ import (
 //
 // go-cryptobin computes k·P by affine double-and-add on math/big with a
 // modular inversion per step: 1.7 ms. With a table of multiples of P
-// (fixedBase, built once per key) it is 64 mixed additions on fp256's
-// limbs and one inversion. Like go-cryptobin's, this is not constant-time:
-// the table entry read and the skipped additions follow k's 4-bit windows.
+// (fixedBase, built once per curve) it is 32 mixed additions on fp256's
+// limbs and one inversion of Z, whose time does not depend on Z. Like
+// go-cryptobin's, k·P is not constant-time, though: the table entry read
+// and the skipped additions follow k's 8-bit windows.
 // That is acceptable here because the signer is a batch job holding one
 // organisation's key in its own process, whose timing nobody observes per
 // signature. The scalars mod q stay on math/big: a few microseconds.
@@ -73,17 +75,41 @@ func reverse(b []byte) []byte {
 	return c
 }
 
-// fixedBase holds j·16^i·P for every 4-bit window i of a scalar and every
-// nibble value j ≥ 1, in affine coordinates, so that
+// fixedBase holds j·2^(w·i)·P for every w-bit window i of a scalar and
+// every digit j ≥ 1, in affine coordinates, so that
 // k·P = Σ_i table[i][k_i − 1] without any doubling.
 type fixedBase struct {
 	curve *curve
-	table [][15]affine
+	table [][tableSize]affine
 }
 
-// newFixedBase computes the table of the curve's base point (960 points,
-// about 2 ms), or nil for a curve whose p is above 2^256.
+// tableBits is w: with 8 bits k·P is 32 mixed additions, and a table is
+// 32·255 points (510 KiB) that take about 13 ms of CPU to compute, once
+// per curve and per key verified; 4 bits would make that 2 ms and double
+// the additions of every signature and verification.
+const (
+	tableBits = 8
+	tableSize = 1<<tableBits - 1
+)
+
+// bases holds each curve's fixed-base table (nil for a curve fp256 cannot
+// hold): a process meets few curves.
+var bases sync.Map // *gost.Curve → *fixedBase
+
+// newFixedBase returns the table of the curve's base point, or nil for a
+// curve whose p is above 2^256. It is computed on the first call for a
+// curve and then shared: the signer's key and every verification on the
+// curve use the same table.
 func newFixedBase(c *gost.Curve) *fixedBase {
+	if f, ok := bases.Load(c); ok {
+		return f.(*fixedBase)
+	}
+	f, _ := bases.LoadOrStore(c, baseTable(c))
+	return f.(*fixedBase)
+}
+
+// baseTable computes the table of the curve's base point.
+func baseTable(c *gost.Curve) *fixedBase {
 	cv := newCurve(c)
 	if cv == nil {
 		return nil
@@ -97,19 +123,19 @@ func newFixedBase(c *gost.Curve) *fixedBase {
 
 // newPointBase computes the table of a point, or nil when a multiple of it
 // is the point at infinity (a point of small order: no valid public key).
-// The points 16^i·b come by doubling, the j·16^i·b by adding, and each
-// set is brought to affine coordinates with one inversion.
+// The points 2^(w·i)·b come by doubling, the j·2^(w·i)·b by adding, and
+// each set is brought to affine coordinates with one inversion.
 func newPointBase(c *curve, b affine) *fixedBase {
-	windows := (c.params.Q.BitLen() + 3) / 4
+	windows := (c.params.Q.BitLen() + tableBits - 1) / tableBits
 	powers := make([]jacobian, windows)
 	acc := c.addAffine(jacobian{}, b)
 	for i := range powers {
 		powers[i] = acc
-		for range 4 {
+		for range tableBits {
 			acc = c.double(acc)
 		}
 	}
-	multiples := make([]jacobian, 0, 15*windows)
+	multiples := make([]jacobian, 0, tableSize*windows)
 	for _, bi := range powers {
 		if bi.z.IsZero() {
 			return nil
@@ -117,7 +143,7 @@ func newPointBase(c *curve, b affine) *fixedBase {
 	}
 	for _, bi := range c.normalize(powers) {
 		acc := jacobian{}
-		for range 15 {
+		for range tableSize {
 			if acc = c.addAffine(acc, bi); acc.z.IsZero() {
 				return nil
 			}
@@ -125,9 +151,9 @@ func newPointBase(c *curve, b affine) *fixedBase {
 		}
 	}
 	points := c.normalize(multiples)
-	f := &fixedBase{curve: c, table: make([][15]affine, windows)}
+	f := &fixedBase{curve: c, table: make([][tableSize]affine, windows)}
 	for i := range f.table {
-		f.table[i] = [15]affine(points[15*i : 15*i+15])
+		f.table[i] = [tableSize]affine(points[tableSize*i : tableSize*(i+1)])
 	}
 	return f
 }
@@ -144,13 +170,18 @@ func (f *fixedBase) mulX(k *big.Int) (*big.Int, bool) {
 // mulAdd returns acc + k·P in Jacobian coordinates.
 func (f *fixedBase) mulAdd(acc jacobian, k *big.Int) jacobian {
 	for i, w := range f.table {
-		if j := nibble(k, i); j != 0 {
+		if j := digit(k, i, tableBits); j != 0 {
 			acc = f.curve.addAffine(acc, w[j-1])
 		}
 	}
 	return acc
 }
 
-func nibble(k *big.Int, i int) uint {
-	return k.Bit(4*i) | k.Bit(4*i+1)<<1 | k.Bit(4*i+2)<<2 | k.Bit(4*i+3)<<3
+// digit is the i-th width-bit digit of k.
+func digit(k *big.Int, i, width int) uint {
+	var d uint
+	for b := range width {
+		d |= k.Bit(width*i+b) << b
+	}
+	return d
 }

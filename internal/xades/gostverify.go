@@ -15,7 +15,7 @@ import (
 //
 // go-cryptobin does both multiplications in affine coordinates on math/big
 // with a modular inversion per step (4 ms). Here z1·P uses the curve's
-// fixed-base table (shared by every key on the curve) and z2·Q the key's
+// fixed-base table (shared with the signer) and z2·Q the key's
 // own table once the key has been seen (see keyMulAdd), else a 4-bit
 // window; the additions run on fp256's limbs into one Jacobian sum, and
 // x_C is compared without an inversion. The scalars mod q stay on math/big
@@ -28,7 +28,7 @@ func verifyGOST(pub *gost.PublicKey, digest, signature []byte) bool {
 	if len(signature) != 2*size {
 		return false
 	}
-	base := curveBase(c)
+	base := newFixedBase(c)
 	if base == nil {
 		ok, err := gost.Verify(pub, digest, signature)
 		return ok && err == nil
@@ -69,21 +69,9 @@ func xModQIs(c *curve, p jacobian, r *big.Int) bool {
 	return false
 }
 
-// bases caches each curve's fixed-base table (nil for a curve fp256 cannot
-// hold): verifiers meet few curves.
-var bases sync.Map // *gost.Curve → *fixedBase
-
-func curveBase(c *gost.Curve) *fixedBase {
-	if f, ok := bases.Load(c); ok {
-		return f.(*fixedBase)
-	}
-	f, _ := bases.LoadOrStore(c, newFixedBase(c))
-	return f.(*fixedBase)
-}
-
 // keyTables caches the fixed-base tables of the public keys met, up to
-// maxKeyTables of them: a packer verifies every package it signs with its
-// own key, and with the key's table z2·Q is 64 mixed additions instead of
+// maxKeyTables of them (8 MiB): a packer verifies every package it signs with its
+// own key, and with the key's table z2·Q is 32 mixed additions instead of
 // 256 doublings and 64 additions. The table depends on the key alone.
 var (
 	keyTables     sync.Map // keyID → *fixedBase
@@ -147,7 +135,7 @@ func windowMul(c *curve, a affine, k *big.Int) (jacobian, bool) {
 		for range 4 {
 			acc = c.double(acc)
 		}
-		if j := nibble(k, i); j != 0 {
+		if j := digit(k, i, 4); j != 0 {
 			acc = c.addAffine(acc, table[j-1])
 		}
 	}
