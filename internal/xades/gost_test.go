@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/deatil/go-cryptobin/pubkey/gost"
@@ -218,39 +219,62 @@ func signatureAlgorithm(t *testing.T, der []byte) asn1.ObjectIdentifier {
 	return c.Algorithm.Algorithm
 }
 
-// A key's cached table and the window method give the same multiples.
-func TestKeyTableAgreesWithWindows(t *testing.T) {
-	k := testKey(t)
-	pub := &k.priv.PublicKey
-	c := pub.Curve
-	for i := range 20 {
-		z, err := rand.Int(rand.Reader, c.Q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			z.Sub(c.Q, big.NewInt(1)) // every window full
-		}
-		got, want := keyMul(pub, z), windowMul(c, affine{pub.X, pub.Y}, z)
-		if g, w := toAffine(c, got), toAffine(c, want); g.x.Cmp(w.x) != 0 || g.y.Cmp(w.y) != 0 {
-			t.Fatalf("k = %x: table %v, windows %v", z, g, w)
-		}
-	}
-}
-
 // z·Q for a verification: by the key's cached table, and by windows.
 func BenchmarkKeyMul(b *testing.B) {
 	k := testKey(b)
 	pub := &k.priv.PublicKey
+	base := newFixedBase(pub.Curve)
+	q, _ := base.curve.point(pub.X, pub.Y)
 	z := new(big.Int).Sub(pub.Curve.Q, big.NewInt(12345))
 	b.Run("table", func(b *testing.B) {
-		for b.Loop() {
-			keyMul(pub, z)
-		}
+		loopCPU(b, func() { keyMulAdd(pub, base, jacobian{}, z) })
 	})
 	b.Run("windows", func(b *testing.B) {
-		for b.Loop() {
-			windowMul(pub.Curve, affine{pub.X, pub.Y}, z)
-		}
+		loopCPU(b, func() { windowMul(base.curve, q, z) })
 	})
+}
+
+// One signature and one verification of a digest, with the key's tables
+// built, as the packer signs and verifies each package.
+func BenchmarkGOST(b *testing.B) {
+	k := testKey(b)
+	d := digest([]byte("package"))
+	sig, err := sign(k.priv, k.base(), d, rand.Reader)
+	if err != nil || !verifyGOST(&k.priv.PublicKey, d, sig) {
+		b.Fatal("no signature that verifies", err)
+	}
+	b.Run("sign", func(b *testing.B) {
+		loopCPU(b, func() {
+			if _, err := sign(k.priv, k.base(), d, rand.Reader); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("verify", func(b *testing.B) {
+		loopCPU(b, func() {
+			if !verifyGOST(&k.priv.PublicKey, d, sig) {
+				b.Fatal("the signature does not verify")
+			}
+		})
+	})
+}
+
+// The table of a curve's base point or of a key, built once per process.
+func BenchmarkNewFixedBase(b *testing.B) {
+	c := testKey(b).priv.Curve
+	loopCPU(b, func() { baseTable(c) })
+}
+
+// loopCPU runs op b.N times and reports the process's CPU time per op as
+// well: on a shared machine the wall time says as much about the
+// neighbours.
+func loopCPU(b *testing.B, op func()) {
+	var start, end syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &start)
+	for b.Loop() {
+		op()
+	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &end)
+	cpu := end.Utime.Nano() + end.Stime.Nano() - start.Utime.Nano() - start.Stime.Nano()
+	b.ReportMetric(float64(cpu)/1e3/float64(b.N), "cpu-µs/op")
 }
