@@ -307,6 +307,11 @@ func invalidChar(data []byte) (int, error) {
 			i++
 			continue
 		}
+		// A two-byte sequence (Cyrillic) is U+0080 to U+07FF: always a Char.
+		if c >= 0xC2 && c < 0xE0 && i+1 < len(data) && data[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
 		r, size := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && size == 1 {
 			return i, errors.New("not UTF-8")
