@@ -138,13 +138,26 @@ func judge(t *testing.T, name string, data []byte) outcome {
 }
 
 func TestVerifyEnvelopeAcceptsWhatTheSignerWrites(t *testing.T) {
-	for name, data := range signedPackages(t) {
-		if err := treeVerify(data); err != nil {
-			t.Errorf("%s: tree: %v", name, err)
+	packages := signedPackages(t)
+	// A full package: its canonical form passes through many buffers.
+	doc, req := gisRequest(t, gismessage.Notifications, 250)
+	if err := (&Signer{Key: testKey(t)}).Sign(req); err != nil {
+		t.Fatal(err)
+	}
+	full, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	packages["250 bank notifications"] = full
+	for name, data := range packages {
+		if got := judge(t, name, data); got != bothAccept {
+			t.Errorf("%s: %v", name, got)
 		}
-		if _, err := VerifyEnvelope(data); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
+	}
+	last := bytes.LastIndex(full, []byte("</base:TransportGUID>")) - 1
+	full[last] ^= 1
+	if got := judge(t, "the last TransportGUID changed", full); got != bothRefuse {
+		t.Errorf("the last TransportGUID of 250 changed: %v", got)
 	}
 }
 
