@@ -316,12 +316,23 @@ func (r role) text() bool {
 	return false
 }
 
+// leaf reports whether the role's element may not have elements in it:
+// values, and algorithms, whose parameters (an exclusive C14N prefix list)
+// would change what they compute.
+func (r role) leaf() bool {
+	switch r {
+	case roleCanonicalization, roleSignatureMethod, roleTransform, roleDigestMethod, roleCertDigestMethod:
+		return true
+	}
+	return r.text()
+}
+
 func (g *signatureReader) start(s *xmlScanner) error {
 	r := roleSignature
 	if len(g.roles) > 0 {
 		parent := &g.roles[len(g.roles)-1]
-		if parent.role.text() {
-			return unsupported("element %s inside a value of the ds:Signature", s.raw)
+		if parent.role.leaf() {
+			return unsupported("element %s inside a value or an algorithm of the ds:Signature", s.raw)
 		}
 		r = childRole(parent.role, s)
 		if !r.repeatable() {

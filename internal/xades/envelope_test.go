@@ -2,6 +2,7 @@ package xades
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -339,4 +340,36 @@ func moveSignature(data []byte, sigStart, sigEnd int, itemTag string) []byte {
 	text := string(data)
 	itemEnd := strings.Index(text[sigEnd:], "</"+itemTag+">") + sigEnd + len("</"+itemTag+">")
 	return []byte(text[:sigStart] + text[sigEnd:itemEnd] + text[sigStart:sigEnd] + text[itemEnd:])
+}
+
+// An algorithm with parameters VerifyEnvelope does not implement (an
+// exclusive C14N prefix list, which would change the data's canonical
+// form) is refused, though signed: the tree verifier ignores it.
+func TestVerifyEnvelopeRefusesAlgorithmParameters(t *testing.T) {
+	k := testKey(t)
+	doc := parse(t, testEnvelope)
+	if err := (&Signer{Key: k}).Sign(request(doc)); err != nil {
+		t.Fatal(err)
+	}
+	transform := doc.FindElement("//ds:Transform[@Algorithm='" + ExcC14N + "']")
+	transform.CreateElement("ec:InclusiveNamespaces").CreateAttr("PrefixList", "base")
+	transform.ChildElements()[0].CreateAttr("xmlns:ec", ExcC14N)
+	// Sign SignedInfo again, as a signer writing the prefix list would.
+	si := doc.FindElement("//ds:SignedInfo")
+	c14n, err := inclusiveC14N(si)
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, err := sign(k.priv, k.base(), digest(c14n), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.FindElement("//ds:SignatureValue").SetText(b64(value))
+	data, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := judge(t, "a prefix list", data); got != unsupportedByBytes {
+		t.Errorf("an InclusiveNamespaces prefix list: %v", got)
+	}
 }
