@@ -27,7 +27,7 @@ const nsSOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 func VerifyEnvelope(data []byte) (*x509.Certificate, error) {
 	s, err := newXMLScanner(data)
 	if err == nil {
-		v := envelopeReader{s: s}
+		v := envelopeReader{s: s, ids: map[string]int{}}
 		if err = v.read(); err == nil {
 			return v.parts().verify()
 		}
@@ -59,6 +59,7 @@ type envelopeReader struct {
 	sig              signatureReader
 	sigDepth         int // depth of the ds:Signature while inside it, else 0
 	requestDone      bool
+	ids              map[string]int // how many elements have each Id
 }
 
 func (v *envelopeReader) read() error {
@@ -72,7 +73,7 @@ func (v *envelopeReader) read() error {
 			if !v.requestDone {
 				return invalid("no request element in the SOAP body")
 			}
-			return nil
+			return v.uniqueIDs()
 		case tokStart:
 			v.depth++
 			err = v.start()
@@ -94,6 +95,9 @@ func (v *envelopeReader) read() error {
 
 func (v *envelopeReader) start() error {
 	s := v.s
+	if id, ok := attrLookup(s, "Id"); ok {
+		v.ids[id]++
+	}
 	switch {
 	case v.depth == 1:
 		if s.uri != nsSOAP || string(s.name.local) != "Envelope" {
@@ -155,6 +159,17 @@ func (v *envelopeReader) text() error {
 		return v.sig.text(v.s)
 	case v.inRequest:
 		return v.data.text(v.s.text)
+	}
+	return nil
+}
+
+// uniqueIDs refuses a document where the Id a reference names is on more
+// than one element: a receiver resolving it might take the other one.
+func (v *envelopeReader) uniqueIDs() error {
+	for _, id := range []string{v.elementID, v.sig.propsID} {
+		if v.ids[id] > 1 {
+			return unsupported("Id %q is on %d elements", id, v.ids[id])
+		}
 	}
 	return nil
 }

@@ -216,6 +216,8 @@ func mutants(data []byte) []mutant {
 	digestValue = digestValue[:strings.Index(digestValue, "<")]
 	guid := text[strings.Index(text, "<base:TransportGUID>")+len("<base:TransportGUID>"):]
 	guid = guid[:36]
+	propsID := text[strings.Index(text, `<xades:SignedProperties Id="`)+len(`<xades:SignedProperties Id="`):]
+	propsID = propsID[:strings.IndexByte(propsID, '"')]
 	r := func(old, new string) []byte { return replace(data, old, new, 0) }
 	last := func(old, new string) []byte { return replace(data, old, new, strings.Count(text, old)-1) }
 	return []mutant{
@@ -300,6 +302,9 @@ func mutants(data []byte) []mutant {
 		{"a CDATA section in the SignatureValue", r(`</ds:SignatureValue>`, `<![CDATA[]]></ds:SignatureValue>`), unsupportedByBytes},
 		{"KeyInfo twice", r("<ds:Object>", "<ds:KeyInfo/><ds:Object>"), unsupportedByBytes},
 		{"an element in the SignatureValue", r(`</ds:SignatureValue>`, `<ds:x/></ds:SignatureValue>`), unsupportedByBytes},
+		{"the request's Id on a header element", r("<base:RequestHeader>", `<base:RequestHeader Id="signed-data-container">`), unsupportedByBytes},
+		{"the SignedProperties' Id on a header element", r("<base:RequestHeader>", `<base:RequestHeader Id="`+propsID+`">`), unsupportedByBytes},
+		{"a relative namespace URI in the header", r("<base:RequestHeader>", `<base:RequestHeader xmlns:zz="zz">`), unsupportedByBytes},
 		{"xml prefix declared", r("<"+itemTag+">", "<"+itemTag+` xmlns:xml="http://www.w3.org/XML/1998/namespace">`), unsupportedByBytes},
 
 		// Not well-formed XML 1.0 with namespaces, which encoding/xml reads.

@@ -93,6 +93,8 @@ func TestScannerRefuses(t *testing.T) {
 		{"\xEF\xBB\xBF<a/>", true},
 		{`<a xml:lang="ru"/>`, true},
 		{`<a xmlns:xml="http://www.w3.org/XML/1998/namespace"/>`, true},
+		{`<a xmlns="relative"/>`, true},
+		{`<a xmlns:p="../p"/>`, true},
 		{`<a>&nbsp;</a>`, false},
 		{`<a>&#0;</a>`, false},
 		{`<a>&#xD800;</a>`, false},

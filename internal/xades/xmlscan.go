@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"unicode/utf8"
 )
@@ -529,6 +530,9 @@ func (s *xmlScanner) attribute(mark int) error {
 	return nil
 }
 
+// absoluteURI is a URI's scheme (RFC 3986 §3.1).
+var absoluteURI = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+
 func (s *xmlScanner) declare(mark int, prefix, uri string) error {
 	for _, b := range s.ns[mark:] {
 		if b.prefix == prefix {
@@ -542,6 +546,8 @@ func (s *xmlScanner) declare(mark int, prefix, uri string) error {
 		return s.fail("binding %q to %s is not allowed", prefix, uri)
 	case prefix != "" && uri == "":
 		return s.fail("undeclaring prefix %q is XML 1.1", prefix)
+	case uri != "" && !absoluteURI.MatchString(uri):
+		return s.unsupported("the relative namespace URI %q", uri) // C14N 1.0 §2: canonicalization fails
 	}
 	s.ns = append(s.ns, binding{prefix, uri})
 	return nil
