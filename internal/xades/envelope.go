@@ -20,10 +20,12 @@ const nsSOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 // feeding the canonical forms of the request without its signature, of
 // SignedProperties and of SignedInfo straight into their digests. What the
 // scanner does not read exactly as an XML parser would it refuses, and so
-// does this with comments, CDATA sections and repeated elements inside the
-// ds:Signature, which a signer has no reason to write and a tree reader
-// might read otherwise (the first of two, text up to a comment). Every
-// refusal wraps ErrInvalid.
+// does this with what a signer has no reason to write and a receiver might
+// read otherwise: inside the ds:Signature comments, CDATA sections,
+// repeated elements (a tree reader takes the first of two) and elements in
+// an algorithm (parameters such as a prefix list); the Id of the request
+// or of the SignedProperties on another element too. Every refusal wraps
+// ErrInvalid.
 func VerifyEnvelope(data []byte) (*x509.Certificate, error) {
 	s, err := newXMLScanner(data)
 	if err == nil {
