@@ -219,6 +219,9 @@ func TestPoisonedTextSurvivesSigning(t *testing.T) {
 				if _, err := xades.Verify(got); err != nil {
 					t.Errorf("after a round trip: %v", err)
 				}
+				if _, err := xades.VerifyEnvelope(data); err != nil {
+					t.Errorf("from the bytes: %v", err)
+				}
 				if xsdErr == nil {
 					if err := payment.Element(got); err != nil {
 						t.Error(err)

@@ -287,19 +287,13 @@ func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p pos
 	return s.Store.MarkPackageSigned(ctx, p.ID, key)
 }
 
-// verifyWritten parses the bytes to be archived and sent and verifies
-// their signature, as GIS will: the tree that was signed and the bytes
-// written from it can disagree (a CR the parser turns into LF), and GIS
-// refuses the whole package then.
+// verifyWritten verifies the signature over the bytes to be archived and
+// sent, read as GIS's parser reads them: the tree that was signed and the
+// bytes written from it can disagree (a CR the parser turns into LF), and
+// GIS refuses the whole package then. xades.VerifyEnvelope reads the bytes
+// without building a tree, and refuses what it does not read exactly as a
+// parser would.
 func verifyWritten(data []byte) error {
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(data); err != nil {
-		return err
-	}
-	body := doc.FindElement("/soapenv:Envelope/soapenv:Body")
-	if body == nil || len(body.ChildElements()) != 1 {
-		return errors.New("no request element in the SOAP body")
-	}
-	_, err := xades.Verify(body.ChildElements()[0])
+	_, err := xades.VerifyEnvelope(data)
 	return err
 }

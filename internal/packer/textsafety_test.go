@@ -89,25 +89,44 @@ func (s spoilingSigner) Sign(el *etree.Element) error {
 	return nil
 }
 
-// The packer reads back what it is about to archive and verifies it: a
-// package that would not verify at GIS is an error naming it, and nothing
-// is archived.
+// whitespaceSigner signs a request that has an attribute with a TAB and a
+// LF, which etree writes raw: a parser reads both as spaces (XML 1.0
+// §3.3.3), so GIS digests other text than the signer did, while
+// encoding/xml keeps them and a tree read back verifies.
+type whitespaceSigner struct{ packer.Signer }
+
+func (s whitespaceSigner) Sign(el *etree.Element) error {
+	el.CreateAttr("note", "a\tb\nc")
+	return s.Signer.Sign(el)
+}
+
+// The packer reads back what it is about to archive and verifies it as
+// GIS's parser reads it: a package that would not verify at GIS is an
+// error naming it, and nothing is archived.
 func TestPackerRefusesAPackageThatDoesNotVerify(t *testing.T) {
-	ctx := context.Background()
-	e, runID := reconciled(t, "uk_rso", 3, 1)
-	e.Pack.Signer = spoilingSigner{&xades.Signer{Key: testkit.Key(t)}}
-	_, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
-	pkgs, _ := e.Store.PackagesOfRun(ctx, runID)
-	if len(pkgs) != 1 {
-		t.Fatalf("%d packages", len(pkgs))
+	signers := map[string]func(packer.Signer) packer.Signer{
+		"text changed after signing":                func(s packer.Signer) packer.Signer { return spoilingSigner{s} },
+		"an attribute a parser reads as other text": func(s packer.Signer) packer.Signer { return whitespaceSigner{s} },
 	}
-	if err == nil || !strings.Contains(err.Error(), "package "+strconv.FormatInt(pkgs[0].ID, 10)) || !strings.Contains(err.Error(), "verify") {
-		t.Fatalf("error %v", err)
-	}
-	if pkgs[0].Status != contract.PackageBuilt || pkgs[0].RequestKey != "" {
-		t.Errorf("package %+v", pkgs[0])
-	}
-	if _, err := e.S3.Store.Head(ctx, testkit.Archive, packer.ArchiveKey(pkgs[0])); err == nil {
-		t.Error("the broken package was archived")
+	for name, signer := range signers {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			e, runID := reconciled(t, "uk_rso", 3, 1)
+			e.Pack.Signer = signer(&xades.Signer{Key: testkit.Key(t)})
+			_, err := e.Pack.Pack(ctx, packer.Request{RunID: runID})
+			pkgs, _ := e.Store.PackagesOfRun(ctx, runID)
+			if len(pkgs) != 1 {
+				t.Fatalf("%d packages", len(pkgs))
+			}
+			if err == nil || !strings.Contains(err.Error(), "package "+strconv.FormatInt(pkgs[0].ID, 10)) || !strings.Contains(err.Error(), "verify") {
+				t.Fatalf("error %v", err)
+			}
+			if pkgs[0].Status != contract.PackageBuilt || pkgs[0].RequestKey != "" {
+				t.Errorf("package %+v", pkgs[0])
+			}
+			if _, err := e.S3.Store.Head(ctx, testkit.Archive, packer.ArchiveKey(pkgs[0])); err == nil {
+				t.Error("the broken package was archived")
+			}
+		})
 	}
 }

@@ -265,7 +265,7 @@ func appendName(out []byte, prefix, local string) []byte {
 
 // appendEscaped escapes text (attr false) or an attribute value as
 // xml-c14n §2.3 prescribes.
-func appendEscaped(out []byte, s string, attr bool) []byte {
+func appendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		var esc string

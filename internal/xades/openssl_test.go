@@ -23,12 +23,12 @@ import (
 // and ours. They skip where openssl or the engine is missing.
 
 type openSSL struct {
-	t   *testing.T
+	t   testing.TB
 	bin string
 	dir string
 }
 
-func newOpenSSL(t *testing.T) *openSSL {
+func newOpenSSL(t testing.TB) *openSSL {
 	bin, err := exec.LookPath("openssl")
 	if err != nil {
 		t.Skip("openssl is not installed")

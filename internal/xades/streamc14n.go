@@ -1,0 +1,156 @@
+package xades
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"strings"
+)
+
+// streamC14N writes the canonical form (without comments) of one element
+// of a document an xmlScanner reads, from its tokens: exclusive XML
+// Canonicalization 1.0, or Canonical XML 1.0 (inclusive) of the element as
+// a document subset with everything under it. The caller feeds it the
+// tokens from the element's start to its end, leaving out any subtree (the
+// enveloped signature). Output goes to dst through a small buffer, so the
+// canonical form of a large element is never held whole.
+type streamC14N struct {
+	dst       io.Writer
+	exclusive bool
+	out       []byte
+	depth     int       // output elements open
+	rendered  []binding // declarations written by open output elements
+	marks     []int     // len(rendered) at each open element
+	decls     []binding // scratch: the current element's declarations to write
+	order     []int     // scratch: its attributes in canonical order
+}
+
+func newStreamC14N(dst io.Writer, exclusive bool, size int) *streamC14N {
+	return &streamC14N{dst: dst, exclusive: exclusive, out: make([]byte, 0, size)}
+}
+
+// start writes the start tag of the element s has just read.
+func (c *streamC14N) start(s *xmlScanner) {
+	c.marks = append(c.marks, len(c.rendered))
+	c.decls = c.decls[:0]
+	switch {
+	case c.exclusive:
+		// xml-exc-c14n §3: the namespaces visibly used, by the element's
+		// prefix (or the default) and by its attributes' prefixes.
+		c.consider(s.bindingOf(s.name.prefix))
+		for i := range s.attrs {
+			if p := s.attrs[i].name.prefix; p != nil {
+				c.consider(s.bindingOf(p))
+			}
+		}
+	case c.depth == 0:
+		// xml-c14n §2.3: the subset's apex carries every namespace in scope
+		// (the innermost declaration of each prefix).
+		for i := len(s.ns) - 1; i >= 0; i-- {
+			c.consider(s.ns[i])
+		}
+	default:
+		// Below the apex, an output parent's axis is everything in scope
+		// there: write what this element changes.
+		for _, b := range s.ns[s.declared():] {
+			c.consider(b)
+		}
+	}
+	slices.SortFunc(c.decls, func(x, y binding) int { return strings.Compare(x.prefix, y.prefix) })
+	c.rendered = append(c.rendered, c.decls...)
+	c.depth++
+	c.startTag(s)
+}
+
+// consider adds b to the declarations to write unless one for its prefix
+// is already there, or an open output element wrote the same binding, or
+// it is the absent default namespace where none was written.
+func (c *streamC14N) consider(b binding) {
+	for _, d := range c.decls {
+		if d.prefix == b.prefix {
+			return
+		}
+	}
+	if written, ok := lookup(c.rendered, b.prefix); (ok && written == b.uri) || (!ok && b.uri == "") {
+		return
+	}
+	c.decls = append(c.decls, b)
+}
+
+// bindingOf is the declaration prefix resolves to; for no prefix without a
+// default namespace, the empty one.
+func (s *xmlScanner) bindingOf(prefix []byte) binding {
+	if b := s.binding(prefix); b != nil {
+		return *b
+	}
+	return binding{}
+}
+
+func (c *streamC14N) startTag(s *xmlScanner) {
+	c.out = append(c.out, '<')
+	c.out = append(c.out, s.raw...)
+	for _, d := range c.decls {
+		if d.prefix == "" {
+			c.out = append(c.out, ` xmlns="`...)
+		} else {
+			c.out = append(c.out, " xmlns:"...)
+			c.out = append(c.out, d.prefix...)
+			c.out = append(c.out, `="`...)
+		}
+		c.out = appendEscaped(c.out, d.uri, true)
+		c.out = append(c.out, '"')
+	}
+	// Attributes by namespace URI (none first), then local name.
+	c.order = c.order[:0]
+	for i := range s.attrs {
+		c.order = append(c.order, i)
+	}
+	slices.SortFunc(c.order, func(i, j int) int {
+		x, y := &s.attrs[i], &s.attrs[j]
+		if d := strings.Compare(x.uri, y.uri); d != 0 {
+			return d
+		}
+		return bytes.Compare(x.name.local, y.name.local)
+	})
+	for _, i := range c.order {
+		a := &s.attrs[i]
+		c.out = append(c.out, ' ')
+		c.out = append(c.out, a.raw...)
+		c.out = append(c.out, `="`...)
+		c.out = appendEscaped(c.out, a.value, true)
+		c.out = append(c.out, '"')
+	}
+	c.out = append(c.out, '>')
+}
+
+// text writes character data (text or a CDATA section's content).
+func (c *streamC14N) text(t []byte) error {
+	c.out = appendEscaped(c.out, t, false)
+	return c.flushFull()
+}
+
+// end writes the end tag of the element s has just closed, and once the
+// canonicalized element is closed, flushes.
+func (c *streamC14N) end(s *xmlScanner) error {
+	c.out = append(c.out, "</"...)
+	c.out = append(c.out, s.raw...)
+	c.out = append(c.out, '>')
+	c.depth--
+	c.rendered = c.rendered[:c.marks[len(c.marks)-1]]
+	c.marks = c.marks[:len(c.marks)-1]
+	if c.depth == 0 {
+		_, err := c.dst.Write(c.out)
+		c.out = c.out[:0]
+		return err
+	}
+	return c.flushFull()
+}
+
+func (c *streamC14N) flushFull() error {
+	if len(c.out) < flushAt {
+		return nil
+	}
+	_, err := c.dst.Write(c.out)
+	c.out = c.out[:0]
+	return err
+}
