@@ -515,7 +515,11 @@ func takeWarmed(batch []parsed, warm func([]parsed), take func(*parsed) (bool, e
 
 // readInline parses r's rows on the caller's goroutine, inlineRows at a
 // time, and has take take each batch, until take stops or an error ends
-// the reading.
+// the reading. What take keeps of a row it copies (the billing index's
+// text, order ids, pending rows' clones) and a sink may only read a row
+// during Emit, so once a batch is taken its text is released: the next
+// batches are read into the same memory instead of into new chunks the
+// collector has to come for.
 func readInline(r *exportcsv.Reader, take func([]parsed) (bool, error)) (stop bool, err error) {
 	var batch [inlineRows]parsed
 	for {
@@ -533,6 +537,7 @@ func readInline(r *exportcsv.Reader, take func([]parsed) (bool, error)) (stop bo
 		if eof {
 			return false, nil
 		}
+		r.Release()
 	}
 }
 
