@@ -251,7 +251,6 @@ func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error
 		sink:      sink,
 	}
 	m.index = newTable(billingRows, m.rowHash)
-	m.orderIndex = newTable(bankRows, func(e uint32) uint64 { return maphash.String(m.seed, m.orderID(&m.orders[e])) })
 	for _, o := range opts {
 		o(m)
 	}
@@ -646,7 +645,19 @@ func (m *matcher) loadBilling() error {
 	return nil
 }
 
+// orderRows is how many bank rows the order-id index is sized for: the
+// estimate from the registries' sizes, but no more than the billing rows
+// and a quarter. A registry has about as many rows as the billing export
+// it is matched against, while its bytes per row vary with its optional
+// columns (a purpose makes half again bankBytesPerRow): sized from bytes
+// alone, the index took twice the slots it needed, all of them touched.
+// A registry of more rows grows it.
+func (m *matcher) orderRows() int {
+	return min(rowsHint(m.acquiring, bankBytesPerRow), len(m.rows)+len(m.rows)/4)
+}
+
 func (m *matcher) streamAcquiring() error {
+	m.orderIndex = newTable(m.orderRows(), func(e uint32) uint64 { return maphash.String(m.seed, m.orderID(&m.orders[e])) })
 	for src, in := range m.acquiring {
 		err := m.each(in, acquiringSide, src, func(p *parsed) error {
 			row := &p.row
