@@ -2,5 +2,5 @@
 
 package matcher
 
-// hugePages is hugePages of huge_linux.go where there is no madvise.
-func hugePages[T any](s []T) []T { return s }
+// hugeSlice is make([]T, 0, n) where there is no madvise (see huge_linux.go).
+func hugeSlice[T any](n int) []T { return make([]T, 0, n) }
