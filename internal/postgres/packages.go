@@ -250,6 +250,23 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 	if len(planned) == 0 {
 		return nil, 0, nil
 	}
+	ids, err := insertPackages(ctx, tx, runID, planned)
+	if err != nil {
+		return nil, 0, err
+	}
+	stored, err := copyPayments(ctx, tx, runID, orgID, planned, ids)
+	if isUniqueViolation(err) {
+		return nil, 0, fmt.Errorf("a payment of this run is already live in another run: %w", err)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return ids, stored, checkReferences(ctx, tx, runID)
+}
+
+// insertPackages stores the planned packages; their ids come in plan
+// order.
+func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []PlannedPackage) ([]int64, error) {
 	guids := make([]string, len(planned))
 	ops := make([]string, len(planned))
 	counts := make([]int32, len(planned))
@@ -265,50 +282,26 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 		SELECT $1, g, o, 'built', c, t::numeric FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS x(g, o, c, t, n)
 		ORDER BY n RETURNING id`, runID, guids, ops, counts, totals)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, 0, err
-	}
-	staged, err := stagePayments(ctx, tx, runID, orgID, planned, ids)
-	if err != nil {
-		return nil, 0, err
-	}
-	return ids, staged, movePayments(ctx, tx, runID, staged)
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// stagePayments COPYs the planned payments into payment_load, in text
-// format written here: pgx's binary encoding through its type map cost
-// more CPU than the server spent on the rows.
-func stagePayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage, ids []int64) (int, error) {
+// copyPayments COPYs the planned payments into payment, in plan order
+// (their ids keep it, and PackageItems reads by id), in text format
+// written here: pgx's binary encoding through its type map cost more CPU
+// than the server spent on the rows. COPY inserts a page of rows at a
+// time, with one WAL record per page instead of one per row: the backend
+// spent more on an INSERT … SELECT from a staging table than on this and
+// checkReferences together.
+func copyPayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage, ids []int64) (int, error) {
 	pr, pw := io.Pipe()
 	go func() {
-		n := 0
 		w := bufio.NewWriterSize(pw, 64<<10)
 		var line []byte
 		for i, p := range planned {
 			for _, pay := range p.Payments {
-				n++
-				c := pay.Candidate
-				line = strconv.AppendInt(line[:0], runID, 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, orgID, 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, c.ReconRowID, 10)
-				line = append(line, '\t')
-				line = appendCopyText(line, c.OrderID)
-				line = append(line, '\t')
-				line = append(line, c.Amount.String()...)
-				line = append(line, '\t')
-				line = append(line, pay.TransportGUID...)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, ids[i], 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, int64(c.Attempt), 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, int64(n), 10)
-				line = append(line, '\n')
+				line = appendPaymentLine(line[:0], runID, orgID, ids[i], pay)
 				if _, err := w.Write(line); err != nil {
 					pw.CloseWithError(err)
 					return
@@ -317,13 +310,34 @@ func stagePayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 		}
 		pw.CloseWithError(w.Flush())
 	}()
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, `COPY payment_load (run_id, organization_id, recon_row_id, order_id, amount,
-		transport_guid, package_id, attempt, n) FROM STDIN`)
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, `COPY payment (run_id, organization_id, recon_row_id, order_id, amount,
+		transport_guid, package_id, status, attempt) FROM STDIN`)
 	pr.CloseWithError(io.ErrClosedPipe) // ends the writer if the COPY stopped early
 	if err != nil {
 		return 0, err
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// appendPaymentLine appends a new payment's COPY line, status queued.
+func appendPaymentLine(line []byte, runID, orgID, packageID int64, pay PlannedPayment) []byte {
+	c := pay.Candidate
+	line = strconv.AppendInt(line, runID, 10)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, orgID, 10)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, c.ReconRowID, 10)
+	line = append(line, '\t')
+	line = appendCopyText(line, c.OrderID)
+	line = append(line, '\t')
+	line = append(line, c.Amount.String()...)
+	line = append(line, '\t')
+	line = append(line, pay.TransportGUID...)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, packageID, 10)
+	line = append(line, "\tqueued\t"...)
+	line = strconv.AppendInt(line, int64(c.Attempt), 10)
+	return append(line, '\n')
 }
 
 // appendCopyText escapes s for COPY's text format.
@@ -345,40 +359,32 @@ func appendCopyText(out []byte, s string) []byte {
 	return out
 }
 
-// movePayments moves the run's staged payments into payment in plan
-// order. The joins stand in for payment's foreign keys (dropped for load
-// speed): every payment must reach its package of this run, its run of its
+// checkReferences stands in for payment's foreign keys (dropped for load
+// speed), once over the run's new payments instead of row by row: every
+// payment must reach its package of this run, its run of its
 // organisation, and a recon row with the same order id of a run of the
 // same organisation (its own run's, or an earlier run's for a retried
-// payment). A row that does not is not moved, and the count tells. A row
-// of the run itself needs no look-up of its run (u already ties the run to
-// the organisation): only retried payments' rows pay for one, instead of
-// a scan of run for each of 300 000 payments.
-func movePayments(ctx context.Context, tx pgx.Tx, runID int64, staged int) error {
-	var moved int
-	err := tx.QueryRow(ctx, `WITH moved AS (
-			INSERT INTO payment (run_id, organization_id, recon_row_id, order_id, amount, transport_guid, package_id, status, attempt)
-			SELECT l.run_id, l.organization_id, l.recon_row_id, l.order_id, l.amount, l.transport_guid, l.package_id, 'queued', l.attempt
-			FROM payment_load l
-			JOIN package k ON k.id = l.package_id AND k.run_id = l.run_id
+// payment). A payment that does not fails the transaction, which then
+// stores nothing. A row of the run itself needs no look-up of its run (u
+// already ties the run to the organisation): only retried payments' rows
+// pay for one.
+func checkReferences(ctx context.Context, tx pgx.Tx, runID int64) error {
+	var broken int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM payment l
+		WHERE l.run_id = $1 AND NOT EXISTS (
+			SELECT 1 FROM package k
 			JOIN run u ON u.id = l.run_id AND u.organization_id = l.organization_id
 			JOIN recon_row r ON r.id = l.recon_row_id AND r.order_id = l.order_id
-			WHERE l.run_id = $1
-			  AND (r.run_id = l.run_id OR EXISTS (SELECT 1 FROM run ru WHERE ru.id = r.run_id AND ru.organization_id = l.organization_id))
-			ORDER BY l.n
-			RETURNING 1)
-		SELECT count(*) FROM moved`, runID).Scan(&moved)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("a payment of this run is already live in another run: %w", err)
-	}
+			WHERE k.id = l.package_id AND k.run_id = l.run_id
+			  AND (r.run_id = l.run_id OR EXISTS (SELECT 1 FROM run ru WHERE ru.id = r.run_id AND ru.organization_id = l.organization_id)))`,
+		runID).Scan(&broken)
 	if err != nil {
 		return err
 	}
-	if moved != staged {
-		return fmt.Errorf("%d payments reference a missing package, recon row or run", staged-moved)
+	if broken > 0 {
+		return fmt.Errorf("%d payments reference a missing package, recon row or run", broken)
 	}
-	_, err = tx.Exec(ctx, `DELETE FROM payment_load WHERE run_id = $1`, runID)
-	return err
+	return nil
 }
 
 // Package is a stored package.
