@@ -47,7 +47,7 @@ func TestLoadRefusesBrokenReferences(t *testing.T) {
 				p.Payments[len(cs)-1].Candidate = &bad
 				return []postgres.PlannedPackage{p}, nil, nil
 			}
-			_, err := e.Store.PreparePackages(context.Background(), runID, plan)
+			_, err := e.Store.PreparePackages(context.Background(), runID, plan, nil)
 			if err == nil || !strings.Contains(err.Error(), "1 payments reference a missing package, recon row or run") {
 				t.Fatalf("err = %v", err)
 			}
@@ -84,7 +84,7 @@ func TestLoadRefusesAnOrderLiveElsewhere(t *testing.T) {
 		p.Payments = append(p.Payments, postgres.PlannedPayment{Candidate: &live, TransportGUID: uuid.NewString()})
 		return []postgres.PlannedPackage{p}, nil, nil
 	}
-	_, err := e.Store.PreparePackages(ctx, runID, plan)
+	_, err := e.Store.PreparePackages(ctx, runID, plan, nil)
 	if err == nil || !strings.Contains(err.Error(), "already live in another run") {
 		t.Fatalf("err = %v", err)
 	}

@@ -37,6 +37,7 @@ type Candidate struct {
 
 // PlannedPackage is a package the packer decided on, GUIDs included.
 type PlannedPackage struct {
+	ID          int64 // once stored
 	MessageGUID string
 	Operation   string
 	Payments    []PlannedPayment
@@ -57,6 +58,18 @@ type Hold struct {
 // Planner decides the packages of a run from its candidates.
 type Planner func(org *Organization, candidates []Candidate) ([]PlannedPackage, []Hold, error)
 
+// Presign lets the packer that creates a run's packages sign them while
+// the transaction stores their payments. The packages are created with
+// Owner's signing lease (for Lease, as ClaimForSigning gives it), so no
+// other packer claims them before Owner does once they are committed;
+// Fixed (if set) is told them as soon as their ids are, inside the
+// transaction, which may yet roll back.
+type Presign struct {
+	Owner string
+	Lease time.Duration
+	Fixed func(org *Organization, planned []PlannedPackage)
+}
+
 // Packing is what PreparePackages found or did.
 type Packing struct {
 	Org           *Organization
@@ -71,8 +84,8 @@ type Packing struct {
 // PreparePackages plans and stores a run's packages and payments in one
 // transaction, before any XML exists, so their TransportGUIDs and
 // MessageGUIDs are fixed once and never regenerated. A second call for the
-// same run finds the packages and creates nothing.
-func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) (*Packing, error) {
+// same run finds the packages and creates nothing. pre may be nil.
+func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner, pre *Presign) (*Packing, error) {
 	var out *Packing
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		// Enough to sort a run's candidates in memory, not on disk.
@@ -125,7 +138,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		}
 		out.Retried = retried
 		out.Held = len(holds) + withheld
-		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, orgID, planned); err != nil {
+		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, org, planned, pre); err != nil {
 			return err
 		}
 		return endPacking(ctx, tx, runID, lifecycle.AfterPacking(len(planned), out.Held))
@@ -246,15 +259,18 @@ func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
 	return err
 }
 
-func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) ([]int64, int, error) {
+func storePackages(ctx context.Context, tx pgx.Tx, runID int64, org *Organization, planned []PlannedPackage, pre *Presign) ([]int64, int, error) {
 	if len(planned) == 0 {
 		return nil, 0, nil
 	}
-	ids, err := insertPackages(ctx, tx, runID, planned)
+	ids, err := insertPackages(ctx, tx, runID, planned, pre)
 	if err != nil {
 		return nil, 0, err
 	}
-	stored, err := copyPayments(ctx, tx, runID, orgID, planned, ids)
+	if pre != nil && pre.Fixed != nil {
+		pre.Fixed(org, planned)
+	}
+	stored, err := copyPayments(ctx, tx, runID, org.ID, planned, ids)
 	if isUniqueViolation(err) {
 		return nil, 0, fmt.Errorf("a payment of this run is already live in another run: %w", err)
 	}
@@ -264,9 +280,14 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 	return ids, stored, checkReferences(ctx, tx, runID)
 }
 
-// insertPackages stores the planned packages; their ids come in plan
-// order.
-func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []PlannedPackage) ([]int64, error) {
+// insertPackages stores the planned packages, leased to pre's owner if
+// any, and sets their ids.
+func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []PlannedPackage, pre *Presign) ([]int64, error) {
+	var owner string
+	var lease time.Duration
+	if pre != nil {
+		owner, lease = pre.Owner, pre.Lease
+	}
 	guids := make([]string, len(planned))
 	ops := make([]string, len(planned))
 	counts := make([]int32, len(planned))
@@ -278,13 +299,21 @@ func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []Plann
 		}
 		guids[i], ops[i], counts[i], totals[i] = p.MessageGUID, p.Operation, int32(len(p.Payments)), total.String()
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO package (run_id, message_guid, operation, status, payments, total)
-		SELECT $1, g, o, 'built', c, t::numeric FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS x(g, o, c, t, n)
-		ORDER BY n RETURNING id`, runID, guids, ops, counts, totals)
+	rows, err := tx.Query(ctx, `INSERT INTO package (run_id, message_guid, operation, status, payments, total, lease_owner, lease_until)
+		SELECT $1, g, o, 'built', c, t::numeric, nullif($6, ''), CASE WHEN $6 <> '' THEN now() + $7::interval END
+		FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS x(g, o, c, t, n)
+		ORDER BY n RETURNING id`, runID, guids, ops, counts, totals, owner, lease.String())
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	for i := range planned {
+		planned[i].ID = ids[i]
+	}
+	return ids, nil
 }
 
 // copyPayments COPYs the planned payments into payment, in plan order
