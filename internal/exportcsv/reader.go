@@ -243,8 +243,13 @@ func (r *Reader) readHeader() error {
 	}
 	r.width = len(rec)
 	r.csv.width = len(rec)
-	r.header = slices.Clone(rec)
-	for i, name := range rec {
+	// The header is kept for error messages: its own copy, as Release
+	// lets the rows be written over the text it was read from.
+	r.header = make([]string, len(rec))
+	for i, v := range rec {
+		r.header[i] = strings.Clone(v)
+	}
+	for i, name := range r.header {
 		f, ok := aliases[normalizeHeader(name)]
 		if !ok {
 			continue // extra columns are allowed and ignored
@@ -290,6 +295,12 @@ func (r *Reader) readHeader() error {
 	}
 	return r.errs.Err()
 }
+
+// Release declares that the text of every row read so far is no longer
+// used (what is kept was copied): the next rows are written over it
+// instead of into new memory. Without it, a row's text stays valid for as
+// long as it is referenced. Errors and the header never share that text.
+func (r *Reader) Release() { r.csv.reuse() }
 
 // Next reads the next row into row. It returns io.EOF at the end, and a
 // *Error for a bad row; reading may continue after a bad row, and every

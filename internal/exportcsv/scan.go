@@ -26,10 +26,12 @@ import (
 //     registries write it: Оплата "ЖКУ".
 //
 // It turns the line breaks inside quoted values into "\n". The fields are
-// strings over a chunk of records' text that is only ever appended to, so
+// strings over a chunk of records' text that is only appended to, so
 // they stay valid (the collector keeps a chunk while any of them is
 // referenced) without an allocation per record; a caller that keeps a
-// value long should clone it rather than hold the chunk.
+// value long should clone it rather than hold the chunk. A caller that
+// copies what it keeps can have the chunk written over instead (reuse),
+// so that reading a file allocates no text at all.
 type scanner struct {
 	r     *bufio.Reader
 	delim byte
@@ -216,6 +218,10 @@ func (s *scanner) copyLine() (base int, err error) {
 	s.rec = append(s.rec, line...)
 	return base, nil
 }
+
+// reuse has the next record written from the start of the chunk, over
+// the records read so far: their values must no longer be in use.
+func (s *scanner) reuse() { s.rec = s.rec[:0] }
 
 // A chunk holds about 200 rows; a new one starts when fewer bytes than a
 // long row are left (a longer record grows the chunk by append, which

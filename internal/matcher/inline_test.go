@@ -11,8 +11,10 @@ import (
 
 // TestReadInlineAgreesWithReadAhead reconciles files of several read-ahead
 // batches, with held rows, refunds, repeated keys and a file-level
-// problem, both ways: the results, the summary and the errors must be the
-// same (up to their order, which a seeded hash decides for some).
+// problem, both ways: the results (every field of their rows, which
+// reading inline writes over once a batch is taken), the summary and the
+// errors must be the same (up to their order, which a seeded hash decides
+// for some).
 func TestReadInlineAgreesWithReadAhead(t *testing.T) {
 	var billing, acquiring, broken, short strings.Builder
 	for i := range 3 * batchRows {
@@ -45,7 +47,7 @@ func TestReadInlineAgreesWithReadAhead(t *testing.T) {
 		var got []string
 		sum, err := Run([]Input{input(t, "b.csv", exportcsv.Billing, exportcsv.BillingHeader+billing.String())},
 			[]Input{input(t, "a.csv", exportcsv.Acquiring, exportcsv.AcquiringHeader+acq)},
-			collect(&got), append([]Option{WithRules(rules)}, opts...)...)
+			collectRows(&got), append([]Option{WithRules(rules)}, opts...)...)
 		slices.Sort(got) // rows settled at the end come in the order of a seeded hash
 		if err != nil {
 			return fmt.Sprintf("%d results, then %v", len(got), err)
@@ -71,4 +73,19 @@ func TestReadInlineAgreesWithReadAhead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// collectRows renders results with every field of their rows.
+func collectRows(results *[]string) Sink {
+	return SinkFunc(func(r *Result) error {
+		var b, a exportcsv.Row
+		if r.Billing != nil {
+			b = *r.Billing
+		}
+		if r.Acquiring != nil {
+			a = *r.Acquiring
+		}
+		*results = append(*results, fmt.Sprintf("%s %s %v %+v %+v", r.Day, r.Status, r.Problem, b, a))
+		return nil
+	})
 }

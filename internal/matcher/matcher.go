@@ -138,10 +138,11 @@ func rowsHint(inputs []Input, bytesPerRow int64) int {
 // billingRow is the compact form of a billing line kept in the index: no
 // pointers (the garbage collector never scans the index), its text in the
 // matcher's arena at text, the lengths of bill, supplier, service and
-// account in lens. Rows whose keys share a hash are chained through next
-// (-1 ends it), the newest first.
+// account in lens. Rows of one key are chained through next (-1 ends it),
+// the newest first. 48 bytes: neither the key's hash nor the total is
+// kept, as both follow from the rest (see rowHash, total), and 300 000
+// rows are 14 MB, which a short process pays for in pages first touched.
 type billingRow struct {
-	hash       uint64
 	date       calendar.Date
 	line       int32
 	source     int32
@@ -149,9 +150,10 @@ type billingRow struct {
 	text       uint32
 	lens       [4]uint16
 	matched    bool
-	total      money.Kopecks
 	main, fine money.Kopecks
 }
+
+func (b *billingRow) total() money.Kopecks { return b.main + b.fine }
 
 // field returns the i-th text field of b (bill, supplier, service,
 // account) as a string over the arena, without copying: the arena is not
@@ -168,11 +170,10 @@ func (m *matcher) field(b *billingRow, i int) string {
 }
 
 // order is a bank row's order id, kept to find repeated ones: its text in
-// the matcher's orderText at text, n bytes long.
+// the matcher's orderText at text, n bytes long. Its hash is not kept: the
+// table's tag sorts out nearly every other id before the text is compared.
 type order struct {
-	hash         uint64
-	text         uint32
-	n            uint32
+	text, n      uint32
 	source, line int32
 }
 
@@ -242,15 +243,14 @@ func Run(billing, acquiring []Input, sink Sink, opts ...Option) (*Summary, error
 		billing:   billing,
 		acquiring: acquiring,
 		seed:      maphash.MakeSeed(),
-		rows:      make([]billingRow, 0, billingRows),
-		text:      make([]byte, 0, billingRows*32),
-		orders:    make([]order, 0, bankRows),
-		orderText: make([]byte, 0, bankRows*24),
+		rows:      hugeSlice[billingRow](billingRows),
+		text:      hugeSlice[byte](billingRows * 32),
+		orders:    hugeSlice[order](bankRows),
+		orderText: hugeSlice[byte](bankRows * 24),
 		days:      make(map[calendar.Date]*Day),
 		sink:      sink,
 	}
-	m.index = newTable(billingRows, func(e uint32) uint64 { return m.rows[e].hash })
-	m.orderIndex = newTable(bankRows, func(e uint32) uint64 { return m.orders[e].hash })
+	m.index = newTable(billingRows, m.rowHash)
 	for _, o := range opts {
 		o(m)
 	}
@@ -284,11 +284,22 @@ func (m *matcher) hash(date calendar.Date, bill, supplier, service string) uint6
 	return maphash.Bytes(m.seed, b)
 }
 
+// rowHash is the hash of the key of the e-th billing row.
+func (m *matcher) rowHash(e uint32) uint64 {
+	b := &m.rows[e]
+	return m.hash(b.date, m.field(b, 0), m.field(b, 1), m.field(b, 2))
+}
+
+// sameKey reports whether billing row b has r's key.
+func (m *matcher) sameKey(b *billingRow, r *exportcsv.Row) bool {
+	return (!m.rules.KeyWithDate || b.date == r.Date) &&
+		m.field(b, 0) == r.BillNumber && m.field(b, 1) == r.SupplierID && m.field(b, 2) == r.ServiceID
+}
+
 // near reports whether a billing row can match a bank row dated d: same
 // key, not matched yet, its date within the window.
 func (m *matcher) near(b *billingRow, r *exportcsv.Row) bool {
-	return !b.matched && abs(int32(b.date-r.Date)) <= m.rules.window() &&
-		m.field(b, 0) == r.BillNumber && m.field(b, 1) == r.SupplierID && m.field(b, 2) == r.ServiceID
+	return !b.matched && abs(int32(b.date-r.Date)) <= m.rules.window() && m.sameKey(b, r)
 }
 
 func abs(x int32) int32 {
@@ -303,12 +314,12 @@ func abs(x int32) int32 {
 // reports whether any unmatched billing row of the key is in reach.
 func (m *matcher) exact(h uint64, r *exportcsv.Row) (best int32, open bool) {
 	best = -1
-	i := m.newest(h)
+	i := m.newest(h, r)
 	for i >= 0 {
 		b := &m.rows[i]
 		if m.near(b, r) {
 			open = true
-			if b.total == r.Total() && (best < 0 || abs(int32(b.date-r.Date)) <= abs(int32(m.rows[best].date-r.Date))) {
+			if b.total() == r.Total() && (best < 0 || abs(int32(b.date-r.Date)) <= abs(int32(m.rows[best].date-r.Date))) {
 				best = i
 			}
 		}
@@ -317,9 +328,9 @@ func (m *matcher) exact(h uint64, r *exportcsv.Row) (best int32, open bool) {
 	return best, open
 }
 
-// newest is the last billing row read whose key hash is h, or -1.
-func (m *matcher) newest(h uint64) int32 {
-	i, ok := m.index.find(h, func(e uint32) bool { return m.rows[e].hash == h })
+// newest is the last billing row read with r's key, whose hash is h, or -1.
+func (m *matcher) newest(h uint64, r *exportcsv.Row) int32 {
+	i, ok := m.index.find(h, func(e uint32) bool { return m.sameKey(&m.rows[e], r) })
 	if !ok {
 		return -1
 	}
@@ -329,18 +340,20 @@ func (m *matcher) newest(h uint64) int32 {
 // firstOrder finds the bank row that had order id id before, if any, or
 // keeps this one's (at source, line) for the rows to come.
 func (m *matcher) firstOrder(id string, h uint64, source, line int) (order, bool) {
-	same := func(e uint32) bool {
-		o := &m.orders[e]
-		return o.hash == h && string(m.orderText[o.text:o.text+o.n]) == id
-	}
+	same := func(e uint32) bool { return m.orderID(&m.orders[e]) == id }
 	if e, ok := m.orderIndex.find(h, same); ok {
 		return m.orders[e], true
 	}
-	m.orders = append(m.orders, order{hash: h, text: uint32(len(m.orderText)), n: uint32(len(id)),
+	m.orders = append(m.orders, order{text: uint32(len(m.orderText)), n: uint32(len(id)),
 		source: int32(source), line: int32(line)})
 	m.orderText = append(m.orderText, id...)
 	m.orderIndex.put(h, uint32(len(m.orders)-1), same)
 	return order{}, false
+}
+
+// orderID is o's text, over orderText without a copy.
+func (m *matcher) orderID(o *order) string {
+	return unsafe.String(unsafe.SliceData(m.orderText[o.text:]), int(o.n))
 }
 
 func (m *matcher) day(d calendar.Date) *Day {
@@ -428,11 +441,12 @@ func (m *matcher) take(p *parsed, s side, src int, fn func(*parsed) error, held 
 
 // warm hashes a batch of rows about to be taken (take leaves the hashing
 // to it) and loads the table slots their keys (and a bank row's order id)
-// fall in, and for a bank row the billing row a slot names. Taken one row
-// at a time, each of those loads is a cache miss the row waits for (the
-// tables are megabytes, read at random): about a third of the
-// matching's time; issued together for the batch, the misses overlap. Only
-// the loads matter: the sum is kept so that they are not left out.
+// fall in, and for a bank row the billing row a slot names and its text
+// (the key is compared there). Taken one row at a time, each of those
+// loads is a cache miss the row waits for (the tables are megabytes, read
+// at random): about a third of the matching's time; issued together for
+// the batch, the misses overlap. Only the loads matter: the sum is kept
+// so that they are not left out.
 func (m *matcher) warm(batch []parsed, s side) {
 	for i := range batch {
 		if p := &batch[i]; p.err == nil {
@@ -452,7 +466,7 @@ func (m *matcher) warm(batch []parsed, s side) {
 		for i := range batch {
 			if p := &batch[i]; p.err == nil {
 				if e := m.index.slots[p.key&m.index.mask].entry; e > 0 {
-					sum += uint32(m.rows[e-1].hash)
+					sum += uint32(m.text[m.rows[e-1].text]) // the row and its key's text
 				}
 			}
 		}
@@ -515,7 +529,11 @@ func takeWarmed(batch []parsed, warm func([]parsed), take func(*parsed) (bool, e
 
 // readInline parses r's rows on the caller's goroutine, inlineRows at a
 // time, and has take take each batch, until take stops or an error ends
-// the reading.
+// the reading. What take keeps of a row it copies (the billing index's
+// text, order ids, pending rows' clones) and a sink may only read a row
+// during Emit, so once a batch is taken its text is released: the next
+// batches are read into the same memory instead of into new chunks the
+// collector has to come for.
 func readInline(r *exportcsv.Reader, take func([]parsed) (bool, error)) (stop bool, err error) {
 	var batch [inlineRows]parsed
 	for {
@@ -533,6 +551,7 @@ func readInline(r *exportcsv.Reader, take func([]parsed) (bool, error)) (stop bo
 		if eof {
 			return false, nil
 		}
+		r.Release()
 	}
 }
 
@@ -605,15 +624,15 @@ func (m *matcher) loadBilling() error {
 	for src, in := range m.billing {
 		err := m.each(in, billingSide, src, func(p *parsed) error {
 			row, h := &p.row, p.key
-			next := m.newest(h)
-			b := billingRow{hash: h, date: row.Date, line: int32(row.Line), source: int32(src), next: next,
-				text: uint32(len(m.text)), total: row.Total(), main: row.Main, fine: row.Fine}
+			next := m.newest(h, row)
+			b := billingRow{date: row.Date, line: int32(row.Line), source: int32(src), next: next,
+				text: uint32(len(m.text)), main: row.Main, fine: row.Fine}
 			for i, f := range [...]string{row.BillNumber, row.SupplierID, row.ServiceID, row.AccountNumber} {
 				b.lens[i] = uint16(len(f)) // at most 1000 characters, 4000 bytes
 				m.text = append(m.text, f...)
 			}
 			m.rows = append(m.rows, b)
-			m.index.put(h, uint32(len(m.rows)-1), func(e uint32) bool { return m.rows[e].hash == h })
+			m.index.put(h, uint32(len(m.rows)-1), func(e uint32) bool { return m.sameKey(&m.rows[e], row) })
 			d := m.day(row.Date)
 			d.BillingCount++
 			d.BillingSum = d.BillingSum.Plus(row.Total())
@@ -626,7 +645,19 @@ func (m *matcher) loadBilling() error {
 	return nil
 }
 
+// orderRows is how many bank rows the order-id index is sized for: the
+// estimate from the registries' sizes, but no more than the billing rows
+// and a quarter. A registry has about as many rows as the billing export
+// it is matched against, while its bytes per row vary with its optional
+// columns (a purpose makes half again bankBytesPerRow): sized from bytes
+// alone, the index took twice the slots it needed, all of them touched.
+// A registry of more rows grows it.
+func (m *matcher) orderRows() int {
+	return min(rowsHint(m.acquiring, bankBytesPerRow), len(m.rows)+len(m.rows)/4)
+}
+
 func (m *matcher) streamAcquiring() error {
+	m.orderIndex = newTable(m.orderRows(), func(e uint32) uint64 { return maphash.String(m.seed, m.orderID(&m.orders[e])) })
 	for src, in := range m.acquiring {
 		err := m.each(in, acquiringSide, src, func(p *parsed) error {
 			row := &p.row

@@ -63,11 +63,11 @@ func (m *matcher) settleKey(group []*pendingRow) error {
 		b := &m.rows[bi]
 		var parts []*pendingRow
 		for _, p := range group {
-			if !p.done && m.near(b, &p.row) && p.row.Total() <= b.total && len(parts) < maxSplitRows {
+			if !p.done && m.near(b, &p.row) && p.row.Total() <= b.total() && len(parts) < maxSplitRows {
 				parts = append(parts, p)
 			}
 		}
-		chosen := subsetSum(parts, b.total)
+		chosen := subsetSum(parts, b.total())
 		if len(chosen) < 2 {
 			continue
 		}
@@ -104,7 +104,7 @@ func (m *matcher) settleKey(group []*pendingRow) error {
 // group's bank rows, in file order.
 func (m *matcher) openBilling(group []*pendingRow) []int32 {
 	var out []int32
-	i := m.newest(group[0].hash)
+	i := m.newest(group[0].hash, &group[0].row)
 	for i >= 0 {
 		for _, p := range group {
 			if m.near(&m.rows[i], &p.row) {

@@ -18,15 +18,21 @@ type slot struct {
 	entry uint32 // index + 1; 0 is an empty slot
 }
 
-// newTable sizes a table for hint entries (hints overshoot a little) at
-// most half full, so that a hint met does not grow it: growing moves
-// every entry and leaves the old slots behind as garbage.
+// A table is at most three quarters full: a lookup probes about two
+// slots on average then, of eight in a cache line, and 300 000 entries fit
+// 512 Ki slots (4 MiB) where at most half full they took twice that, all
+// of it touched.
+func overfull(used, slots int) bool { return 4*used > 3*slots }
+
+// newTable sizes a table for hint entries (hints overshoot a little), so
+// that a hint met does not grow it: growing moves every entry and leaves
+// the old slots behind as garbage.
 func newTable(hint int, hashOf func(uint32) uint64) *table {
 	n := 1 << 10
-	for n < 2*hint {
+	for overfull(hint, n) {
 		n <<= 1
 	}
-	return &table{slots: make([]slot, n), mask: uint64(n - 1), hashOf: hashOf}
+	return &table{slots: hugeSlice[slot](n)[:n], mask: uint64(n - 1), hashOf: hashOf}
 }
 
 // find returns the entry whose hash is h and for which same says true,
@@ -57,12 +63,12 @@ func (t *table) put(h uint64, entry uint32, same func(entry uint32) bool) {
 		}
 	}
 	t.slots[i] = slot{tag: tag, entry: entry + 1}
-	if t.used++; 2*t.used > len(t.slots) {
+	if t.used++; overfull(t.used, len(t.slots)) {
 		t.grow()
 	}
 }
 
-// grow doubles the table, keeping it at most half full so probes stay short.
+// grow doubles the table, so probes stay short.
 func (t *table) grow() {
 	old := t.slots
 	t.slots = make([]slot, 2*len(old))
