@@ -83,6 +83,10 @@ type deps struct {
 	commonEnv map[string]*string
 }
 
+// packerMemoryMB gives the packer two vCPUs: Lambda allots CPU in
+// proportion to memory, one vCPU per 1769 MB.
+const packerMemoryMB = 3584
+
 // newFunctions defines the five steps with the grants each one needs and
 // nothing more. upload-trigger gets the state machine only later (see
 // connectUploadTrigger), so it can be defined before the state machine.
@@ -96,7 +100,10 @@ func newFunctions(scope constructs.Construct, d *deps) (*Functions, error) {
 	specs := []functionSpec{
 		{uploadTriggerName, "Checks an uploaded export's header, registers it and starts a run", 256, minutes(1)},
 		{reconcilerName, "Reconciles billing against acquiring and writes the discrepancy report", 1024, minutes(5)},
-		{packerName, "Packs a run's payments into GIS packages, signs and archives them", 1024, minutes(5)},
+		// The packer signs on two cores while its storing transaction runs
+		// and holds up to packer.DefaultHoldBytes of signed requests until
+		// it commits: Lambda gives two vCPUs from 3538 MB (0.6 at 1024).
+		{packerName, "Packs a run's payments into GIS packages, signs and archives them", packerMemoryMB, minutes(5)},
 		{senderName, "Sends signed packages to GIS ZhKKh and stores each Ack", 256, sendTimeout(d.cfg)},
 		{pollerName, "Polls GIS ZhKKh for package results, settles runs, sweeps stragglers", 1024, minutes(5)},
 		{cancellerName, "Registers cancellations of loaded payments and opens their run", 256, minutes(1)},

@@ -24,7 +24,8 @@ func TestFunctions(t *testing.T) {
 	})
 
 	sizes := map[string][2]float64{ // MB, seconds
-		uploadTriggerName: {256, 60}, reconcilerName: {1024, 300}, packerName: {1024, 300},
+		uploadTriggerName: {256, 60}, reconcilerName: {1024, 300},
+		packerName: {3584, 300}, // two vCPUs, which Lambda gives from 3538 MB
 		// the sender: a batch of 20 packages, 4 calls at once, is 5 rounds of
 		// one GIS call (gisTimeoutSeconds), and a minute
 		senderName: {256, 5*40 + 60}, pollerName: {1024, 300},

@@ -10,14 +10,15 @@ import (
 )
 
 // prepare stores a run's packages: its payments for a reconciliation run,
-// the organisation's requested cancellations for a cancellation run.
-func (s *Service) prepare(ctx context.Context, runID int64) (*postgres.Packing, error) {
+// the organisation's requested cancellations for a cancellation run. pre
+// takes part in storing payments only.
+func (s *Service) prepare(ctx context.Context, runID int64, pre *postgres.Presign) (*postgres.Packing, error) {
 	kind, err := s.Store.RunKind(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
 	if kind != "cancellations" {
-		return s.Store.PreparePackages(ctx, runID, s.plan)
+		return s.Store.PreparePackages(ctx, runID, s.plan, pre)
 	}
 	size := gismessage.Cancellations.MaxItems()
 	if s.PackageSize > 0 && s.PackageSize < size {

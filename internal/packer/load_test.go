@@ -13,7 +13,7 @@ import (
 )
 
 // A payment whose recon row belongs to another organisation (or does not
-// exist) is not loaded: the staged load checks every reference, and the
+// exist) is not loaded: the load checks every reference, and the
 // transaction stores nothing, not even the packages.
 func TestLoadRefusesBrokenReferences(t *testing.T) {
 	e := testkit.New(t, 0)
@@ -47,17 +47,49 @@ func TestLoadRefusesBrokenReferences(t *testing.T) {
 				p.Payments[len(cs)-1].Candidate = &bad
 				return []postgres.PlannedPackage{p}, nil, nil
 			}
-			_, err := e.Store.PreparePackages(context.Background(), runID, plan)
+			_, err := e.Store.PreparePackages(context.Background(), runID, plan, nil)
 			if err == nil || !strings.Contains(err.Error(), "1 payments reference a missing package, recon row or run") {
 				t.Fatalf("err = %v", err)
 			}
 			if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM package WHERE run_id = $1`, runID); n != 0 {
 				t.Errorf("%d packages stored", n)
 			}
-			if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM payment WHERE run_id = $1`, runID) +
-				pgtest.Count(t, e.Store, `SELECT count(*) FROM payment_load`); n != 0 {
-				t.Errorf("%d payments stored or left staged", n)
+			if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM payment WHERE run_id = $1`, runID); n != 0 {
+				t.Errorf("%d payments stored", n)
 			}
 		})
+	}
+}
+
+// A payment whose order is already live in another run of the
+// organisation is refused by payment_once while the payments are stored:
+// the transaction stores nothing and says why.
+func TestLoadRefusesAnOrderLiveElsewhere(t *testing.T) {
+	ctx := context.Background()
+	e := testkit.New(t, 0)
+	pgtest.Organization(t, e.Store, "org1", "uk_rso")
+	first, _ := e.Packed(t, "org1", 3, 1)
+	var live postgres.Candidate
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT r.id, r.order_id FROM payment p JOIN recon_row r ON r.id = p.recon_row_id
+		WHERE p.run_id = $1 ORDER BY p.id LIMIT 1`, first).Scan(&live.ReconRowID, &live.OrderID); err != nil {
+		t.Fatal(err)
+	}
+	live.Attempt = 1
+	runID := e.Reconciled(t, "org1", 5, 2)
+	plan := func(org *postgres.Organization, cs []postgres.Candidate) ([]postgres.PlannedPackage, []postgres.Hold, error) {
+		p := postgres.PlannedPackage{MessageGUID: uuid.NewString(), Operation: "importSupplierNotificationsOfOrderExecution"}
+		for i := range cs {
+			p.Payments = append(p.Payments, postgres.PlannedPayment{Candidate: &cs[i], TransportGUID: uuid.NewString()})
+		}
+		p.Payments = append(p.Payments, postgres.PlannedPayment{Candidate: &live, TransportGUID: uuid.NewString()})
+		return []postgres.PlannedPackage{p}, nil, nil
+	}
+	_, err := e.Store.PreparePackages(ctx, runID, plan, nil)
+	if err == nil || !strings.Contains(err.Error(), "already live in another run") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := pgtest.Count(t, e.Store, `SELECT count(*) FROM package WHERE run_id = $1`, runID) +
+		pgtest.Count(t, e.Store, `SELECT count(*) FROM payment WHERE run_id = $1`, runID); n != 0 {
+		t.Errorf("%d packages and payments stored", n)
 	}
 }

@@ -44,8 +44,11 @@ type Service struct {
 	PackageSize       int
 	OperatorSignature bool
 	Workers           int // parallel builders; 0: twice GOMAXPROCS, to sign while others wait on Postgres and S3
-	Log               *slog.Logger
-	Clock             clock.Func
+	// HoldBytes caps the requests signed while the storing transaction
+	// runs, held until it commits (0: DefaultHoldBytes).
+	HoldBytes int
+	Log       *slog.Logger
+	Clock     clock.Func
 
 	// Keys chooses the signer per organisation (its own key, or the
 	// operator's with IsOperatorSignature); nil: Signer and
@@ -79,8 +82,12 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	if req.RunID <= 0 {
 		return nil, steperr.E("pack", steperr.InvalidInput, errors.New("the event has no run_id"))
 	}
-	packing, err := s.prepare(ctx, req.RunID)
+	owner := uuid.NewString()
+	pre := s.newPresigner(ctx)
+	packing, err := s.prepare(ctx, req.RunID, &postgres.Presign{Owner: owner, Lease: signingLease(ctx), Fixed: pre.start})
 	prepared := s.Clock.Now()
+	held := pre.finish(err == nil)
+	presigned := len(held)
 	if errors.Is(err, postgres.ErrNotFound) || errors.Is(err, postgres.ErrNotReady) {
 		return nil, steperr.E("pack", steperr.InvalidInput, fmt.Errorf("%w", err))
 	}
@@ -89,9 +96,10 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	}
 	pkgs, err := s.Store.PackagesOfRun(ctx, req.RunID)
 	if err != nil {
+		s.release(ctx, req.RunID, packing.PackageIDs, owner)
 		return nil, err
 	}
-	signed, busy, err := s.signAll(ctx, packing.Org, req.RunID, pkgs)
+	signed, busy, err := s.signAll(ctx, packing.Org, req.RunID, pkgs, owner, held)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +120,7 @@ func (s *Service) Pack(ctx context.Context, req Request) (*Result, error) {
 	}
 	res.SendBatches = contract.Batches(res.PackageIDs, contract.SendBatchSize)
 	s.Log.Info("packed", "run_id", req.RunID, "org", packing.Org.Code, "packages", res.Packages, "payments", res.Payments,
-		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "retried", res.Retried, "signed_now", signed, "adopted", adopted,
+		"held_back", res.HeldBack, "already_loaded", res.AlreadyLoaded, "retried", res.Retried, "signed_now", signed, "presigned", presigned, "adopted", adopted,
 		"resumed", res.Resumed,
 		"prepare_ms", prepared.Sub(started).Milliseconds(), "duration_ms", res.DurationMillis)
 	return res, nil
@@ -168,10 +176,6 @@ func (s *Service) plan(org *postgres.Organization, candidates []postgres.Candida
 // instead of touching a random page per payment.
 func newGUID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// signAll builds, signs and archives every package still in status built
-// that this packer can claim, a few at a time; it returns how many it
-// signed. Packages another packer is signing make it a transient error, so
-// the state machine retries once they are signed.
 // adoptStranded signs the packages an earlier packer of the organisation
 // stored but never signed (it failed, or was cut off), with their stored
 // GUIDs; the sweep sends them. Packages another packer is signing are its
@@ -187,7 +191,7 @@ func (s *Service) adoptStranded(ctx context.Context, org *postgres.Organization,
 	}
 	adopted := 0
 	for run, pkgs := range byRun {
-		n, _, err := s.signAll(ctx, org, run, pkgs)
+		n, _, err := s.signAll(ctx, org, run, pkgs, uuid.NewString(), nil)
 		adopted += n
 		if err != nil {
 			return adopted, err
@@ -196,8 +200,13 @@ func (s *Service) adoptStranded(ctx context.Context, org *postgres.Organization,
 	return adopted, nil
 }
 
-func (s *Service) signAll(ctx context.Context, org *postgres.Organization, runID int64, pkgs []postgres.Package) (signed int, busy []int64, err error) {
-	owner := uuid.NewString()
+// signAll archives every package of the run still in status built that
+// owner can claim, a few at a time, with its request from held (signed
+// while the packages were stored, taken from held as used) or else built
+// and signed now; it returns how many it archived. Packages another
+// packer is signing come back as busy.
+func (s *Service) signAll(ctx context.Context, org *postgres.Organization, runID int64, pkgs []postgres.Package,
+	owner string, held map[int64][]byte) (signed int, busy []int64, err error) {
 	claimed, busy, err := s.Store.ClaimForSigning(ctx, runID, owner, signingLease(ctx))
 	if err != nil {
 		return 0, nil, err
@@ -217,16 +226,26 @@ func (s *Service) signAll(ctx context.Context, org *postgres.Organization, runID
 			continue
 		}
 		signed++
+		if data, ok := held[p.ID]; ok {
+			delete(held, p.ID)
+			g.Go(func() error { return s.archive(gctx, p, data) })
+			continue
+		}
 		g.Go(func() error { return s.signOne(gctx, org, p) })
 	}
 	if err := g.Wait(); err != nil {
 		// Let a retry take the unsigned ones at once, not after the lease.
-		if rerr := s.Store.ReleaseSigning(context.WithoutCancel(ctx), claimed, owner); rerr != nil {
-			s.Log.Warn("signing claims not released", "run_id", runID, "error", rerr.Error())
-		}
+		s.release(ctx, runID, claimed, owner)
 		return signed, busy, err
 	}
 	return signed, busy, nil
+}
+
+// release gives back owner's claims on packages it did not sign.
+func (s *Service) release(ctx context.Context, runID int64, ids []int64, owner string) {
+	if err := s.Store.ReleaseSigning(context.WithoutCancel(ctx), ids, owner); err != nil {
+		s.Log.Warn("signing claims not released", "run_id", runID, "error", err.Error())
+	}
 }
 
 // signingLease is how long a claim to sign lasts: to the end of this
@@ -260,28 +279,47 @@ func (s *Service) buildImport(ctx context.Context, org *postgres.Organization, p
 }
 
 func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
-	signer, operator, err := s.SignerFor(ctx, org)
+	data, err := s.signedRequest(ctx, org, p, func(hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
+		return s.build(ctx, org, p, hdr)
+	})
 	if err != nil {
 		return err
+	}
+	return s.archive(ctx, p, data)
+}
+
+// signedRequest builds a package's request with build, signs it and
+// writes it; the bytes returned verify as written.
+func (s *Service) signedRequest(ctx context.Context, org *postgres.Organization, p postgres.Package,
+	build func(gismessage.Header) (*etree.Document, *etree.Element, error)) ([]byte, error) {
+	signer, operator, err := s.SignerFor(ctx, org)
+	if err != nil {
+		return nil, err
 	}
 	hdr := gismessage.Header{Date: s.Clock.Now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
 		OperatorSignature: operator}
-	doc, req, err := s.build(ctx, org, p, hdr)
+	doc, req, err := build(hdr)
 	if err != nil {
-		return fmt.Errorf("pack: package %d: %w", p.ID, err)
+		return nil, fmt.Errorf("pack: package %d: %w", p.ID, err)
 	}
 	if err := signer.Sign(req); err != nil {
-		return signError(fmt.Errorf("pack: sign package %d: %w", p.ID, err))
+		return nil, signError(fmt.Errorf("pack: sign package %d: %w", p.ID, err))
 	}
 	var buf bytes.Buffer
 	if _, err := doc.WriteTo(&buf); err != nil {
-		return err
+		return nil, err
 	}
 	if err := verifyWritten(buf.Bytes()); err != nil {
-		return fmt.Errorf("pack: package %d does not verify as written, not archived: %w", p.ID, err)
+		return nil, fmt.Errorf("pack: package %d does not verify as written, not archived: %w", p.ID, err)
 	}
+	return buf.Bytes(), nil
+}
+
+// archive puts a package's signed request in the archive and marks the
+// package signed.
+func (s *Service) archive(ctx context.Context, p postgres.Package, data []byte) error {
 	key := ArchiveKey(p)
-	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", bytes.NewReader(buf.Bytes())); err != nil {
+	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", bytes.NewReader(data)); err != nil {
 		return err
 	}
 	return s.Store.MarkPackageSigned(ctx, p.ID, key)

@@ -37,6 +37,7 @@ type Candidate struct {
 
 // PlannedPackage is a package the packer decided on, GUIDs included.
 type PlannedPackage struct {
+	ID          int64 // once stored
 	MessageGUID string
 	Operation   string
 	Payments    []PlannedPayment
@@ -57,6 +58,18 @@ type Hold struct {
 // Planner decides the packages of a run from its candidates.
 type Planner func(org *Organization, candidates []Candidate) ([]PlannedPackage, []Hold, error)
 
+// Presign lets the packer that creates a run's packages sign them while
+// the transaction stores their payments. The packages are created with
+// Owner's signing lease (for Lease, as ClaimForSigning gives it), so no
+// other packer claims them before Owner does once they are committed;
+// Fixed (if set) is told them as soon as their ids are, inside the
+// transaction, which may yet roll back.
+type Presign struct {
+	Owner string
+	Lease time.Duration
+	Fixed func(org *Organization, planned []PlannedPackage)
+}
+
 // Packing is what PreparePackages found or did.
 type Packing struct {
 	Org           *Organization
@@ -71,8 +84,8 @@ type Packing struct {
 // PreparePackages plans and stores a run's packages and payments in one
 // transaction, before any XML exists, so their TransportGUIDs and
 // MessageGUIDs are fixed once and never regenerated. A second call for the
-// same run finds the packages and creates nothing.
-func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) (*Packing, error) {
+// same run finds the packages and creates nothing. pre may be nil.
+func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner, pre *Presign) (*Packing, error) {
 	var out *Packing
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		// Enough to sort a run's candidates in memory, not on disk.
@@ -125,7 +138,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner) 
 		}
 		out.Retried = retried
 		out.Held = len(holds) + withheld
-		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, orgID, planned); err != nil {
+		if out.PackageIDs, out.Payments, err = storePackages(ctx, tx, runID, org, planned, pre); err != nil {
 			return err
 		}
 		return endPacking(ctx, tx, runID, lifecycle.AfterPacking(len(planned), out.Held))
@@ -246,9 +259,34 @@ func storeHolds(ctx context.Context, tx pgx.Tx, holds []Hold) error {
 	return err
 }
 
-func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) ([]int64, int, error) {
+func storePackages(ctx context.Context, tx pgx.Tx, runID int64, org *Organization, planned []PlannedPackage, pre *Presign) ([]int64, int, error) {
 	if len(planned) == 0 {
 		return nil, 0, nil
+	}
+	ids, err := insertPackages(ctx, tx, runID, planned, pre)
+	if err != nil {
+		return nil, 0, err
+	}
+	if pre != nil && pre.Fixed != nil {
+		pre.Fixed(org, planned)
+	}
+	stored, err := copyPayments(ctx, tx, runID, org.ID, planned, ids)
+	if isUniqueViolation(err) {
+		return nil, 0, fmt.Errorf("a payment of this run is already live in another run: %w", err)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return ids, stored, checkReferences(ctx, tx, runID)
+}
+
+// insertPackages stores the planned packages, leased to pre's owner if
+// any, and sets their ids.
+func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []PlannedPackage, pre *Presign) ([]int64, error) {
+	var owner string
+	var lease time.Duration
+	if pre != nil {
+		owner, lease = pre.Owner, pre.Lease
 	}
 	guids := make([]string, len(planned))
 	ops := make([]string, len(planned))
@@ -261,54 +299,38 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 		}
 		guids[i], ops[i], counts[i], totals[i] = p.MessageGUID, p.Operation, int32(len(p.Payments)), total.String()
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO package (run_id, message_guid, operation, status, payments, total)
-		SELECT $1, g, o, 'built', c, t::numeric FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS x(g, o, c, t, n)
-		ORDER BY n RETURNING id`, runID, guids, ops, counts, totals)
+	rows, err := tx.Query(ctx, `INSERT INTO package (run_id, message_guid, operation, status, payments, total, lease_owner, lease_until)
+		SELECT $1, g, o, 'built', c, t::numeric, nullif($6, ''), CASE WHEN $6 <> '' THEN now() + $7::interval END
+		FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) WITH ORDINALITY AS x(g, o, c, t, n)
+		ORDER BY n RETURNING id`, runID, guids, ops, counts, totals, owner, lease.String())
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	staged, err := stagePayments(ctx, tx, runID, orgID, planned, ids)
-	if err != nil {
-		return nil, 0, err
+	for i := range planned {
+		planned[i].ID = ids[i]
 	}
-	return ids, staged, movePayments(ctx, tx, runID, staged)
+	return ids, nil
 }
 
-// stagePayments COPYs the planned payments into payment_load, in text
-// format written here: pgx's binary encoding through its type map cost
-// more CPU than the server spent on the rows.
-func stagePayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage, ids []int64) (int, error) {
+// copyPayments COPYs the planned payments into payment, in plan order
+// (their ids keep it, and PackageItems reads by id), in text format
+// written here: pgx's binary encoding through its type map cost more CPU
+// than the server spent on the rows. COPY inserts a page of rows at a
+// time, with one WAL record per page instead of one per row: the backend
+// spent more on an INSERT … SELECT from a staging table than on this and
+// checkReferences together.
+func copyPayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage, ids []int64) (int, error) {
 	pr, pw := io.Pipe()
 	go func() {
-		n := 0
 		w := bufio.NewWriterSize(pw, 64<<10)
 		var line []byte
 		for i, p := range planned {
 			for _, pay := range p.Payments {
-				n++
-				c := pay.Candidate
-				line = strconv.AppendInt(line[:0], runID, 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, orgID, 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, c.ReconRowID, 10)
-				line = append(line, '\t')
-				line = appendCopyText(line, c.OrderID)
-				line = append(line, '\t')
-				line = append(line, c.Amount.String()...)
-				line = append(line, '\t')
-				line = append(line, pay.TransportGUID...)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, ids[i], 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, int64(c.Attempt), 10)
-				line = append(line, '\t')
-				line = strconv.AppendInt(line, int64(n), 10)
-				line = append(line, '\n')
+				line = appendPaymentLine(line[:0], runID, orgID, ids[i], pay)
 				if _, err := w.Write(line); err != nil {
 					pw.CloseWithError(err)
 					return
@@ -317,13 +339,34 @@ func stagePayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned [
 		}
 		pw.CloseWithError(w.Flush())
 	}()
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, `COPY payment_load (run_id, organization_id, recon_row_id, order_id, amount,
-		transport_guid, package_id, attempt, n) FROM STDIN`)
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, `COPY payment (run_id, organization_id, recon_row_id, order_id, amount,
+		transport_guid, package_id, status, attempt) FROM STDIN`)
 	pr.CloseWithError(io.ErrClosedPipe) // ends the writer if the COPY stopped early
 	if err != nil {
 		return 0, err
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// appendPaymentLine appends a new payment's COPY line, status queued.
+func appendPaymentLine(line []byte, runID, orgID, packageID int64, pay PlannedPayment) []byte {
+	c := pay.Candidate
+	line = strconv.AppendInt(line, runID, 10)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, orgID, 10)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, c.ReconRowID, 10)
+	line = append(line, '\t')
+	line = appendCopyText(line, c.OrderID)
+	line = append(line, '\t')
+	line = append(line, c.Amount.String()...)
+	line = append(line, '\t')
+	line = append(line, pay.TransportGUID...)
+	line = append(line, '\t')
+	line = strconv.AppendInt(line, packageID, 10)
+	line = append(line, "\tqueued\t"...)
+	line = strconv.AppendInt(line, int64(c.Attempt), 10)
+	return append(line, '\n')
 }
 
 // appendCopyText escapes s for COPY's text format.
@@ -345,40 +388,32 @@ func appendCopyText(out []byte, s string) []byte {
 	return out
 }
 
-// movePayments moves the run's staged payments into payment in plan
-// order. The joins stand in for payment's foreign keys (dropped for load
-// speed): every payment must reach its package of this run, its run of its
+// checkReferences stands in for payment's foreign keys (dropped for load
+// speed), once over the run's new payments instead of row by row: every
+// payment must reach its package of this run, its run of its
 // organisation, and a recon row with the same order id of a run of the
 // same organisation (its own run's, or an earlier run's for a retried
-// payment). A row that does not is not moved, and the count tells. A row
-// of the run itself needs no look-up of its run (u already ties the run to
-// the organisation): only retried payments' rows pay for one, instead of
-// a scan of run for each of 300 000 payments.
-func movePayments(ctx context.Context, tx pgx.Tx, runID int64, staged int) error {
-	var moved int
-	err := tx.QueryRow(ctx, `WITH moved AS (
-			INSERT INTO payment (run_id, organization_id, recon_row_id, order_id, amount, transport_guid, package_id, status, attempt)
-			SELECT l.run_id, l.organization_id, l.recon_row_id, l.order_id, l.amount, l.transport_guid, l.package_id, 'queued', l.attempt
-			FROM payment_load l
-			JOIN package k ON k.id = l.package_id AND k.run_id = l.run_id
+// payment). A payment that does not fails the transaction, which then
+// stores nothing. A row of the run itself needs no look-up of its run (u
+// already ties the run to the organisation): only retried payments' rows
+// pay for one.
+func checkReferences(ctx context.Context, tx pgx.Tx, runID int64) error {
+	var broken int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM payment l
+		WHERE l.run_id = $1 AND NOT EXISTS (
+			SELECT 1 FROM package k
 			JOIN run u ON u.id = l.run_id AND u.organization_id = l.organization_id
 			JOIN recon_row r ON r.id = l.recon_row_id AND r.order_id = l.order_id
-			WHERE l.run_id = $1
-			  AND (r.run_id = l.run_id OR EXISTS (SELECT 1 FROM run ru WHERE ru.id = r.run_id AND ru.organization_id = l.organization_id))
-			ORDER BY l.n
-			RETURNING 1)
-		SELECT count(*) FROM moved`, runID).Scan(&moved)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("a payment of this run is already live in another run: %w", err)
-	}
+			WHERE k.id = l.package_id AND k.run_id = l.run_id
+			  AND (r.run_id = l.run_id OR EXISTS (SELECT 1 FROM run ru WHERE ru.id = r.run_id AND ru.organization_id = l.organization_id)))`,
+		runID).Scan(&broken)
 	if err != nil {
 		return err
 	}
-	if moved != staged {
-		return fmt.Errorf("%d payments reference a missing package, recon row or run", staged-moved)
+	if broken > 0 {
+		return fmt.Errorf("%d payments reference a missing package, recon row or run", broken)
 	}
-	_, err = tx.Exec(ctx, `DELETE FROM payment_load WHERE run_id = $1`, runID)
-	return err
+	return nil
 }
 
 // Package is a stored package.

@@ -45,7 +45,7 @@ func sentRun(t *testing.T, s *postgres.Store, org *postgres.Organization, key st
 			out = append(out, p)
 		}
 		return out, nil, nil
-	})
+	}, nil)
 	if err != nil || len(packing.PackageIDs) != packages {
 		t.Fatalf("packing = %+v, %v", packing, err)
 	}
