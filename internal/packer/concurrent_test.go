@@ -11,6 +11,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/steperr"
 	"github.com/gispayments/gis-payments/internal/testkit"
+	"github.com/gispayments/gis-payments/internal/xades"
 )
 
 // recordingSigner signs with the real signer and keeps each SignatureValue;
@@ -24,9 +25,10 @@ type recordingSigner struct {
 	hold    chan struct{}
 }
 
-func (r *recordingSigner) Sign(el *etree.Element) error {
-	if err := r.inner.Sign(el); err != nil {
-		return err
+func (r *recordingSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
+	ref, err := r.inner.SignReference(el)
+	if err != nil {
+		return nil, err
 	}
 	r.mu.Lock()
 	r.values = append(r.values, el.FindElement(".//ds:SignatureValue").Text())
@@ -36,7 +38,7 @@ func (r *recordingSigner) Sign(el *etree.Element) error {
 		close(r.entered)
 		<-r.hold
 	}
-	return nil
+	return ref, nil
 }
 
 // Two packers at once for one run: only one signs each package, and the

@@ -28,9 +28,11 @@ import (
 	"github.com/gispayments/gis-payments/internal/xades"
 )
 
-// Signer signs a request element in place (an enveloped signature).
+// Signer signs a request element in place (an enveloped signature) and
+// returns the reference it hashed, against which the written request is
+// verified (xades.VerifyWritten).
 type Signer interface {
-	Sign(el *etree.Element) error
+	SignReference(el *etree.Element) (*xades.Reference, error)
 }
 
 // Service runs the step.
@@ -302,14 +304,15 @@ func (s *Service) signedRequest(ctx context.Context, org *postgres.Organization,
 	if err != nil {
 		return nil, fmt.Errorf("pack: package %d: %w", p.ID, err)
 	}
-	if err := signer.Sign(req); err != nil {
+	ref, err := signer.SignReference(req)
+	if err != nil {
 		return nil, signError(fmt.Errorf("pack: sign package %d: %w", p.ID, err))
 	}
 	var buf bytes.Buffer
 	if _, err := doc.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	if err := verifyWritten(buf.Bytes()); err != nil {
+	if err := verifyWritten(buf.Bytes(), ref); err != nil {
 		return nil, fmt.Errorf("pack: package %d does not verify as written, not archived: %w", p.ID, err)
 	}
 	return buf.Bytes(), nil
@@ -328,10 +331,11 @@ func (s *Service) archive(ctx context.Context, p postgres.Package, data []byte) 
 // verifyWritten verifies the signature over the bytes to be archived and
 // sent, read as GIS's parser reads them: the tree that was signed and the
 // bytes written from it can disagree (a CR the parser turns into LF), and
-// GIS refuses the whole package then. xades.VerifyEnvelope reads the bytes
-// without building a tree, and refuses what it does not read exactly as a
-// parser would.
-func verifyWritten(data []byte) error {
-	_, err := xades.VerifyEnvelope(data)
+// GIS refuses the whole package then. xades.VerifyWritten reads the bytes
+// without building a tree, refuses what it does not read exactly as a
+// parser would, and compares the request's canonical form with the one
+// the signer hashed instead of hashing it again.
+func verifyWritten(data []byte, ref *xades.Reference) error {
+	_, err := xades.VerifyWritten(data, ref)
 	return err
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
 	"github.com/gispayments/gis-payments/internal/s3store"
 	"github.com/gispayments/gis-payments/internal/testkit"
+	"github.com/gispayments/gis-payments/internal/xades"
 )
 
 // A package's request built from the plan, as the packer signs it while
@@ -129,13 +130,14 @@ type gatedSigner struct {
 	beforeCommits int
 }
 
-func (s *gatedSigner) Sign(el *etree.Element) error {
-	if err := s.inner.Sign(el); err != nil {
-		return err
+func (s *gatedSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
+	ref, err := s.inner.SignReference(el)
+	if err != nil {
+		return nil, err
 	}
 	var visible int
 	if err := s.store.Pool.QueryRow(context.Background(), `SELECT count(*) FROM package WHERE run_id = $1`, s.runID).Scan(&visible); err != nil {
-		return err
+		return nil, err
 	}
 	s.mu.Lock()
 	s.values = append(s.values, el.FindElement(".//ds:SignatureValue").Text())
@@ -144,7 +146,7 @@ func (s *gatedSigner) Sign(el *etree.Element) error {
 	}
 	s.mu.Unlock()
 	s.gate.open()
-	return nil
+	return ref, nil
 }
 
 // Packages signed while their payments are stored are archived with

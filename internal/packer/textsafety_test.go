@@ -80,13 +80,14 @@ func TestPoisonedTextIsAccepted(t *testing.T) {
 // signature no longer verifies.
 type spoilingSigner struct{ packer.Signer }
 
-func (s spoilingSigner) Sign(el *etree.Element) error {
-	if err := s.Signer.Sign(el); err != nil {
-		return err
+func (s spoilingSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
+	ref, err := s.Signer.SignReference(el)
+	if err != nil {
+		return nil, err
 	}
 	tg := el.FindElement(".//base:TransportGUID")
 	tg.SetText(tg.Text() + "\r")
-	return nil
+	return ref, nil
 }
 
 // whitespaceSigner signs a request that has an attribute with a TAB and a
@@ -95,9 +96,9 @@ func (s spoilingSigner) Sign(el *etree.Element) error {
 // encoding/xml keeps them and a tree read back verifies.
 type whitespaceSigner struct{ packer.Signer }
 
-func (s whitespaceSigner) Sign(el *etree.Element) error {
+func (s whitespaceSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
 	el.CreateAttr("note", "a\tb\nc")
-	return s.Signer.Sign(el)
+	return s.Signer.SignReference(el)
 }
 
 // The packer reads back what it is about to archive and verifies it as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 
 	"github.com/deatil/go-cryptobin/x509"
 
@@ -27,9 +28,25 @@ const nsSOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 // or of the SignedProperties on another element too. Every refusal wraps
 // ErrInvalid.
 func VerifyEnvelope(data []byte) (*x509.Certificate, error) {
+	return verifyEnvelope(data, nil)
+}
+
+// VerifyWritten is VerifyEnvelope for the envelope a signer has just
+// written, given the reference SignReference returned: instead of hashing
+// the request's canonical form again it compares it with the one that was
+// hashed, which proves the same digest. A request written other than it
+// was signed is refused as when its digest does not match.
+func VerifyWritten(data []byte, ref *Reference) (*x509.Certificate, error) {
+	if ref == nil {
+		return nil, errors.New("xades: no reference to verify the written request against")
+	}
+	return verifyEnvelope(data, ref)
+}
+
+func verifyEnvelope(data []byte, ref *Reference) (*x509.Certificate, error) {
 	s, err := newXMLScanner(data)
 	if err == nil {
-		v := envelopeReader{s: s, ids: map[string]int{}}
+		v := envelopeReader{s: s, ids: map[string]int{}, ref: ref}
 		if err = v.read(); err == nil {
 			return v.parts().verify()
 		}
@@ -56,8 +73,9 @@ type envelopeReader struct {
 	inRequest        bool
 	elementID        string
 	data             *streamC14N // the request without its signature, into dataSum
-	dataSum          hash.Hash
-	firstChild       bool // the request's first element has started
+	dataSum          dataSink
+	ref              *Reference // what the signer hashed, if known: compared, not hashed
+	firstChild       bool       // the request's first element has started
 	sig              signatureReader
 	sigDepth         int // depth of the ds:Signature while inside it, else 0
 	requestDone      bool
@@ -116,7 +134,10 @@ func (v *envelopeReader) start() error {
 		}
 		v.requestSeen, v.inRequest = true, true
 		v.elementID = attrValue(s, "Id")
-		v.dataSum = streebog.New()
+		v.dataSum = hashSink{streebog.New()}
+		if v.ref != nil {
+			v.dataSum = &referenceSink{ref: v.ref}
+		}
 		v.data = newStreamC14N(v.dataSum, true, flushAt+4096)
 		v.data.start(s)
 	case v.depth == 4 && v.inRequest && !v.firstChild:
@@ -179,7 +200,7 @@ func (v *envelopeReader) uniqueIDs() error {
 // parts is what the envelope said, for signatureParts.verify.
 func (v *envelopeReader) parts() *signatureParts {
 	g := &v.sig
-	dataSum := v.dataSum.Sum(nil)
+	dataSum, dataErr := v.dataSum.sum()
 	return &signatureParts{
 		elementID:   v.elementID,
 		signedInfo:  g.signedInfo[0] != nil,
@@ -188,7 +209,7 @@ func (v *envelopeReader) parts() *signatureParts {
 		certificate: g.certificate,
 		refs:        g.refs,
 		value:       g.value,
-		data:        func() ([]byte, error) { return dataSum, nil },
+		data:        func() ([]byte, error) { return dataSum, dataErr },
 		properties: func(uri string) ([]byte, *certReference, error) {
 			if g.propsSum == nil || "#"+g.propsID != uri {
 				return nil, nil, invalid("SignedProperties %q not found in the signature", uri)
@@ -485,4 +506,39 @@ func attrLookup(s *xmlScanner, local string) (string, bool) {
 func attrValue(s *xmlScanner, local string) string {
 	v, _ := attrLookup(s, local)
 	return v
+}
+
+// dataSink takes the canonical form of the request without its signature
+// and gives its digest.
+type dataSink interface {
+	io.Writer
+	sum() ([]byte, error)
+}
+
+type hashSink struct{ hash.Hash }
+
+func (h hashSink) sum() ([]byte, error) { return h.Sum(nil), nil }
+
+// referenceSink compares the canonical form with the one the signer
+// hashed; the same bytes have the digest the signer computed.
+type referenceSink struct {
+	ref     *Reference
+	n       int // bytes written so far
+	differs bool
+}
+
+func (r *referenceSink) Write(p []byte) (int, error) {
+	if !r.differs {
+		rest := r.ref.Canonical[r.n:]
+		r.differs = len(p) > len(rest) || !bytes.Equal(p, rest[:len(p)])
+	}
+	r.n += len(p)
+	return len(p), nil
+}
+
+func (r *referenceSink) sum() ([]byte, error) {
+	if r.differs || r.n != len(r.ref.Canonical) {
+		return nil, invalid("the request as written is not the one that was signed: its canonical form differs")
+	}
+	return r.ref.Digest, nil
 }

@@ -221,16 +221,16 @@ func (l *libxml) settle(t *testing.T, name string, data []byte, got outcome) {
 func TestVerifyEnvelopeMutantsWithLibxml(t *testing.T) {
 	l := newLibxml(t)
 	checked := 0
-	for pkg, data := range signedPackages(t) {
+	for pkg, p := range signedPackages(t) {
 		if !strings.HasPrefix(pkg, "poisoned") {
 			continue
 		}
-		for _, m := range mutants(data) {
+		for _, m := range mutants(p.data) {
 			if m.data == nil {
 				continue
 			}
 			name := pkg + "/" + m.name
-			got := judge(t, name, m.data)
+			got := judge(t, name, m.data, p.ref)
 			l.settle(t, name, m.data, got)
 			if got == bothAccept {
 				if err := l.verify(m.data); err != nil {
@@ -251,7 +251,8 @@ func TestVerifyEnvelopeNormalizesAttributeValues(t *testing.T) {
 	l := newLibxml(t)
 	doc, req := gisRequest(t, gismessage.SupplierNotifications, 2)
 	req.ChildElements()[0].CreateAttr("note", "a b c")
-	if err := (&Signer{Key: testKey(t)}).Sign(req); err != nil {
+	ref, err := (&Signer{Key: testKey(t)}).SignReference(req)
+	if err != nil {
 		t.Fatal(err)
 	}
 	data, err := doc.WriteToBytes()
@@ -260,13 +261,13 @@ func TestVerifyEnvelopeNormalizesAttributeValues(t *testing.T) {
 	}
 	for _, ws := range []string{"\t", "\n", "\r\n", "\r"} {
 		m := replace(data, `note="a b c"`, `note="a`+ws+`b c"`, 0)
-		got := judge(t, fmt.Sprintf("%q", ws), m)
+		got := judge(t, fmt.Sprintf("%q", ws), m, ref)
 		if got != treeMisreads {
 			t.Errorf("%q for a space in an attribute: %v", ws, got)
 		}
 		l.settle(t, fmt.Sprintf("%q", ws), m, got)
 	}
-	if got := judge(t, "&#9;", replace(data, `note="a b c"`, `note="a&#9;b c"`, 0)); got != bothRefuse {
+	if got := judge(t, "&#9;", replace(data, `note="a b c"`, `note="a&#9;b c"`, 0), ref); got != bothRefuse {
 		t.Errorf("a character reference for TAB in an attribute: %v", got)
 	}
 
@@ -275,7 +276,7 @@ func TestVerifyEnvelopeNormalizesAttributeValues(t *testing.T) {
 	// verifier accepts the package.
 	doc, req = gisRequest(t, gismessage.SupplierNotifications, 2)
 	req.ChildElements()[0].CreateAttr("note", "a\tb\nc")
-	if err := (&Signer{Key: testKey(t)}).Sign(req); err != nil {
+	if ref, err = (&Signer{Key: testKey(t)}).SignReference(req); err != nil {
 		t.Fatal(err)
 	}
 	if data, err = doc.WriteToBytes(); err != nil {
@@ -286,6 +287,9 @@ func TestVerifyEnvelopeNormalizesAttributeValues(t *testing.T) {
 	}
 	if _, err := VerifyEnvelope(data); !errors.Is(err, ErrInvalid) {
 		t.Errorf("VerifyEnvelope accepts a TAB and a LF written raw in an attribute: %v", err)
+	}
+	if _, err := VerifyWritten(data, ref); !errors.Is(err, ErrInvalid) {
+		t.Errorf("VerifyWritten accepts a TAB and a LF written raw in an attribute: %v", err)
 	}
 	if err := l.verify(data); err == nil {
 		t.Error("libxml2 and OpenSSL accept a TAB and a LF written raw in an attribute")
@@ -305,7 +309,8 @@ func TestVerifyEnvelopeSingleByteChanges(t *testing.T) {
 	}
 }
 
-func singleByteChanges(t *testing.T, l *libxml, data []byte, stride int) {
+func singleByteChanges(t *testing.T, l *libxml, p signedPackage, stride int) {
+	data := p.data
 	start := bytes.Index(data, []byte("<pm:"))
 	end := bytes.LastIndex(data, []byte("</soapenv:Body>"))
 	alternatives := []byte{' ', '<', '>', '&', '\r', '"', 'A', 0x80, '\n', ':', '/', '\t'}
@@ -319,7 +324,7 @@ func singleByteChanges(t *testing.T, l *libxml, data []byte, stride int) {
 			m := bytes.Clone(data)
 			m[i] = c
 			name := fmt.Sprintf("byte %d %q→%q", i, data[i], c)
-			got := judge(t, name, m)
+			got := judge(t, name, m, p.ref)
 			counts[got]++
 			l.settle(t, name, m, got)
 			if got == bothAccept && counts[got]%4 == 1 {

@@ -48,22 +48,29 @@ func treeVerify(data []byte) error {
 // and what XML escapes.
 const poison = "до\r\nпосле\rи\nещё\tи\vещё\x1b\x00\uffff\ufffe\xff & <b> \"q\" 'a' ]]> конец"
 
+// signedPackage is a written package and the reference its signer hashed.
+type signedPackage struct {
+	data []byte
+	ref  *Reference
+}
+
 // signedPackages are written packages of every operation the packer
 // builds, plain and with poisoned text, and testEnvelope, whose request
 // has line ends in its content.
-func signedPackages(t testing.TB) map[string][]byte {
+func signedPackages(t testing.TB) map[string]signedPackage {
 	t.Helper()
 	k := testKey(t)
-	out := map[string][]byte{}
+	out := map[string]signedPackage{}
 	sign := func(name string, doc *etree.Document, req *etree.Element) {
-		if err := (&Signer{Key: k}).Sign(req); err != nil {
+		ref, err := (&Signer{Key: k}).SignReference(req)
+		if err != nil {
 			t.Fatal(err)
 		}
 		data, err := doc.WriteToBytes()
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[name] = data
+		out[name] = signedPackage{data, ref}
 	}
 	for _, op := range []gismessage.Operation{gismessage.Notifications, gismessage.SupplierNotifications} {
 		doc, req := gisRequest(t, op, 3)
@@ -109,18 +116,25 @@ var outcomeNames = []string{"both accept", "both refuse", "unsupported", "malfor
 func (o outcome) String() string { return outcomeNames[o] }
 
 // judge runs both verifiers and classifies their verdicts; a verdict that
-// fits no class fails the test. VerifyEnvelope may refuse what the tree
+// fits no class fails the test. Given the reference the package was signed
+// with, it also holds VerifyWritten to VerifyEnvelope's verdict. VerifyEnvelope may refuse what the tree
 // verifier accepts only as unsupported or malformed (the latter checked
 // against libxml2 by the callers), never for a signature that does not
 // match; it may accept what the tree verifier refuses only where
 // encoding/xml misreads the bytes, which the callers check against
 // libxml2 and OpenSSL.
-func judge(t *testing.T, name string, data []byte) outcome {
+func judge(t *testing.T, name string, data []byte, ref *Reference) outcome {
 	t.Helper()
 	treeErr := treeVerify(data)
 	_, err := VerifyEnvelope(data)
 	if err != nil && !errors.Is(err, ErrInvalid) {
 		t.Errorf("%s: VerifyEnvelope's error does not wrap ErrInvalid: %v", name, err)
+	}
+	if ref != nil {
+		_, werr := VerifyWritten(data, ref)
+		if (werr == nil) != (err == nil) || (werr != nil && !errors.Is(werr, ErrInvalid)) {
+			t.Errorf("%s: VerifyWritten: %v; VerifyEnvelope: %v", name, werr, err)
+		}
 	}
 	switch {
 	case treeErr == nil && err == nil:
@@ -142,22 +156,23 @@ func TestVerifyEnvelopeAcceptsWhatTheSignerWrites(t *testing.T) {
 	packages := signedPackages(t)
 	// A full package: its canonical form passes through many buffers.
 	doc, req := gisRequest(t, gismessage.Notifications, 250)
-	if err := (&Signer{Key: testKey(t)}).Sign(req); err != nil {
+	ref, err := (&Signer{Key: testKey(t)}).SignReference(req)
+	if err != nil {
 		t.Fatal(err)
 	}
 	full, err := doc.WriteToBytes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	packages["250 bank notifications"] = full
-	for name, data := range packages {
-		if got := judge(t, name, data); got != bothAccept {
+	packages["250 bank notifications"] = signedPackage{full, ref}
+	for name, p := range packages {
+		if got := judge(t, name, p.data, p.ref); got != bothAccept {
 			t.Errorf("%s: %v", name, got)
 		}
 	}
 	last := bytes.LastIndex(full, []byte("</base:TransportGUID>")) - 1
 	full[last] ^= 1
-	if got := judge(t, "the last TransportGUID changed", full); got != bothRefuse {
+	if got := judge(t, "the last TransportGUID changed", full, ref); got != bothRefuse {
 		t.Errorf("the last TransportGUID of 250 changed: %v", got)
 	}
 }
@@ -190,12 +205,12 @@ func replace(data []byte, old, new string, n int) []byte {
 // refuse), and differ only as judge allows, for the reasons listed here.
 func TestVerifyEnvelopeAgreesWithTheTree(t *testing.T) {
 	packages := signedPackages(t)
-	for pkg, data := range packages {
-		for _, m := range mutants(data) {
+	for pkg, p := range packages {
+		for _, m := range mutants(p.data) {
 			if m.data == nil {
 				continue // the package has no such place
 			}
-			if got := judge(t, pkg+"/"+m.name, m.data); got != m.want {
+			if got := judge(t, pkg+"/"+m.name, m.data, p.ref); got != m.want {
 				_, err := VerifyEnvelope(m.data)
 				t.Errorf("%s/%s: %v, want %v (tree: %v; bytes: %v)", pkg, m.name, got, m.want, treeVerify(m.data), err)
 			}
@@ -374,7 +389,7 @@ func TestVerifyEnvelopeRefusesAlgorithmParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := judge(t, "a prefix list", data); got != unsupportedByBytes {
+	if got := judge(t, "a prefix list", data, nil); got != unsupportedByBytes {
 		t.Errorf("an InclusiveNamespaces prefix list: %v", got)
 	}
 }

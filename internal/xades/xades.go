@@ -30,6 +30,7 @@
 package xades
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -78,28 +79,44 @@ type Signer struct {
 // the ancestors declare, so moving el or declaring another namespace on the
 // envelope breaks the signature. Nothing but the insertion changes.
 func (s *Signer) Sign(el *etree.Element) error {
+	_, err := s.SignReference(el)
+	return err
+}
+
+// Reference is the signed element's own reference as Sign hashed it: the
+// exclusive canonical form of the element without its signature, and
+// that form's digest, which the signature covers.
+type Reference struct {
+	Canonical []byte
+	Digest    []byte
+}
+
+// SignReference signs el as Sign does and returns its reference, for
+// VerifyWritten.
+func (s *Signer) SignReference(el *etree.Element) (*Reference, error) {
 	id := el.SelectAttrValue("Id", "")
 	if id == "" {
-		return errors.New("xades: the element to sign has no Id")
+		return nil, errors.New("xades: the element to sign has no Id")
 	}
 	if first := firstChildElement(el); first != nil && first.Tag == "Signature" && first.NamespaceURI() == NsDS {
-		return errors.New("xades: the element is already signed") // GIS rejects a second signature
+		return nil, errors.New("xades: the element is already signed") // GIS rejects a second signature
 	}
 	now := s.Clock.Now
 	if err := s.Key.CheckValidity(now()); err != nil {
-		return err // a long-lived Lambda may cross the certificate's expiry
+		return nil, err // a long-lived Lambda may cross the certificate's expiry
 	}
 	issuerName, err := IssuerName(s.Key.cert.RawIssuer)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Before the signature is inserted, el is what the enveloped-signature
 	// transform will leave of it.
-	h := streebog.New()
-	if err := writeExclusive(h, el, nil); err != nil {
-		return err
+	var canonical bytes.Buffer
+	if err := writeExclusive(&canonical, el, nil); err != nil {
+		return nil, err
 	}
-	refDigest := h.Sum(nil)
+	ref := &Reference{Canonical: canonical.Bytes(), Digest: digest(canonical.Bytes())}
+	refDigest := ref.Digest
 
 	sigID := "xmldsig-" + uuid.NewString()
 	cert := s.Key.cert
@@ -127,10 +144,10 @@ func (s *Signer) Sign(el *etree.Element) error {
 	}
 	if err != nil {
 		el.RemoveChild(sig)
-		return fmt.Errorf("xades: sign: %w", err)
+		return nil, fmt.Errorf("xades: sign: %w", err)
 	}
 	value.SetText(b64(sv))
-	return nil
+	return ref, nil
 }
 
 // newSignedInfo adds SignedInfo to sig: a reference to the element (id, whose
