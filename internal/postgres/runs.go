@@ -235,6 +235,7 @@ type resultSource struct {
 	cur     [][]any
 	i       int
 	rows    int
+	drained bool // Next has seen the producer close the batches
 	summary *matcher.Summary
 	files   []FileStats
 	failure error
@@ -289,6 +290,7 @@ func (s *resultSource) Next() bool {
 	for s.i >= len(s.cur) {
 		batch, ok := <-s.batches
 		if !ok {
+			s.drained = true
 			return false
 		}
 		s.cur, s.i = batch, 0
@@ -299,12 +301,15 @@ func (s *resultSource) Next() bool {
 
 func (s *resultSource) Values() ([]any, error) { return s.cur[s.i], nil }
 
-// Err is asked after Next returns false: a failed reconciliation aborts the COPY.
+// Err tells pgx that a failed reconciliation aborts the COPY. pgx asks
+// after every buffer it sends, while the producer may still be running:
+// the failure is read only once the batches are drained, after the
+// producer wrote it.
 func (s *resultSource) Err() error {
-	if s.failure != nil {
-		return s.failure
+	if !s.drained {
+		return nil
 	}
-	return nil
+	return s.failure
 }
 
 func reconRow(runID int64, rec Reconciliation, r *matcher.Result) []any {
