@@ -270,7 +270,7 @@ func storePackages(ctx context.Context, tx pgx.Tx, runID int64, org *Organizatio
 	if pre != nil && pre.Fixed != nil {
 		pre.Fixed(org, planned)
 	}
-	stored, err := copyPayments(ctx, tx, runID, org.ID, planned, ids)
+	stored, err := copyPayments(ctx, tx, runID, org.ID, planned)
 	if isUniqueViolation(err) {
 		return nil, 0, fmt.Errorf("a payment of this run is already live in another run: %w", err)
 	}
@@ -323,14 +323,14 @@ func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []Plann
 // time, with one WAL record per page instead of one per row: the backend
 // spent more on an INSERT … SELECT from a staging table than on this and
 // checkReferences together.
-func copyPayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage, ids []int64) (int, error) {
+func copyPayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) (int, error) {
 	pr, pw := io.Pipe()
 	go func() {
 		w := bufio.NewWriterSize(pw, 64<<10)
 		var line []byte
-		for i, p := range planned {
+		for _, p := range planned {
 			for _, pay := range p.Payments {
-				line = appendPaymentLine(line[:0], runID, orgID, ids[i], pay)
+				line = appendPaymentLine(line[:0], runID, orgID, p.ID, pay)
 				if _, err := w.Write(line); err != nil {
 					pw.CloseWithError(err)
 					return
