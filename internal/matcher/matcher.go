@@ -284,6 +284,10 @@ func (m *matcher) hash(date calendar.Date, bill, supplier, service string) uint6
 	return maphash.Bytes(m.seed, b)
 }
 
+// orderHash is the hash of an order id: of a bank row's as it is read,
+// and of a kept one's when the order-id index grows.
+func (m *matcher) orderHash(id string) uint64 { return maphash.String(m.seed, id) }
+
 // rowHash is the hash of the key of the e-th billing row.
 func (m *matcher) rowHash(e uint32) uint64 {
 	b := &m.rows[e]
@@ -406,7 +410,7 @@ func (m *matcher) each(in Input, s side, src int, fn func(*parsed) error) error 
 func (m *matcher) hashRow(p *parsed, s side) {
 	p.key = m.hash(p.row.Date, p.row.BillNumber, p.row.SupplierID, p.row.ServiceID)
 	if s == acquiringSide {
-		p.order = maphash.String(m.seed, p.row.OrderID)
+		p.order = m.orderHash(p.row.OrderID)
 	}
 }
 
@@ -657,7 +661,7 @@ func (m *matcher) orderRows() int {
 }
 
 func (m *matcher) streamAcquiring() error {
-	m.orderIndex = newTable(m.orderRows(), func(e uint32) uint64 { return maphash.String(m.seed, m.orderID(&m.orders[e])) })
+	m.orderIndex = newTable(m.orderRows(), func(e uint32) uint64 { return m.orderHash(m.orderID(&m.orders[e])) })
 	for src, in := range m.acquiring {
 		err := m.each(in, acquiringSide, src, func(p *parsed) error {
 			row := &p.row
