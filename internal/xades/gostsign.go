@@ -33,11 +33,7 @@ func sign(priv *gost.PrivateKey, base *fixedBase, digest []byte, rand io.Reader)
 	}
 	q := priv.Curve.Q
 	size := priv.Curve.PointSize()
-	e := new(big.Int).SetBytes(reverse(digest))
-	e.Mod(e, q)
-	if e.Sign() == 0 {
-		e.SetInt64(1)
-	}
+	e := digestScalar(digest, q)
 	raw := make([]byte, size)
 	for {
 		if _, err := io.ReadFull(rand, raw); err != nil {
@@ -67,6 +63,17 @@ func sign(priv *gost.PrivateKey, base *fixedBase, digest []byte, rand io.Reader)
 		r.FillBytes(out[size:])
 		return out, nil
 	}
+}
+
+// digestScalar is e of GOST R 34.10-2012 (§6.1 step 2, §6.2 step 2): the
+// digest's bytes read as a little-endian number, mod q, or 1 where that
+// is 0.
+func digestScalar(digest []byte, q *big.Int) *big.Int {
+	e := new(big.Int).SetBytes(reverse(digest))
+	if e.Mod(e, q).Sign() == 0 {
+		e.SetInt64(1)
+	}
+	return e
 }
 
 func reverse(b []byte) []byte {

@@ -39,11 +39,7 @@ func verifyGOST(pub *gost.PublicKey, digest, signature []byte) bool {
 	if r.Sign() <= 0 || r.Cmp(q) >= 0 || s.Sign() <= 0 || s.Cmp(q) >= 0 {
 		return false
 	}
-	e := new(big.Int).SetBytes(reverse(digest))
-	e.Mod(e, q)
-	if e.Sign() == 0 {
-		e.SetInt64(1)
-	}
+	e := digestScalar(digest, q)
 	v := new(big.Int).ModInverse(e, q)
 	z1 := new(big.Int).Mul(s, v)
 	z1.Mod(z1, q)
