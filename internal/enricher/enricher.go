@@ -339,7 +339,7 @@ func (c *call) send(ctx context.Context, l *postgres.Lookup) error {
 	if err != nil {
 		return c.finish(ctx, l, contract.LookupFailed, err.Error(), nil)
 	}
-	if _, err := c.signer.SignReference(req); err != nil {
+	if _, err := c.signer.SignContent(req, nil); err != nil {
 		return fmt.Errorf("enrich: sign lookup %d: %w", l.ID, err)
 	}
 	data, err := doc.WriteToBytes()

@@ -45,28 +45,37 @@ func CheckCancellation(c *Cancellation) error {
 	return nil
 }
 
-// BuildCancellations returns the SOAP envelope of one cancellation package
-// and its request element (the one to sign).
-func BuildCancellations(h Header, items []Cancellation) (*etree.Document, *etree.Element, error) {
+// ComposeCancellations returns the message of one cancellation package.
+func ComposeCancellations(h Header, items []Cancellation) (*Message, error) {
 	if len(items) == 0 || len(items) > Cancellations.MaxItems() {
-		return nil, nil, fmt.Errorf("gisxml: %d items, %s takes 1 to %d", len(items), Cancellations, Cancellations.MaxItems())
+		return nil, fmt.Errorf("gisxml: %d items, %s takes 1 to %d", len(items), Cancellations, Cancellations.MaxItems())
 	}
 	for i := range items {
 		if err := CheckCancellation(&items[i]); err != nil {
-			return nil, nil, fmt.Errorf("gisxml: cancellation %d: %w", i+1, err)
+			return nil, fmt.Errorf("gisxml: cancellation %d: %w", i+1, err)
 		}
 	}
 	doc, req := envelope(Cancellations, h)
+	w := newItemWriter(req)
 	for _, c := range items {
 		// The item is declared in the payment schema; its type's children
 		// in payments-base, the TransportGUID in base.
-		item := req.CreateElement("pm:NotificationOfOrderExecutionCancellation")
-		text(item, "pb:OrderID", c.OrderID)
-		text(item, "pb:CancellationDate", c.Date.String())
-		if comment := strings.TrimSpace(Text(c.Comment)); comment != "" {
-			text(item, "pb:Comment", comment)
-		}
-		text(item, "base:TransportGUID", c.TransportGUID)
+		w.start("pm:NotificationOfOrderExecutionCancellation")
+		w.text("pb:OrderID", c.OrderID)
+		w.text("pb:CancellationDate", c.Date.String())
+		w.opt("pb:Comment", strings.TrimSpace(Text(c.Comment)))
+		w.text("base:TransportGUID", c.TransportGUID)
+		w.end()
 	}
-	return doc, req, nil
+	return w.message(doc, req), nil
+}
+
+// BuildCancellations returns the SOAP envelope of one cancellation package
+// as a tree, and its request element (the one to sign).
+func BuildCancellations(h Header, items []Cancellation) (*etree.Document, *etree.Element, error) {
+	m, err := ComposeCancellations(h, items)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m.Tree()
 }

@@ -31,7 +31,7 @@ const (
 	NsOrganizations = "http://dom.gosuslugi.ru/schema/integration/organizations-base/"
 )
 
-var prefixes = []struct{ prefix, ns string }{
+var prefixes = [...]struct{ prefix, ns string }{
 	{"soapenv", NsSoap}, {"base", NsBase}, {"pm", NsPayment}, {"pb", NsPaymentsBase},
 	{"bills", NsBills}, {"acc", NsAccount}, {"org", NsOrganizations},
 }
@@ -201,26 +201,37 @@ func digits(s string, n int) bool {
 	return true
 }
 
-// Build returns the SOAP envelope for one package and its request element
-// (the one to sign). Items must have passed Check.
-func Build(op Operation, h Header, r *Recipient, items []Notification) (*etree.Document, *etree.Element, error) {
+// Compose returns the message of one package of op. Items must have
+// passed Check.
+func Compose(op Operation, h Header, r *Recipient, items []Notification) (*Message, error) {
 	if len(items) == 0 || len(items) > op.MaxItems() {
-		return nil, nil, fmt.Errorf("gisxml: %d items, %s takes 1 to %d", len(items), op, op.MaxItems())
+		return nil, fmt.Errorf("gisxml: %d items, %s takes 1 to %d", len(items), op, op.MaxItems())
 	}
 	if op == Notifications {
 		if err := CheckRecipient(r); err != nil {
-			return nil, nil, fmt.Errorf("gisxml: %w", err)
+			return nil, fmt.Errorf("gisxml: %w", err)
 		}
 	}
 	doc, req := envelope(op, h)
+	w := newItemWriter(req)
 	for i := range items {
 		if op == Notifications {
-			notification(req, r, &items[i])
+			w.notification(r, &items[i])
 		} else {
-			supplierNotification(req, &items[i])
+			w.supplierNotification(&items[i])
 		}
 	}
-	return doc, req, nil
+	return w.message(doc, req), nil
+}
+
+// Build returns the SOAP envelope for one package as a tree, and its
+// request element (the one to sign).
+func Build(op Operation, h Header, r *Recipient, items []Notification) (*etree.Document, *etree.Element, error) {
+	m, err := Compose(op, h, r, items)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m.Tree()
 }
 
 // envelope is the SOAP envelope with h as its RequestHeader and the empty
@@ -251,69 +262,72 @@ func text(parent *etree.Element, tag, value string) *etree.Element {
 	return e
 }
 
-func opt(parent *etree.Element, tag, value string) {
-	if value != "" {
-		text(parent, tag, value)
-	}
-}
-
 // notification writes pm:NotificationOfOrderExecutionType: the children of
 // payments-base:NotificationOfOrderExecutionType are in payments-base,
 // except the ref= elements, which keep their own namespaces.
-func notification(req *etree.Element, r *Recipient, n *Notification) {
-	item := req.CreateElement("pm:NotificationOfOrderExecutionType")
-	ri := item.CreateElement("pb:RecipientInfo")
-	text(ri, "org:INN", r.INN)
+func (w *itemWriter) notification(r *Recipient, n *Notification) {
+	w.start("pm:NotificationOfOrderExecutionType")
+	w.start("pb:RecipientInfo")
+	w.text("org:INN", r.INN)
 	if len(r.INN) == 12 { // an individual entrepreneur
-		text(ri, "pb:EntprFIO", clipRunes(r.Name, 160))
+		w.text("pb:EntprFIO", clipRunes(r.Name, 160))
 	} else {
-		legal := ri.CreateElement("pb:Legal")
-		text(legal, "org:KPP", r.KPP)
-		text(legal, "pb:Name", clipRunes(r.Name, 4000))
+		w.start("pb:Legal")
+		w.text("org:KPP", r.KPP)
+		w.text("pb:Name", clipRunes(r.Name, 4000))
+		w.end()
 	}
-	pi := ri.CreateElement("pb:PaymentInformation")
-	text(pi, "pb:RecipientINN", r.INN)
-	opt(pi, "pb:RecipientKPP", r.KPP)
-	text(pi, "pb:BankName", r.BankName)
-	text(pi, "pb:PaymentRecipient", r.PaymentRecipient)
-	text(pi, "pb:BankBIK", r.BankBIK)
-	text(pi, "pb:operatingAccountNumber", r.OperatingAccount)
-	opt(pi, "pb:CorrespondentBankAccount", r.CorrespondentAccount)
-	oi := item.CreateElement("pb:OrderInfo")
-	text(oi, "pb:OrderID", n.OrderID)
-	text(oi, "pb:OrderDate", n.OrderDate.String())
-	text(oi, "pb:Amount", strconv.FormatInt(int64(n.Amount), 10)) // kopecks
-	opt(oi, "pb:PaymentPurpose", n.Purpose)
-	opt(oi, "bills:PaymentDocumentID", n.PaymentDocumentID)
+	w.start("pb:PaymentInformation")
+	w.text("pb:RecipientINN", r.INN)
+	w.opt("pb:RecipientKPP", r.KPP)
+	w.text("pb:BankName", r.BankName)
+	w.text("pb:PaymentRecipient", r.PaymentRecipient)
+	w.text("pb:BankBIK", r.BankBIK)
+	w.text("pb:operatingAccountNumber", r.OperatingAccount)
+	w.opt("pb:CorrespondentBankAccount", r.CorrespondentAccount)
+	w.end()
+	w.end()
+	w.start("pb:OrderInfo")
+	w.text("pb:OrderID", n.OrderID)
+	w.text("pb:OrderDate", n.OrderDate.String())
+	w.text("pb:Amount", strconv.FormatInt(int64(n.Amount), 10)) // kopecks
+	w.opt("pb:PaymentPurpose", n.Purpose)
+	w.opt("bills:PaymentDocumentID", n.PaymentDocumentID)
 	if n.Month != 0 {
-		text(oi, "base:Year", strconv.Itoa(n.Year))
-		text(oi, "base:Month", strconv.Itoa(n.Month))
+		w.text("base:Year", strconv.Itoa(n.Year))
+		w.text("base:Month", strconv.Itoa(n.Month))
 	}
-	opt(oi, "acc:UnifiedAccountNumber", n.UnifiedAccountNumber)
+	w.opt("acc:UnifiedAccountNumber", n.UnifiedAccountNumber)
 	if n.ServiceID != "" {
-		text(oi.CreateElement("pb:Service"), "acc:ServiceID", n.ServiceID)
+		w.start("pb:Service")
+		w.text("acc:ServiceID", n.ServiceID)
+		w.end()
 	}
-	opt(oi, "acc:AccountNumber", n.AccountNumber)
-	text(item, "base:TransportGUID", n.TransportGUID)
+	w.opt("acc:AccountNumber", n.AccountNumber)
+	w.end()
+	w.text("base:TransportGUID", n.TransportGUID)
+	w.end()
 }
 
 // supplierNotification writes pm:SupplierNotificationOfOrderExecution,
 // whose own children are in the payment namespace.
-func supplierNotification(req *etree.Element, n *Notification) {
-	item := req.CreateElement("pm:SupplierNotificationOfOrderExecution")
-	text(item, "pm:OrderDate", n.OrderDate.String())
+func (w *itemWriter) supplierNotification(n *Notification) {
+	w.start("pm:SupplierNotificationOfOrderExecution")
+	w.text("pm:OrderDate", n.OrderDate.String())
 	if n.Month != 0 {
-		period := item.CreateElement("pm:OrderPeriod")
-		text(period, "base:Month", strconv.Itoa(n.Month)) // Month before Year here
-		text(period, "base:Year", strconv.Itoa(n.Year))
+		w.start("pm:OrderPeriod")
+		w.text("base:Month", strconv.Itoa(n.Month)) // Month before Year here
+		w.text("base:Year", strconv.Itoa(n.Year))
+		w.end()
 	}
 	if n.PaymentDocumentID != "" {
-		text(item, "bills:PaymentDocumentID", n.PaymentDocumentID)
+		w.text("bills:PaymentDocumentID", n.PaymentDocumentID)
 	} else {
-		text(item, "acc:ServiceID", n.ServiceID)
+		w.text("acc:ServiceID", n.ServiceID)
 	}
-	text(item, "pm:Amount", n.Amount.String()) // rubles, two decimals
-	text(item, "base:TransportGUID", n.TransportGUID)
+	w.text("pm:Amount", n.Amount.String()) // rubles, two decimals
+	w.text("base:TransportGUID", n.TransportGUID)
+	w.end()
 }
 
 func clipRunes(s string, n int) string {

@@ -3,8 +3,6 @@ package packer
 import (
 	"context"
 
-	"github.com/beevik/etree"
-
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/postgres"
 )
@@ -28,17 +26,17 @@ func (s *Service) prepare(ctx context.Context, runID int64, pre *postgres.Presig
 }
 
 // build builds the request of a stored package by its operation.
-func (s *Service) build(ctx context.Context, org *postgres.Organization, p postgres.Package, hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
+func (s *Service) build(ctx context.Context, org *postgres.Organization, p postgres.Package, hdr gismessage.Header) (*gismessage.Message, error) {
 	if gismessage.Operation(p.Operation) != gismessage.Cancellations {
 		return s.buildImport(ctx, org, p, hdr)
 	}
 	items, err := s.Store.CancellationItems(ctx, p.ID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cs := make([]gismessage.Cancellation, len(items))
 	for i, it := range items {
 		cs[i] = gismessage.Cancellation{TransportGUID: it.TransportGUID, OrderID: it.OrderID, Date: it.Date, Comment: it.Comment}
 	}
-	return gismessage.BuildCancellations(hdr, cs)
+	return gismessage.ComposeCancellations(hdr, cs)
 }

@@ -25,8 +25,8 @@ type recordingSigner struct {
 	hold    chan struct{}
 }
 
-func (r *recordingSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
-	ref, err := r.inner.SignReference(el)
+func (r *recordingSigner) SignContent(el *etree.Element, content []byte) (*xades.Reference, error) {
+	ref, err := r.inner.SignContent(el, content)
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,6 @@ package packer
 import (
 	"context"
 
-	"github.com/beevik/etree"
-
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/postgres"
 )
@@ -15,7 +13,7 @@ func (s *Service) Plan(org *postgres.Organization, candidates []postgres.Candida
 }
 
 // BuildImport builds a stored import package's request from its stored rows.
-func (s *Service) BuildImport(ctx context.Context, org *postgres.Organization, p postgres.Package, hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
+func (s *Service) BuildImport(ctx context.Context, org *postgres.Organization, p postgres.Package, hdr gismessage.Header) (*gismessage.Message, error) {
 	return s.buildImport(ctx, org, p, hdr)
 }
 

@@ -28,11 +28,12 @@ import (
 	"github.com/gispayments/gis-payments/internal/xades"
 )
 
-// Signer signs a request element in place (an enveloped signature) and
-// returns the reference it hashed, against which the written request is
-// verified (xades.VerifyWritten).
+// Signer signs a request element in place (an enveloped signature) with
+// content, its items' canonical form, as if they followed its children,
+// and returns the reference it hashed, against which the written request
+// is verified (xades.VerifyWritten).
 type Signer interface {
-	SignReference(el *etree.Element) (*xades.Reference, error)
+	SignContent(el *etree.Element, content []byte) (*xades.Reference, error)
 }
 
 // Service runs the step.
@@ -268,20 +269,20 @@ func ArchiveKey(p postgres.Package) string {
 }
 
 // buildImport builds an import package's request from its payments.
-func (s *Service) buildImport(ctx context.Context, org *postgres.Organization, p postgres.Package, hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
+func (s *Service) buildImport(ctx context.Context, org *postgres.Organization, p postgres.Package, hdr gismessage.Header) (*gismessage.Message, error) {
 	items, err := s.Store.PackageItems(ctx, p.ID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	notes := make([]gismessage.Notification, len(items))
 	for i := range items {
 		notes[i] = notification(&items[i].Candidate, items[i].TransportGUID)
 	}
-	return gismessage.Build(gismessage.Operation(p.Operation), hdr, recipient(org), notes)
+	return gismessage.Compose(gismessage.Operation(p.Operation), hdr, recipient(org), notes)
 }
 
 func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
-	data, err := s.signedRequest(ctx, org, p, func(hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
+	data, err := s.signedRequest(ctx, org, p, func(hdr gismessage.Header) (*gismessage.Message, error) {
 		return s.build(ctx, org, p, hdr)
 	})
 	if err != nil {
@@ -293,29 +294,29 @@ func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p pos
 // signedRequest builds a package's request with build, signs it and
 // writes it; the bytes returned verify as written.
 func (s *Service) signedRequest(ctx context.Context, org *postgres.Organization, p postgres.Package,
-	build func(gismessage.Header) (*etree.Document, *etree.Element, error)) ([]byte, error) {
+	build func(gismessage.Header) (*gismessage.Message, error)) ([]byte, error) {
 	signer, operator, err := s.SignerFor(ctx, org)
 	if err != nil {
 		return nil, err
 	}
 	hdr := gismessage.Header{Date: s.Clock.Now(), MessageGUID: p.MessageGUID, OrgPPAGUID: org.OrgPPAGUID,
 		OperatorSignature: operator}
-	doc, req, err := build(hdr)
+	msg, err := build(hdr)
 	if err != nil {
 		return nil, fmt.Errorf("pack: package %d: %w", p.ID, err)
 	}
-	ref, err := signer.SignReference(req)
+	ref, err := signer.SignContent(msg.Request, msg.CanonicalItems())
 	if err != nil {
 		return nil, signError(fmt.Errorf("pack: sign package %d: %w", p.ID, err))
 	}
-	var buf bytes.Buffer
-	if _, err := doc.WriteTo(&buf); err != nil {
+	data, err := msg.Bytes()
+	if err != nil {
 		return nil, err
 	}
-	if err := verifyWritten(buf.Bytes(), ref); err != nil {
+	if err := verifyWritten(data, ref); err != nil {
 		return nil, fmt.Errorf("pack: package %d does not verify as written, not archived: %w", p.ID, err)
 	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 // archive puts a package's signed request in the archive and marks the

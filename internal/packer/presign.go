@@ -6,8 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/beevik/etree"
-
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/postgres"
 )
@@ -78,7 +76,7 @@ func (p *presigner) reserve() bool {
 // left to be signed from its stored rows, which reports the failure.
 func (p *presigner) sign(org *postgres.Organization, pp *postgres.PlannedPackage) {
 	pkg := postgres.Package{ID: pp.ID, MessageGUID: pp.MessageGUID, Operation: pp.Operation}
-	data, err := p.s.signedRequest(p.ctx, org, pkg, func(hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
+	data, err := p.s.signedRequest(p.ctx, org, pkg, func(hdr gismessage.Header) (*gismessage.Message, error) {
 		return buildPlanned(org, pp, hdr)
 	})
 	if err != nil {
@@ -107,10 +105,10 @@ func (p *presigner) finish(committed bool) map[int64][]byte {
 
 // buildPlanned builds a package's request from the plan, as buildImport
 // does from the stored rows.
-func buildPlanned(org *postgres.Organization, pp *postgres.PlannedPackage, hdr gismessage.Header) (*etree.Document, *etree.Element, error) {
+func buildPlanned(org *postgres.Organization, pp *postgres.PlannedPackage, hdr gismessage.Header) (*gismessage.Message, error) {
 	notes := make([]gismessage.Notification, len(pp.Payments))
 	for i, pay := range pp.Payments {
 		notes[i] = notification(pay.Candidate, pay.TransportGUID)
 	}
-	return gismessage.Build(gismessage.Operation(pp.Operation), hdr, recipient(org), notes)
+	return gismessage.Compose(gismessage.Operation(pp.Operation), hdr, recipient(org), notes)
 }

@@ -57,20 +57,32 @@ func TestPlannedRequestIsTheStoredOne(t *testing.T) {
 	}
 	for i, pp := range planned {
 		hdr := gismessage.Header{Date: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), MessageGUID: pp.MessageGUID, OrgPPAGUID: org.OrgPPAGUID}
-		fromPlan, _, err := packer.BuildPlanned(org, &pp, hdr)
+		fromPlan, err := packer.BuildPlanned(org, &pp, hdr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fromRows, _, err := e.Pack.BuildImport(ctx, org, stored[i], hdr)
+		fromRows, err := e.Pack.BuildImport(ctx, org, stored[i], hdr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, _ := fromPlan.WriteToString()
-		b, _ := fromRows.WriteToString()
+		a, b := written(t, fromPlan), written(t, fromRows)
 		if pp.ID != stored[i].ID || a != b {
 			t.Errorf("package %d (stored %d): the plan's request differs from the stored rows':\n%s\n%s", pp.ID, stored[i].ID, a, b)
 		}
 	}
+}
+
+// written is m's document with its items, unsigned.
+func written(t *testing.T, m *gismessage.Message) string {
+	doc, _, err := m.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := doc.WriteToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // gate holds the storing of a run's payments (a statement trigger waits
@@ -130,8 +142,8 @@ type gatedSigner struct {
 	beforeCommits int
 }
 
-func (s *gatedSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
-	ref, err := s.inner.SignReference(el)
+func (s *gatedSigner) SignContent(el *etree.Element, content []byte) (*xades.Reference, error) {
+	ref, err := s.inner.SignContent(el, content)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package packer_test
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -75,19 +76,13 @@ func TestPoisonedTextIsAccepted(t *testing.T) {
 	}
 }
 
-// spoilingSigner signs, then changes the signed text the way a raw CR does
-// on its way through a parser: the tree it leaves serializes to bytes whose
-// signature no longer verifies.
+// spoilingSigner signs items whose text ends in a CR the written request
+// does not carry, as a parser rewriting a raw CR would leave it: the
+// written bytes' signature does not verify.
 type spoilingSigner struct{ packer.Signer }
 
-func (s spoilingSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
-	ref, err := s.Signer.SignReference(el)
-	if err != nil {
-		return nil, err
-	}
-	tg := el.FindElement(".//base:TransportGUID")
-	tg.SetText(tg.Text() + "\r")
-	return ref, nil
+func (s spoilingSigner) SignContent(el *etree.Element, content []byte) (*xades.Reference, error) {
+	return s.Signer.SignContent(el, bytes.Replace(content, []byte("</base:TransportGUID>"), []byte("&#xD;</base:TransportGUID>"), 1))
 }
 
 // whitespaceSigner signs a request that has an attribute with a TAB and a
@@ -96,9 +91,9 @@ func (s spoilingSigner) SignReference(el *etree.Element) (*xades.Reference, erro
 // encoding/xml keeps them and a tree read back verifies.
 type whitespaceSigner struct{ packer.Signer }
 
-func (s whitespaceSigner) SignReference(el *etree.Element) (*xades.Reference, error) {
+func (s whitespaceSigner) SignContent(el *etree.Element, content []byte) (*xades.Reference, error) {
 	el.CreateAttr("note", "a\tb\nc")
-	return s.Signer.SignReference(el)
+	return s.Signer.SignContent(el, content)
 }
 
 // The packer reads back what it is about to archive and verifies it as

@@ -9,6 +9,8 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
+
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // inclusiveC14N is Canonical XML 1.0 without comments of el in its
@@ -210,14 +212,14 @@ func (w *excWriter) startTag(el *etree.Element, decls []binding, attrs []excAttr
 			w.out = append(w.out, d.prefix...)
 			w.out = append(w.out, `="`...)
 		}
-		w.out = appendEscaped(w.out, d.uri, true)
+		w.out = xmltext.AppendEscaped(w.out, d.uri, true)
 		w.out = append(w.out, '"')
 	}
 	for _, a := range attrs {
 		w.out = append(w.out, ' ')
 		w.out = appendName(w.out, a.attr.Space, a.attr.Key)
 		w.out = append(w.out, `="`...)
-		w.out = appendEscaped(w.out, a.attr.Value, true)
+		w.out = xmltext.AppendEscaped(w.out, a.attr.Value, true)
 		w.out = append(w.out, '"')
 	}
 	w.out = append(w.out, '>')
@@ -241,7 +243,7 @@ func (w *excWriter) children(el *etree.Element) error {
 				}
 			}
 		case *etree.CharData:
-			w.out = appendEscaped(w.out, c.Data, false)
+			w.out = xmltext.AppendEscaped(w.out, c.Data, false)
 		case *etree.ProcInst:
 			w.out = append(w.out, "<?"...)
 			w.out = append(w.out, c.Target...)
@@ -261,47 +263,4 @@ func appendName(out []byte, prefix, local string) []byte {
 		out = append(out, ':')
 	}
 	return append(out, local...)
-}
-
-// appendEscaped escapes text (attr false) or an attribute value as
-// xml-c14n §2.3 prescribes.
-func appendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '\r':
-			esc = "&#xD;"
-		case '>':
-			if attr {
-				continue
-			}
-			esc = "&gt;"
-		case '"':
-			if !attr {
-				continue
-			}
-			esc = "&quot;"
-		case '\t':
-			if !attr {
-				continue
-			}
-			esc = "&#x9;"
-		case '\n':
-			if !attr {
-				continue
-			}
-			esc = "&#xA;"
-		default:
-			continue
-		}
-		out = append(out, s[start:i]...)
-		out = append(out, esc...)
-		start = i + 1
-	}
-	return append(out, s[start:]...)
 }

@@ -54,50 +54,103 @@ type signedPackage struct {
 	ref  *Reference
 }
 
-// signedPackages are written packages of every operation the packer
-// builds, plain and with poisoned text, and testEnvelope, whose request
-// has line ends in its content.
+// signedPackages are packages of every operation the packer builds,
+// plain and with poisoned text, written as the packer writes them
+// (gismessage.Compose, SignContent), and testEnvelope, whose request has
+// line ends in its content, signed as a tree.
 func signedPackages(t testing.TB) map[string]signedPackage {
 	t.Helper()
-	k := testKey(t)
+	s := &Signer{Key: testKey(t)}
 	out := map[string]signedPackage{}
-	sign := func(name string, doc *etree.Document, req *etree.Element) {
-		ref, err := (&Signer{Key: k}).SignReference(req)
+	for name, m := range composedMessages(t) {
+		ref, err := s.SignContent(m.Request, m.CanonicalItems())
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, err := doc.WriteToBytes()
+		data, err := m.Bytes()
 		if err != nil {
 			t.Fatal(err)
 		}
 		out[name] = signedPackage{data, ref}
 	}
-	for _, op := range []gismessage.Operation{gismessage.Notifications, gismessage.SupplierNotifications} {
-		doc, req := gisRequest(t, op, 3)
-		sign(string(op), doc, req)
+	doc := parse(t, testEnvelope)
+	ref, err := s.SignReference(request(doc))
+	if err != nil {
+		t.Fatal(err)
 	}
-	doc, req := gisRequest(t, gismessage.Notifications, 2)
-	for _, tag := range []string{"pb:PaymentPurpose", "pb:Name", "pb:BankName", "pb:PaymentRecipient"} {
-		for _, el := range req.FindElements(".//" + tag) {
-			el.SetText(gismessage.Text(el.Text() + poison))
+	data, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["testEnvelope"] = signedPackage{data, ref}
+	return out
+}
+
+// composedMessages are unsigned messages of every operation the packer
+// builds, plain and with poisoned free text; each call composes them anew.
+func composedMessages(t testing.TB) map[string]*gismessage.Message {
+	t.Helper()
+	hdr := func() gismessage.Header {
+		return gismessage.Header{Date: time.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: uuid.NewString()}
+	}
+	out := map[string]*gismessage.Message{}
+	add := func(name string, m *gismessage.Message, err error) {
+		if err != nil {
+			t.Fatal(err)
 		}
+		out[name] = m
 	}
-	sign("poisoned "+string(gismessage.Notifications), doc, req)
+	for _, op := range []gismessage.Operation{gismessage.Notifications, gismessage.SupplierNotifications} {
+		r, notes := gisItems(op, 3, "")
+		m, err := gismessage.Compose(op, hdr(), r, notes)
+		add(string(op), m, err)
+	}
+	r, notes := gisItems(gismessage.Notifications, 2, poison)
+	m, err := gismessage.Compose(gismessage.Notifications, hdr(), r, notes)
+	add("poisoned "+string(gismessage.Notifications), m, err)
 	for _, comment := range []string{"", "возврат", poison} {
 		items := []gismessage.Cancellation{
 			{TransportGUID: uuid.NewString(), OrderID: "00000000000000000000000000000001", Date: calendar.FromYMD(2026, 11, 22), Comment: comment},
 			{TransportGUID: uuid.NewString(), OrderID: "12345", Date: calendar.FromYMD(2026, 11, 23), Comment: "ошибка"},
 		}
-		doc, req, err := gismessage.BuildCancellations(gismessage.Header{Date: time.Now(), MessageGUID: uuid.NewString(),
-			OrgPPAGUID: uuid.NewString()}, items)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sign(fmt.Sprintf("%s comment %q", gismessage.Cancellations, comment), doc, req)
+		m, err := gismessage.ComposeCancellations(hdr(), items)
+		add(fmt.Sprintf("%s comment %q", gismessage.Cancellations, comment), m, err)
 	}
-	doc = parse(t, testEnvelope)
-	sign("testEnvelope", doc, request(doc))
 	return out
+}
+
+// The items a Message writes as bytes are signed as the tree holding them
+// would be: the same canonical form, so the same digest; and the bytes it
+// writes verify as written.
+func TestSignContentAgreesWithTheTree(t *testing.T) {
+	s := &Signer{Key: testKey(t)}
+	for name, m := range composedMessages(t) {
+		t.Run(name, func(t *testing.T) {
+			ref, err := s.SignContent(m.Request, m.CanonicalItems())
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := m.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := VerifyWritten(data, ref); err != nil {
+				t.Fatalf("as written: %v", err)
+			}
+			m.Request.RemoveChildAt(0) // the signature
+			_, req, err := m.Tree()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromTree, err := s.SignReference(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(ref.Canonical, fromTree.Canonical) {
+				t.Errorf("canonical forms differ:\n%s\n%s", ref.Canonical, fromTree.Canonical)
+			}
+		})
+	}
 }
 
 // outcome is how the two verifiers judged a document.

@@ -5,6 +5,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/gispayments/gis-payments/internal/xmltext"
 )
 
 // streamC14N writes the canonical form (without comments) of one element
@@ -97,7 +99,7 @@ func (c *streamC14N) startTag(s *xmlScanner) {
 			c.out = append(c.out, d.prefix...)
 			c.out = append(c.out, `="`...)
 		}
-		c.out = appendEscaped(c.out, d.uri, true)
+		c.out = xmltext.AppendEscaped(c.out, d.uri, true)
 		c.out = append(c.out, '"')
 	}
 	// Attributes by namespace URI (none first), then local name.
@@ -117,7 +119,7 @@ func (c *streamC14N) startTag(s *xmlScanner) {
 		c.out = append(c.out, ' ')
 		c.out = append(c.out, a.raw...)
 		c.out = append(c.out, `="`...)
-		c.out = appendEscaped(c.out, a.value, true)
+		c.out = xmltext.AppendEscaped(c.out, a.value, true)
 		c.out = append(c.out, '"')
 	}
 	c.out = append(c.out, '>')
@@ -125,7 +127,7 @@ func (c *streamC14N) startTag(s *xmlScanner) {
 
 // text writes character data (text or a CDATA section's content).
 func (c *streamC14N) text(t []byte) error {
-	c.out = appendEscaped(c.out, t, false)
+	c.out = xmltext.AppendEscaped(c.out, t, false)
 	return c.flushFull()
 }
 

@@ -35,6 +35,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/deatil/go-cryptobin/x509"
@@ -94,6 +95,14 @@ type Reference struct {
 // SignReference signs el as Sign does and returns its reference, for
 // VerifyWritten.
 func (s *Signer) SignReference(el *etree.Element) (*Reference, error) {
+	return s.SignContent(el, nil)
+}
+
+// SignContent signs el as SignReference does, where the tree holds only
+// part of el: content is the exclusive canonical form, in el's namespace
+// context, of elements the caller writes after el's children (and after
+// the signature) instead of holding them in the tree.
+func (s *Signer) SignContent(el *etree.Element, content []byte) (*Reference, error) {
 	id := el.SelectAttrValue("Id", "")
 	if id == "" {
 		return nil, errors.New("xades: the element to sign has no Id")
@@ -115,7 +124,14 @@ func (s *Signer) SignReference(el *etree.Element) (*Reference, error) {
 	if err := writeExclusive(&canonical, el, nil); err != nil {
 		return nil, err
 	}
-	ref := &Reference{Canonical: canonical.Bytes(), Digest: digest(canonical.Bytes())}
+	whole := canonical.Bytes()
+	if len(content) > 0 {
+		// The canonical form of el ends with its end tag (C14N writes no
+		// empty-element tags): content goes just before it.
+		end := len(whole) - len("</"+el.FullTag()+">")
+		whole = slices.Concat(whole[:end], content, whole[end:])
+	}
+	ref := &Reference{Canonical: whole, Digest: digest(whole)}
 	refDigest := ref.Digest
 
 	sigID := "xmldsig-" + uuid.NewString()

@@ -68,24 +68,31 @@ func signedEnvelope(t testing.TB) *etree.Document {
 // item, recipient requisites and purpose in Cyrillic).
 func gisRequest(t testing.TB, op gismessage.Operation, items int) (*etree.Document, *etree.Element) {
 	t.Helper()
-	notes := make([]gismessage.Notification, items)
-	for i := range notes {
-		notes[i] = gismessage.Notification{TransportGUID: uuid.NewString(), OrderID: fmt.Sprintf("%032d", i),
-			OrderDate: calendar.FromYMD(2026, 11, 21), Amount: money.Kopecks(150000 + i), PaymentDocumentID: "12АБ345678-01-6101",
-			AccountNumber: "ЛС-000123", Month: 10, Year: 2026,
-			Purpose: `Взнос на капитальный ремонт за октябрь 2026 г., лицевой счёт 000123 & пени`}
-	}
-	var r *gismessage.Recipient
-	if op == gismessage.Notifications {
-		r = &gismessage.Recipient{INN: "7701234567", KPP: "770101001", Name: `Фонд капитального ремонта многоквартирных домов города "Москва"`,
-			BankName: "ПАО Сбербанк", BankBIK: "044525225", PaymentRecipient: "УФК по г. Москве (Фонд капитального ремонта)",
-			OperatingAccount: "40703810938000012345", CorrespondentAccount: "30101810400000000225"}
-	}
+	r, notes := gisItems(op, items, "")
 	doc, req, err := gismessage.Build(op, gismessage.Header{Date: time.Now(), MessageGUID: uuid.NewString(), OrgPPAGUID: uuid.NewString()}, r, notes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return doc, req
+}
+
+// gisItems are a package's recipient (for bank notifications) and items,
+// with extra appended to their free text.
+func gisItems(op gismessage.Operation, items int, extra string) (*gismessage.Recipient, []gismessage.Notification) {
+	notes := make([]gismessage.Notification, items)
+	for i := range notes {
+		notes[i] = gismessage.Notification{TransportGUID: uuid.NewString(), OrderID: fmt.Sprintf("%032d", i),
+			OrderDate: calendar.FromYMD(2026, 11, 21), Amount: money.Kopecks(150000 + i), PaymentDocumentID: "12АБ345678-01-6101",
+			AccountNumber: "ЛС-000123", Month: 10, Year: 2026,
+			Purpose: `Взнос на капитальный ремонт за октябрь 2026 г., лицевой счёт 000123 & пени` + extra}
+	}
+	var r *gismessage.Recipient
+	if op == gismessage.Notifications {
+		r = &gismessage.Recipient{INN: "7701234567", KPP: "770101001", Name: `Фонд капитального ремонта многоквартирных домов города "Москва"` + extra,
+			BankName: "ПАО Сбербанк" + extra, BankBIK: "044525225", PaymentRecipient: "УФК по г. Москве (Фонд капитального ремонта)" + extra,
+			OperatingAccount: "40703810938000012345", CorrespondentAccount: "30101810400000000225"}
+	}
+	return r, notes
 }
 
 func TestSignVerify(t *testing.T) {

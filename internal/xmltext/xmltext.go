@@ -68,3 +68,47 @@ func Line(s string) string {
 	}
 	return string(b)
 }
+
+// AppendEscaped appends s escaped as canonical XML writes text (attr false)
+// or an attribute value (xml-c14n §2.3): the form a signer hashes, and one
+// every parser reads back as s.
+func AppendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '\r':
+			esc = "&#xD;"
+		case '>':
+			if attr {
+				continue
+			}
+			esc = "&gt;"
+		case '"':
+			if !attr {
+				continue
+			}
+			esc = "&quot;"
+		case '\t':
+			if !attr {
+				continue
+			}
+			esc = "&#x9;"
+		case '\n':
+			if !attr {
+				continue
+			}
+			esc = "&#xA;"
+		default:
+			continue
+		}
+		out = append(out, s[start:i]...)
+		out = append(out, esc...)
+		start = i + 1
+	}
+	return append(out, s[start:]...)
+}
