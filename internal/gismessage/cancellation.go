@@ -57,7 +57,7 @@ func ComposeCancellations(h Header, items []Cancellation) (*Message, error) {
 	}
 	doc, req := envelope(Cancellations, h)
 	w := newItemWriter(req)
-	for _, c := range items {
+	for i, c := range items {
 		// The item is declared in the payment schema; its type's children
 		// in payments-base, the TransportGUID in base.
 		w.start("pm:NotificationOfOrderExecutionCancellation")
@@ -66,6 +66,9 @@ func ComposeCancellations(h Header, items []Cancellation) (*Message, error) {
 		w.opt("pb:Comment", strings.TrimSpace(Text(c.Comment)))
 		w.text("base:TransportGUID", c.TransportGUID)
 		w.end()
+		if i == 0 {
+			w.reserve(len(items))
+		}
 	}
 	return w.message(doc, req), nil
 }

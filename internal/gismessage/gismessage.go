@@ -220,6 +220,9 @@ func Compose(op Operation, h Header, r *Recipient, items []Notification) (*Messa
 		} else {
 			w.supplierNotification(&items[i])
 		}
+		if i == 0 {
+			w.reserve(len(items))
+		}
 	}
 	return w.message(doc, req), nil
 }

@@ -3,6 +3,7 @@ package gismessage
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -46,7 +47,7 @@ func (m *Message) Bytes() ([]byte, error) {
 	if end < 0 || len(m.Request.Child) == 0 {
 		return nil, errors.New("gismessage: the request element is empty: sign it before writing the message")
 	}
-	return append(out[:end], append(m.items, out[end:]...)...), nil
+	return slices.Insert(out, end, m.items...), nil
 }
 
 // Tree moves the items into the request element as elements, for
@@ -140,6 +141,13 @@ func (w *itemWriter) opt(tag, value string) {
 	if value != "" {
 		w.text(tag, value)
 	}
+}
+
+// reserve makes room for n items like the ones written so far, so the
+// buffers of a package grow once instead of doubling their way there.
+func (w *itemWriter) reserve(n int) {
+	w.items = slices.Grow(w.items, len(w.items)*n)
+	w.canonical = slices.Grow(w.canonical, len(w.canonical)*n)
 }
 
 // message is the Message of the envelope doc, its request element req

@@ -121,6 +121,7 @@ func (s *Signer) SignContent(el *etree.Element, content []byte) (*Reference, err
 	// Before the signature is inserted, el is what the enveloped-signature
 	// transform will leave of it.
 	var canonical bytes.Buffer
+	canonical.Grow(len(content) + 4<<10)
 	if err := writeExclusive(&canonical, el, nil); err != nil {
 		return nil, err
 	}
@@ -128,8 +129,7 @@ func (s *Signer) SignContent(el *etree.Element, content []byte) (*Reference, err
 	if len(content) > 0 {
 		// The canonical form of el ends with its end tag (C14N writes no
 		// empty-element tags): content goes just before it.
-		end := len(whole) - len("</"+el.FullTag()+">")
-		whole = slices.Concat(whole[:end], content, whole[end:])
+		whole = slices.Insert(whole, len(whole)-len("</"+el.FullTag()+">"), content...)
 	}
 	ref := &Reference{Canonical: whole, Digest: digest(whole)}
 	refDigest := ref.Digest
