@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/beevik/etree"
-
 	"github.com/gispayments/gis-payments/internal/calendar"
 )
 
@@ -71,14 +69,4 @@ func ComposeCancellations(h Header, items []Cancellation) (*Message, error) {
 		}
 	}
 	return w.message(doc, req), nil
-}
-
-// BuildCancellations returns the SOAP envelope of one cancellation package
-// as a tree, and its request element (the one to sign).
-func BuildCancellations(h Header, items []Cancellation) (*etree.Document, *etree.Element, error) {
-	m, err := ComposeCancellations(h, items)
-	if err != nil {
-		return nil, nil, err
-	}
-	return m.Tree()
 }

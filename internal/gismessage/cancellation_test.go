@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/beevik/etree"
 	"github.com/google/uuid"
 
 	"github.com/gispayments/gis-payments/internal/calendar"
@@ -35,7 +36,7 @@ func TestCancellationsValidateAgainstTheOfficialSchema(t *testing.T) {
 	payment := paymentSchema(t)
 	for _, n := range []int{1, 500, 501} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			doc, req, err := BuildCancellations(header, cancellations(n))
+			doc, req, err := cancellationTree(ComposeCancellations(header, cancellations(n)))
 			if n > 500 {
 				if err == nil {
 					t.Fatal("built 501 cancellations")
@@ -58,7 +59,7 @@ func TestCancellationsValidateAgainstTheOfficialSchema(t *testing.T) {
 // Signed as the packer signs it, the request still validates (the
 // signature is the request's first child) and verifies.
 func TestSignedCancellationValidates(t *testing.T) {
-	_, req, err := BuildCancellations(header, cancellations(3))
+	_, req, err := cancellationTree(ComposeCancellations(header, cancellations(3)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestCancellationSchemaAndCheckAgree(t *testing.T) {
 			if err := CheckCancellation(&c); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("CheckCancellation: %v, want %q", err, tt.want)
 			}
-			if _, _, err := BuildCancellations(header, []Cancellation{c}); err == nil {
+			if _, err := ComposeCancellations(header, []Cancellation{c}); err == nil {
 				t.Error("built")
 			}
 			if tt.name == "tab in OrderID" || tt.name == "bad TransportGUID" {
@@ -104,4 +105,12 @@ func TestCancellationSchemaAndCheckAgree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cancellationTree is a composed message as a tree.
+func cancellationTree(m *Message, err error) (*etree.Document, *etree.Element, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	return m.Tree()
 }
