@@ -107,13 +107,11 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner, 
 		if reconciledAt == nil {
 			return fmt.Errorf("run %d is not reconciled (status %s): %w", runID, status, ErrNotReady)
 		}
-		if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY id), '{}'),
-				(SELECT count(*) FROM payment WHERE `+paymentsOfRun("", "$1")+`), (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)
-			FROM package WHERE run_id = $1`, runID).Scan(&out.PackageIDs, &out.Payments, &out.Held); err != nil {
-			return err
-		}
 		if ready, err := readyToPack(ctx, tx, runID, status); err != nil || !ready {
-			out.Resumed = err == nil // packed before: report, do not plan again
+			if err == nil { // packed before: report, do not plan again
+				out.Resumed = true
+				err = packedBefore(ctx, tx, runID, out)
+			}
 			return err
 		}
 		withheld, err := holdWithheld(ctx, tx, runID)
@@ -149,6 +147,15 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner, 
 		return nil, fmt.Errorf("store: prepare packages of run %d: %w", runID, err)
 	}
 	return out, nil
+}
+
+// packedBefore reports what an earlier packing of the run stored; a run
+// about to be packed has none of it, and counting its 300 000 recon rows
+// for nothing cost 0.06-0.1 s.
+func packedBefore(ctx context.Context, tx pgx.Tx, runID int64, out *Packing) error {
+	return tx.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY id), '{}'),
+			(SELECT count(*) FROM payment WHERE `+paymentsOfRun("", "$1")+`), (SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL)
+		FROM package WHERE run_id = $1`, runID).Scan(&out.PackageIDs, &out.Payments, &out.Held)
 }
 
 // endPacking gives a packed run its next status; a run with nothing to
