@@ -101,6 +101,29 @@ func TestPackageSizes(t *testing.T) {
 	}
 }
 
+// Packages are marked signed in batches: every one of a run of more than
+// a batch ends signed, with the key its archived request is stored under.
+func TestEveryArchivedPackageIsMarkedSigned(t *testing.T) {
+	ctx := context.Background()
+	e, runID := reconciled(t, "uk_rso", 150, 4)
+	e.Pack.PackageSize = 1
+	if _, err := e.Pack.Pack(ctx, packer.Request{RunID: runID}); err != nil {
+		t.Fatal(err)
+	}
+	pkgs, err := e.Store.PackagesOfRun(ctx, runID)
+	if err != nil || len(pkgs) != 150 {
+		t.Fatalf("%d packages, %v", len(pkgs), err)
+	}
+	for _, p := range pkgs {
+		if p.Status != contract.PackageSigned || p.RequestKey != packer.ArchiveKey(p) {
+			t.Fatalf("package %d: %s, key %q", p.ID, p.Status, p.RequestKey)
+		}
+		if len(e.S3.Get(t, testkit.Archive, p.RequestKey)) == 0 {
+			t.Fatalf("package %d: nothing archived", p.ID)
+		}
+	}
+}
+
 // Running the step again creates no package, payment or TransportGUID.
 func TestRepackIsIdempotent(t *testing.T) {
 	ctx := context.Background()

@@ -530,14 +530,15 @@ func (s *Store) ReleaseSigning(ctx context.Context, ids []int64, owner string) e
 	return nil
 }
 
-// MarkPackageSigned records that a package's signed request is archived,
-// and ends the signing claim.
-func (s *Store) MarkPackageSigned(ctx context.Context, packageID int64, requestKey string) error {
-	_, err := s.Pool.Exec(ctx, `UPDATE package SET status = 'signed', request_key = $2, lease_owner = NULL, lease_until = NULL
-		WHERE id = $1 AND status = 'built'`,
-		packageID, requestKey)
+// MarkPackagesSigned records that packages' signed requests are archived
+// (under requestKeys, in the same order), and ends their signing claims.
+func (s *Store) MarkPackagesSigned(ctx context.Context, packageIDs []int64, requestKeys []string) error {
+	_, err := s.Pool.Exec(ctx, `UPDATE package k SET status = 'signed', request_key = m.key, lease_owner = NULL, lease_until = NULL
+		FROM unnest($1::bigint[], $2::text[]) AS m(id, key)
+		WHERE k.id = m.id AND k.status = 'built'`,
+		packageIDs, requestKeys)
 	if err != nil {
-		return fmt.Errorf("store: mark package %d signed: %w", packageID, err)
+		return fmt.Errorf("store: mark packages %v signed: %w", packageIDs, err)
 	}
 	return nil
 }
