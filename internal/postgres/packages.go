@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,6 +35,7 @@ type Candidate struct {
 	// Attempt is which try at this order the payment will be: 1, or one
 	// more than the payment an earlier run left in error.
 	Attempt int16
+	day     calendar.Date // the recon row's, which orders a run's own candidates
 }
 
 // PlannedPackage is a package the packer decided on, GUIDs included.
@@ -211,15 +214,21 @@ func scanCandidate(rows pgx.Rows, c *Candidate, first ...any) error {
 // failure) or an operator asked to resend (payment_resend), which each run
 // takes again unless it holds the same order itself. Orders live, loaded or possibly held by GIS are left out.
 func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
-	own, err = queryCandidates(ctx, tx, `SELECT 1, `+candidateColumns+` FROM recon_row r
+	// Ordered here by day and row, not by an ORDER BY: Postgres sorted the
+	// whole 250-byte rows of a 300 000-row run, 0.15-0.2 s of the backend's
+	// CPU (of 0.5), before the packer could plan; they mostly come in that
+	// order already, which the sort here only checks.
+	own, err = queryCandidates(ctx, tx, `SELECT 1, r.day, `+candidateColumns+` FROM recon_row r
 		WHERE r.run_id = $1 AND (r.status = ANY($2) OR `+approvedExtra+`) AND `+notWithheld+`
 		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-		                  AND p.status IN `+liveStatuses+`)
-		ORDER BY r.day, r.id`, runID, statuses, orgID)
+		                  AND p.status IN `+liveStatuses+`)`, runID, statuses, orgID)
 	if err != nil {
 		return nil, 0, err
 	}
-	retry, err := queryCandidates(ctx, tx, `SELECT DISTINCT ON (e.order_id) e.attempt + 1, `+candidateColumns+` FROM payment e
+	slices.SortFunc(own, func(a, b Candidate) int {
+		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.ReconRowID, b.ReconRowID))
+	})
+	retry, err := queryCandidates(ctx, tx, `SELECT DISTINCT ON (e.order_id) e.attempt + 1, r.day, `+candidateColumns+` FROM payment e
 		JOIN recon_row r ON r.id = e.recon_row_id
 		WHERE e.organization_id = $2 AND e.run_id <> $1
 		  AND (e.status = 'error' OR EXISTS (SELECT 1 FROM payment_resend q WHERE q.payment_id = e.id))
@@ -242,11 +251,13 @@ func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([
 	}
 	defer rows.Close()
 	var out []Candidate
+	var day time.Time
 	for rows.Next() {
 		var c Candidate
-		if err := scanCandidate(rows, &c, &c.Attempt); err != nil {
+		if err := scanCandidate(rows, &c, &c.Attempt, &day); err != nil {
 			return nil, err
 		}
+		c.day = calendar.FromYMD(day.Date())
 		out = append(out, c)
 	}
 	return out, rows.Err()
