@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -344,28 +343,49 @@ func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []Plann
 // spent more on an INSERT … SELECT from a staging table than on this and
 // checkReferences together.
 func copyPayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) (int, error) {
-	pr, pw := io.Pipe()
-	go func() {
-		w := bufio.NewWriterSize(pw, 64<<10)
-		var line []byte
-		for _, p := range planned {
-			for _, pay := range p.Payments {
-				line = appendPaymentLine(line[:0], runID, orgID, p.ID, pay)
-				if _, err := w.Write(line); err != nil {
-					pw.CloseWithError(err)
-					return
-				}
-			}
-		}
-		pw.CloseWithError(w.Flush())
-	}()
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, pr, `COPY payment (run_id, organization_id, recon_row_id, order_id, amount,
+	src := &paymentLines{runID: runID, orgID: orgID, planned: planned}
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, src, `COPY payment (run_id, organization_id, recon_row_id, order_id, amount,
 		transport_guid, package_id, status, attempt) FROM STDIN`)
-	pr.CloseWithError(io.ErrClosedPipe) // ends the writer if the COPY stopped early
 	if err != nil {
 		return 0, err
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// paymentLines reads as the planned payments' COPY lines, written as they
+// are read: in the goroutine that sends them, so the backend does not wait
+// while a producer of its own waits for a core the signers hold.
+type paymentLines struct {
+	runID, orgID int64
+	planned      []PlannedPackage
+	pkg, pay     int    // the next payment
+	pending      []byte // written, not read yet
+}
+
+func (l *paymentLines) Read(p []byte) (int, error) {
+	n := copy(p, l.pending)
+	l.pending = l.pending[n:]
+	for n < len(p) && l.pkg < len(l.planned) {
+		pp := &l.planned[l.pkg]
+		if l.pay == len(pp.Payments) {
+			l.pkg, l.pay = l.pkg+1, 0
+			continue
+		}
+		line := appendPaymentLine(p[n:n:len(p)], l.runID, l.orgID, pp.ID, pp.Payments[l.pay])
+		l.pay++
+		if len(line) <= len(p)-n {
+			n += len(line)
+			continue
+		}
+		// The line outgrew p, so append wrote it elsewhere: what fits now, the rest next.
+		k := copy(p[n:], line)
+		l.pending = line[k:]
+		n += k
+	}
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
 // appendPaymentLine appends a new payment's COPY line, status queued.
