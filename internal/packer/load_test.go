@@ -26,12 +26,20 @@ func TestLoadRefusesBrokenReferences(t *testing.T) {
 		Scan(&foreignRow, &foreignOrder); err != nil {
 		t.Fatal(err)
 	}
+	earlier := e.Reconciled(t, "org1", 3, 3)
+	var earlierRow int64
+	if err := e.Store.Pool.QueryRow(context.Background(), `SELECT id FROM recon_row WHERE run_id = $1 ORDER BY id LIMIT 1`, earlier).
+		Scan(&earlierRow); err != nil {
+		t.Fatal(err)
+	}
 	type ref struct {
-		row   int64
+		row   int64  // 0: the candidate's own
 		order string // "": the candidate's own
 	}
 	for name, r := range map[string]ref{"another organisation's row": {foreignRow, ""},
-		"another organisation's row with its order id": {foreignRow, foreignOrder}, "no such row": {1 << 40, ""}} {
+		"another organisation's row with its order id": {foreignRow, foreignOrder}, "no such row": {1 << 40, ""},
+		"its own row with another order id":          {0, foreignOrder + "0"},
+		"an earlier run's row with another order id": {earlierRow, foreignOrder + "00"}} {
 		t.Run(name, func(t *testing.T) {
 			runID := e.Reconciled(t, "org1", 5, uint64(r.row%97)+uint64(len(r.order))+10)
 			plan := func(org *postgres.Organization, cs []postgres.Candidate) ([]postgres.PlannedPackage, []postgres.Hold, error) {
@@ -40,7 +48,9 @@ func TestLoadRefusesBrokenReferences(t *testing.T) {
 					p.Payments = append(p.Payments, postgres.PlannedPayment{Candidate: &cs[i], TransportGUID: uuid.NewString()})
 				}
 				bad := cs[len(cs)-1]
-				bad.ReconRowID = r.row
+				if r.row != 0 {
+					bad.ReconRowID = r.row
+				}
 				if r.order != "" {
 					bad.OrderID = r.order
 				}

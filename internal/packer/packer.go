@@ -222,6 +222,7 @@ func (s *Service) signAll(ctx context.Context, org *postgres.Organization, runID
 	if workers <= 0 {
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
+	marks := &signedMarks{store: s.Store}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
 	for _, p := range pkgs {
@@ -231,12 +232,18 @@ func (s *Service) signAll(ctx context.Context, org *postgres.Organization, runID
 		signed++
 		if data, ok := held[p.ID]; ok {
 			delete(held, p.ID)
-			g.Go(func() error { return s.archive(gctx, p, data) })
+			g.Go(func() error { return s.archive(gctx, p, data, marks) })
 			continue
 		}
-		g.Go(func() error { return s.signOne(gctx, org, p) })
+		g.Go(func() error { return s.signOne(gctx, org, p, marks) })
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	// The archived ones are marked even after a failure, so a retry does
+	// not sign them again.
+	if ferr := marks.flush(ctx); err == nil {
+		err = ferr
+	}
+	if err != nil {
 		// Let a retry take the unsigned ones at once, not after the lease.
 		s.release(ctx, runID, claimed, owner)
 		return signed, busy, err
@@ -281,14 +288,14 @@ func (s *Service) buildImport(ctx context.Context, org *postgres.Organization, p
 	return gismessage.Compose(gismessage.Operation(p.Operation), hdr, recipient(org), notes)
 }
 
-func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package) error {
+func (s *Service) signOne(ctx context.Context, org *postgres.Organization, p postgres.Package, marks *signedMarks) error {
 	data, err := s.signedRequest(ctx, org, p, func(hdr gismessage.Header) (*gismessage.Message, error) {
 		return s.build(ctx, org, p, hdr)
 	})
 	if err != nil {
 		return err
 	}
-	return s.archive(ctx, p, data)
+	return s.archive(ctx, p, data, marks)
 }
 
 // signedRequest builds a package's request with build, signs it and
@@ -319,14 +326,14 @@ func (s *Service) signedRequest(ctx context.Context, org *postgres.Organization,
 	return data, nil
 }
 
-// archive puts a package's signed request in the archive and marks the
-// package signed.
-func (s *Service) archive(ctx context.Context, p postgres.Package, data []byte) error {
+// archive puts a package's signed request in the archive, then has marks
+// mark the package signed.
+func (s *Service) archive(ctx context.Context, p postgres.Package, data []byte, marks *signedMarks) error {
 	key := ArchiveKey(p)
 	if err := s.Objects.Put(ctx, s.ArchiveBucket, key, "application/xml", bytes.NewReader(data)); err != nil {
 		return err
 	}
-	return s.Store.MarkPackageSigned(ctx, p.ID, key)
+	return marks.add(ctx, p.ID, key)
 }
 
 // verifyWritten verifies the signature over the bytes to be archived and

@@ -101,6 +101,29 @@ func TestPackageSizes(t *testing.T) {
 	}
 }
 
+// Packages are marked signed in batches: every one of a run of more than
+// a batch ends signed, with the key its archived request is stored under.
+func TestEveryArchivedPackageIsMarkedSigned(t *testing.T) {
+	ctx := context.Background()
+	e, runID := reconciled(t, "uk_rso", 150, 4)
+	e.Pack.PackageSize = 1
+	if _, err := e.Pack.Pack(ctx, packer.Request{RunID: runID}); err != nil {
+		t.Fatal(err)
+	}
+	pkgs, err := e.Store.PackagesOfRun(ctx, runID)
+	if err != nil || len(pkgs) != 150 {
+		t.Fatalf("%d packages, %v", len(pkgs), err)
+	}
+	for _, p := range pkgs {
+		if p.Status != contract.PackageSigned || p.RequestKey != packer.ArchiveKey(p) {
+			t.Fatalf("package %d: %s, key %q", p.ID, p.Status, p.RequestKey)
+		}
+		if len(e.S3.Get(t, testkit.Archive, p.RequestKey)) == 0 {
+			t.Fatalf("package %d: nothing archived", p.ID)
+		}
+	}
+}
+
 // Running the step again creates no package, payment or TransportGUID.
 func TestRepackIsIdempotent(t *testing.T) {
 	ctx := context.Background()
@@ -196,6 +219,46 @@ func TestHeldBackAndAlreadyLoaded(t *testing.T) {
 	run, _ := e.Store.RunByID(ctx, r2.RunID)
 	if run.Status != contract.RunFinishedWithErrors {
 		t.Errorf("run status %s", run.Status)
+	}
+}
+
+// A run's payments are planned by day, then by recon row, whatever order
+// the rows are read in: the first row, written again, comes last.
+func TestPaymentsArePlannedByDay(t *testing.T) {
+	ctx := context.Background()
+	e := setup(t)
+	org := pgtest.Organization(t, e.Store, "uk1", "uk_rso")
+	acq := "date;order_id;order_date;bill_number;supplier_id;service_id;account_number;main_sum;fine_sum;gis_service_id\n"
+	bill := exportcsv.BillingHeader
+	for i, day := range []string{"2026-11-20", "2026-11-20", "2026-11-21", "2026-11-21"} {
+		acq += fmt.Sprintf("%s;O%d;%s;B%d;S1;SV1;LS1;1%d;0;12АБ345678-01\n", day, i, day, i, i)
+		bill += fmt.Sprintf("%s;B%d;S1;SV1;LS1;1%d;0\n", day, i, i)
+	}
+	var refs []reconciler.FileRef
+	for kind, data := range map[exportcsv.Kind]string{exportcsv.Billing: bill, exportcsv.Acquiring: acq} {
+		key := "incoming/" + string(kind) + "/uk1/f.csv"
+		etag := e.S3.Put(t, testkit.Exports, key, []byte(data))
+		e.Store.RegisterFile(ctx, &postgres.SourceFile{OrganizationID: org.ID, Bucket: testkit.Exports, Key: key, ETag: etag, Kind: kind})
+		refs = append(refs, reconciler.FileRef{Bucket: testkit.Exports, Key: key})
+	}
+	r, err := e.Recon.Reconcile(ctx, reconciler.Request{Org: "uk1", Files: refs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.Pool.Exec(ctx, `WITH d AS (DELETE FROM recon_row WHERE run_id = $1 AND order_id = 'O0' RETURNING *)
+		INSERT INTO recon_row SELECT * FROM d`, r.RunID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Pack.Pack(ctx, packer.Request{RunID: r.RunID}); err != nil {
+		t.Fatal(err)
+	}
+	var planned, byDay string
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT string_agg(r.order_id, ',' ORDER BY p.id), string_agg(r.order_id, ',' ORDER BY r.day, r.id)
+		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id WHERE p.run_id = $1`, r.RunID).Scan(&planned, &byDay); err != nil {
+		t.Fatal(err)
+	}
+	if planned != byDay || !strings.HasPrefix(planned, "O0,O1,") {
+		t.Errorf("planned %s, by day %s", planned, byDay)
 	}
 }
 

@@ -28,10 +28,10 @@ type RunSummary struct {
 	Error      string         `json:"error,omitempty"`
 }
 
-const runSummaryColumns = `r.id, o.code, r.status, coalesce(r.period_from::text, ''), coalesce(r.period_to::text, ''),
+var runSummaryColumns = `r.id, o.code, r.status, coalesce(r.period_from::text, ''), coalesce(r.period_to::text, ''),
 	coalesce(r.execution_name, ''), r.created_at, r.finished_at,
 	(SELECT coalesce(jsonb_object_agg(status, n), '{}') FROM
-		(SELECT status, count(*) AS n FROM payment WHERE run_id = r.id GROUP BY status) x),
+		(SELECT status, count(*) AS n FROM payment WHERE ` + paymentsOfRun("", "r.id") + ` GROUP BY status) x),
 	(SELECT count(*) FROM recon_row WHERE run_id = r.id AND hold_reason IS NOT NULL),
 	coalesce(r.error, '')`
 
@@ -87,7 +87,7 @@ func (s *Store) RunDetailByID(ctx context.Context, id int64) (*RunDetail, error)
 		return nil, fmt.Errorf("store: packages of run %d: %w", id, err)
 	}
 	if d.Errors, err = s.counts(ctx, `SELECT coalesce(error_code, ''), error, count(*) FROM payment
-		WHERE run_id = $1 AND error IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT 20`, id); err != nil {
+		WHERE `+paymentsOfRun("", "$1")+` AND error IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT 20`, id); err != nil {
 		return nil, err
 	}
 	if d.Holds, err = s.counts(ctx, `SELECT '', hold_reason, count(*) FROM recon_row

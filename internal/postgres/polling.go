@@ -384,7 +384,7 @@ func (s *Store) EachPaymentResult(ctx context.Context, runID int64, fn func(*Pay
 		SELECT p.order_id, r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''), p.amount::text,
 			p.status, coalesce(p.gis_guid::text, ''), coalesce(p.unique_number, ''), p.imported_at,
 			coalesce(p.error_code, ''), coalesce(p.error, '')
-		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id WHERE p.run_id = $1
+		FROM payment p JOIN recon_row r ON r.id = p.recon_row_id WHERE `+paymentsOfRun("p", "$1")+`
 		UNION ALL
 		SELECT coalesce(r.order_id, ''), r.bill_number, r.supplier_id, r.service_id, coalesce(r.account_number, ''),
 			coalesce((r.acquiring_main + r.acquiring_fine)::text, (r.billing_main + r.billing_fine)::text, ''),

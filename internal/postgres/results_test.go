@@ -50,7 +50,7 @@ func sentRun(t *testing.T, s *postgres.Store, org *postgres.Organization, key st
 		t.Fatalf("packing = %+v, %v", packing, err)
 	}
 	for _, id := range packing.PackageIDs {
-		if err := s.MarkPackageSigned(ctx, id, fmt.Sprintf("requests/%d.xml", id)); err != nil {
+		if err := s.MarkPackagesSigned(ctx, []int64{id}, []string{fmt.Sprintf("requests/%d.xml", id)}); err != nil {
 			t.Fatal(err)
 		}
 		if sent, err := s.MarkSent(ctx, id, uuid.NewString()); err != nil || !sent {

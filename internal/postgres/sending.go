@@ -163,7 +163,7 @@ func settleRun(ctx context.Context, tx pgx.Tx, runID int64) error {
 		return err // counting the run's payments is left to the last package
 	}
 	if err := tx.QueryRow(ctx, `SELECT
-			(SELECT count(*) FROM payment WHERE run_id = $1 AND status NOT IN `+loadedStatuses+`),
+			(SELECT count(*) FROM payment WHERE `+paymentsOfRun("", "$1")+` AND status NOT IN `+loadedStatuses+`),
 			(SELECT count(*) FROM recon_row WHERE run_id = $1 AND hold_reason IS NOT NULL),
 			`+cancellationsNotDone, runID).Scan(&t.Unloaded, &t.Held, &t.Uncancelled); err != nil {
 		return err

@@ -33,6 +33,17 @@ var (
 	timingOutRuns     = sqlList(lifecycle.MayTimeOut...)
 )
 
+// paymentsOfRun selects the payments (of table alias p, "" for none) of
+// run (an SQL expression) through the run's packages: payment has no index
+// on run_id, which would cost every packed payment one more index entry,
+// and each payment's package is of its own run (checkReferences).
+func paymentsOfRun(p, run string) string {
+	if p != "" {
+		p += "."
+	}
+	return p + `package_id IN (SELECT id FROM package WHERE run_id = ` + run + `)`
+}
+
 // strs converts typed statuses for a text[] parameter.
 func strs[T ~string](xs []T) []string {
 	out := make([]string, len(xs))
