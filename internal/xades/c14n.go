@@ -266,8 +266,15 @@ func appendName(out []byte, prefix, local string) []byte {
 // appendEscaped escapes text (attr false) or an attribute value as
 // xml-c14n §2.3 prescribes.
 func appendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
+	mask := escapeText
+	if attr {
+		mask = escapeAttr
+	}
 	start := 0
 	for i := 0; i < len(s); i++ {
+		if escapes[s[i]]&mask == 0 {
+			continue
+		}
 		var esc string
 		switch s[i] {
 		case '&':
@@ -277,27 +284,13 @@ func appendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
 		case '\r':
 			esc = "&#xD;"
 		case '>':
-			if attr {
-				continue
-			}
 			esc = "&gt;"
 		case '"':
-			if !attr {
-				continue
-			}
 			esc = "&quot;"
 		case '\t':
-			if !attr {
-				continue
-			}
 			esc = "&#x9;"
 		case '\n':
-			if !attr {
-				continue
-			}
 			esc = "&#xA;"
-		default:
-			continue
 		}
 		out = append(out, s[start:i]...)
 		out = append(out, esc...)
@@ -305,3 +298,13 @@ func appendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
 	}
 	return append(out, s[start:]...)
 }
+
+// escapes marks the bytes appendEscaped replaces in text and in attribute
+// values.
+var escapes = [256]uint8{'&': escapeText | escapeAttr, '<': escapeText | escapeAttr, '\r': escapeText | escapeAttr,
+	'>': escapeText, '"': escapeAttr, '\t': escapeAttr, '\n': escapeAttr}
+
+const (
+	escapeText uint8 = 1 << iota
+	escapeAttr
+)
