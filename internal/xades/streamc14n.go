@@ -37,10 +37,10 @@ func (c *streamC14N) start(s *xmlScanner) {
 	case c.exclusive:
 		// xml-exc-c14n §3: the namespaces visibly used, by the element's
 		// prefix (or the default) and by its attributes' prefixes.
-		c.consider(s.bindingOf(s.name.prefix))
+		c.consider(s.inScope(s.bound))
 		for i := range s.attrs {
-			if p := s.attrs[i].name.prefix; p != nil {
-				c.consider(s.bindingOf(p))
+			if s.attrs[i].name.prefix != nil {
+				c.consider(s.inScope(s.attrs[i].bound))
 			}
 		}
 	case c.depth == 0:
@@ -75,15 +75,6 @@ func (c *streamC14N) consider(b binding) {
 		return
 	}
 	c.decls = append(c.decls, b)
-}
-
-// bindingOf is the declaration prefix resolves to; for no prefix without a
-// default namespace, the empty one.
-func (s *xmlScanner) bindingOf(prefix []byte) binding {
-	if b := s.binding(prefix); b != nil {
-		return *b
-	}
-	return binding{}
 }
 
 func (c *streamC14N) startTag(s *xmlScanner) {

@@ -2,6 +2,7 @@ package xades
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"regexp"
@@ -31,6 +32,7 @@ type xmlScanner struct {
 	// cdata).
 	name     qname
 	uri      string
+	bound    int // the declaration (in ns) of name's prefix, -1 for none
 	raw      []byte
 	attrs    []xmlAttr
 	text     []byte
@@ -58,6 +60,7 @@ type xmlAttr struct {
 	name  qname
 	value []byte // normalized
 	uri   string
+	bound int // the declaration (in ns) of a prefix
 }
 
 type openElement struct {
@@ -128,6 +131,8 @@ func (s *xmlScanner) next() (tokKind, error) {
 			if err := s.skipMisc(); err != nil {
 				return tokEOF, err
 			}
+		case len(rest) > 1 && rest[1] != '/' && rest[1] != '!' && rest[1] != '?' && !s.rootDone:
+			return tokStart, s.startTag()
 		case bytes.HasPrefix(rest, []byte("</")):
 			return tokEnd, s.endTag()
 		case bytes.HasPrefix(rest, []byte("<!--")):
@@ -225,38 +230,46 @@ func (s *xmlScanner) skipSpace() bool {
 // qname reads a Name and splits it into prefix and local part, refusing
 // what is not a QName (Namespaces in XML 1.0 §4).
 func (s *xmlScanner) qname() (raw []byte, n qname, err error) {
-	start, colon := s.pos, -1
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		if c < utf8.RuneSelf {
-			if !isNameByte(c, s.pos == start) {
-				break
-			}
-			if c == ':' {
-				if colon >= 0 {
-					return nil, n, s.fail("a name with two colons")
-				}
-				colon = s.pos
-			}
-			s.pos++
+	data, start, colon := s.data, s.pos, -1
+	i := start
+	for i < len(data) {
+		c := data[i]
+		if nameClass[c] != 0 {
+			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(s.data[s.pos:])
-		if !isNameRune(r, s.pos == start) {
+		if c == ':' {
+			if colon >= 0 {
+				s.pos = i
+				return nil, n, s.fail("a name with two colons")
+			}
+			colon = i
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
 			break
 		}
-		s.pos += size
+		r, size := utf8.DecodeRune(data[i:])
+		if !isNameRune(r, i == start) {
+			break
+		}
+		i += size
 	}
-	raw = s.data[start:s.pos]
+	if i > start && nameClass[data[start]] == nameChar {
+		i = start // a digit, '-' or '.' does not start a name
+	}
+	s.pos = i
+	raw = data[start:i]
 	switch {
 	case len(raw) == 0:
 		return nil, n, s.fail("expected a name")
 	case colon < 0:
 		n.local = raw
-	case colon == start || colon == s.pos-1:
+	case colon == start || colon == i-1:
 		return nil, n, s.fail("%q is not a qualified name", raw)
 	default:
-		n.prefix, n.local = s.data[start:colon], s.data[colon+1:s.pos]
+		n.prefix, n.local = data[start:colon], data[colon+1:i]
 	}
 	if !startsName(n.local) || (n.prefix != nil && !startsName(n.prefix)) {
 		return nil, n, s.fail("%q is not a name", raw)
@@ -267,21 +280,32 @@ func (s *xmlScanner) qname() (raw []byte, n qname, err error) {
 // startsName says whether b starts with a NameStartChar other than ':'.
 func startsName(b []byte) bool {
 	if b[0] < utf8.RuneSelf {
-		return b[0] != ':' && isNameByte(b[0], true)
+		return nameClass[b[0]] == nameStart
 	}
 	r, _ := utf8.DecodeRune(b)
 	return isNameRune(r, true)
 }
 
-func isNameByte(c byte, first bool) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == ':':
-		return true
-	case c >= '0' && c <= '9', c == '-', c == '.':
-		return !first
+// nameClass classes the ASCII bytes of names other than ':', which a
+// QName has at most once and not at either end: nameStart for a
+// NameStartChar, nameChar for one that may only follow; 0 for the rest and
+// for the bytes of longer UTF-8 sequences, which are decoded.
+var nameClass = func() (t [256]uint8) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+			t[c] = nameStart
+		case c >= '0' && c <= '9', c == '-', c == '.':
+			t[c] = nameChar
+		}
 	}
-	return false
-}
+	return t
+}()
+
+const (
+	nameStart = 1 + iota
+	nameChar
+)
 
 // isNameRune is NameStartChar (first) or NameChar above ASCII (XML 1.0 §2.3).
 func isNameRune(r rune, first bool) bool {
@@ -300,6 +324,16 @@ func isNameRune(r rune, first bool) bool {
 // outside XML 1.0's Char production (§2.2).
 func invalidChar(data []byte) (int, error) {
 	for i := 0; i < len(data); {
+		// Eight bytes at a time while none is above ASCII or below a space
+		// (subtracting 0x20 from each borrows into the high bit of the
+		// first that is below).
+		if i+8 <= len(data) {
+			const high, spaces = 0x8080808080808080, 0x2020202020202020
+			if w := binary.LittleEndian.Uint64(data[i:]); w&high == 0 && (w-spaces)&high == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := data[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
@@ -553,13 +587,14 @@ func (s *xmlScanner) declare(mark int, prefix, uri string) error {
 	return nil
 }
 
-// resolve gives the element and its attributes their namespace URIs.
+// resolve gives the element and its attributes their namespace URIs and
+// the declarations their prefixes resolve to.
 func (s *xmlScanner) resolve(mark int) error {
 	if string(s.name.prefix) == "xml" {
 		return s.unsupported("an element in the xml namespace")
 	}
 	var ok bool
-	if s.uri, ok = s.lookup(s.name.prefix); !ok {
+	if s.bound, s.uri, ok = s.lookup(s.name.prefix); !ok {
 		return s.fail("namespace prefix %q is not declared", s.name.prefix)
 	}
 	for i := range s.attrs {
@@ -570,7 +605,7 @@ func (s *xmlScanner) resolve(mark int) error {
 		if string(a.name.prefix) == "xml" {
 			return s.unsupported("attribute %s", a.raw)
 		}
-		if a.uri, ok = s.lookup(a.name.prefix); !ok {
+		if a.bound, a.uri, ok = s.lookup(a.name.prefix); !ok {
 			return s.fail("namespace prefix %q is not declared", a.name.prefix)
 		}
 		for _, b := range s.attrs[:i] {
@@ -582,27 +617,38 @@ func (s *xmlScanner) resolve(mark int) error {
 	return nil
 }
 
-// lookup is the URI prefix is bound to ("" for no prefix and no default);
-// the xml prefix is refused, see xmlScanner.
-func (s *xmlScanner) lookup(prefix []byte) (string, bool) {
-	if b := s.binding(prefix); b != nil {
-		return b.uri, true
-	}
-	return "", len(prefix) == 0
-}
-
-// binding is the declaration of prefix in scope, nil if there is none.
-func (s *xmlScanner) binding(prefix []byte) *binding {
+// lookup is the innermost declaration of prefix in scope (its index in ns,
+// -1 for none) and the URI it binds ("" for no prefix and no default); ok
+// is false for a prefix without one. The xml prefix is refused, see
+// xmlScanner.
+func (s *xmlScanner) lookup(prefix []byte) (i int, uri string, ok bool) {
 	for i := len(s.ns) - 1; i >= 0; i-- {
 		if s.ns[i].prefix == string(prefix) {
-			return &s.ns[i]
+			return i, s.ns[i].uri, true
 		}
 	}
-	return nil
+	return -1, "", len(prefix) == 0
+}
+
+// inScope is ns[i], the empty default namespace for -1.
+func (s *xmlScanner) inScope(i int) binding {
+	if i < 0 {
+		return binding{}
+	}
+	return s.ns[i]
 }
 
 func (s *xmlScanner) endTag() error {
 	s.pos += 2
+	if len(s.open) > 0 {
+		// The open element's name, read as a QName at its start, then '>'.
+		top, rest := s.open[len(s.open)-1].raw, s.data[s.pos:]
+		if len(rest) > len(top) && rest[len(top)] == '>' && string(rest[:len(top)]) == string(top) {
+			s.pos += len(top) + 1
+			s.pop()
+			return nil
+		}
+	}
 	raw, _, err := s.qname()
 	if err != nil {
 		return err
