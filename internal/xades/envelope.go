@@ -138,7 +138,7 @@ func (v *envelopeReader) start() error {
 		if v.ref != nil {
 			v.dataSum = &referenceSink{ref: v.ref}
 		}
-		v.data = newStreamC14N(v.dataSum, true, flushAt+4096)
+		v.data = newStreamC14N(v.dataSum, true, 4096)
 		v.data.start(s)
 	case v.depth == 4 && v.inRequest && !v.firstChild:
 		v.firstChild = true
@@ -399,7 +399,7 @@ func (g *signatureReader) read(r role, s *xmlScanner) error {
 	case roleSignedInfo:
 		g.inSignedInfo = true
 		for i := range g.signedInfo {
-			g.signedInfo[i] = newStreamC14N(&g.signedInfoBytes[i], i == 1, 2048)
+			g.signedInfo[i] = newStreamC14N(&g.signedInfoBytes[i], i == 1, 1024)
 		}
 	case roleCanonicalization:
 		g.canon = attrValue(s, "Algorithm")
@@ -424,7 +424,7 @@ func (g *signatureReader) read(r role, s *xmlScanner) error {
 		g.propsID = attrValue(s, "Id")
 		g.inProps = true
 		g.propsHash = streebog.New()
-		g.props = newStreamC14N(g.propsHash, false, 4096)
+		g.props = newStreamC14N(g.propsHash, false, 2048)
 	case roleCert:
 		g.cert.found = true
 	case roleCertDigestMethod:

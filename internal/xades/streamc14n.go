@@ -12,12 +12,13 @@ import (
 // Canonicalization 1.0, or Canonical XML 1.0 (inclusive) of the element as
 // a document subset with everything under it. The caller feeds it the
 // tokens from the element's start to its end, leaving out any subtree (the
-// enveloped signature). Output goes to dst through a small buffer, so the
-// canonical form of a large element is never held whole.
+// enveloped signature). Output goes to dst in chunks of about chunk
+// bytes, so the canonical form of a large element is never held whole.
 type streamC14N struct {
 	dst       io.Writer
 	exclusive bool
 	out       []byte
+	chunk     int
 	depth     int       // output elements open
 	rendered  []binding // declarations written by open output elements
 	marks     []int     // len(rendered) at each open element
@@ -25,8 +26,8 @@ type streamC14N struct {
 	order     []int     // scratch: its attributes in canonical order
 }
 
-func newStreamC14N(dst io.Writer, exclusive bool, size int) *streamC14N {
-	return &streamC14N{dst: dst, exclusive: exclusive, out: make([]byte, 0, size)}
+func newStreamC14N(dst io.Writer, exclusive bool, chunk int) *streamC14N {
+	return &streamC14N{dst: dst, exclusive: exclusive, out: make([]byte, 0, 2*chunk), chunk: chunk}
 }
 
 // start writes the start tag of the element s has just read.
@@ -138,7 +139,7 @@ func (c *streamC14N) end(s *xmlScanner) error {
 }
 
 func (c *streamC14N) flushFull() error {
-	if len(c.out) < flushAt {
+	if len(c.out) < c.chunk {
 		return nil
 	}
 	_, err := c.dst.Write(c.out)

@@ -16,7 +16,7 @@ func streamCanonical(data []byte, exclusive bool) ([]byte, error) {
 		return nil, err
 	}
 	var out bytes.Buffer
-	c := newStreamC14N(&out, exclusive, 64)
+	c := newStreamC14N(&out, exclusive, 32)
 	for {
 		tok, err := s.next()
 		switch {
