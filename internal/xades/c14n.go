@@ -114,9 +114,9 @@ func (w *excWriter) flush() error {
 }
 
 func lookup(bs []binding, prefix string) (string, bool) {
-	for _, b := range slices.Backward(bs) {
-		if b.prefix == prefix {
-			return b.uri, true
+	for i := len(bs) - 1; i >= 0; i-- {
+		if bs[i].prefix == prefix {
+			return bs[i].uri, true
 		}
 	}
 	return "", false

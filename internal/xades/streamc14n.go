@@ -57,7 +57,9 @@ func (c *streamC14N) start(s *xmlScanner) {
 			c.consider(b)
 		}
 	}
-	slices.SortFunc(c.decls, func(x, y binding) int { return strings.Compare(x.prefix, y.prefix) })
+	if len(c.decls) > 1 {
+		slices.SortFunc(c.decls, func(x, y binding) int { return strings.Compare(x.prefix, y.prefix) })
+	}
 	c.rendered = append(c.rendered, c.decls...)
 	c.depth++
 	c.startTag(s)
@@ -79,40 +81,42 @@ func (c *streamC14N) consider(b binding) {
 }
 
 func (c *streamC14N) startTag(s *xmlScanner) {
-	c.out = append(c.out, '<')
-	c.out = append(c.out, s.raw...)
+	out := append(c.out, '<')
+	out = append(out, s.raw...)
 	for _, d := range c.decls {
 		if d.prefix == "" {
-			c.out = append(c.out, ` xmlns="`...)
+			out = append(out, ` xmlns="`...)
 		} else {
-			c.out = append(c.out, " xmlns:"...)
-			c.out = append(c.out, d.prefix...)
-			c.out = append(c.out, `="`...)
+			out = append(out, " xmlns:"...)
+			out = append(out, d.prefix...)
+			out = append(out, `="`...)
 		}
-		c.out = appendEscaped(c.out, d.uri, true)
-		c.out = append(c.out, '"')
+		out = appendEscaped(out, d.uri, true)
+		out = append(out, '"')
 	}
 	// Attributes by namespace URI (none first), then local name.
 	c.order = c.order[:0]
 	for i := range s.attrs {
 		c.order = append(c.order, i)
 	}
-	slices.SortFunc(c.order, func(i, j int) int {
-		x, y := &s.attrs[i], &s.attrs[j]
-		if d := strings.Compare(x.uri, y.uri); d != 0 {
-			return d
-		}
-		return bytes.Compare(x.name.local, y.name.local)
-	})
+	if len(c.order) > 1 {
+		slices.SortFunc(c.order, func(i, j int) int {
+			x, y := &s.attrs[i], &s.attrs[j]
+			if d := strings.Compare(x.uri, y.uri); d != 0 {
+				return d
+			}
+			return bytes.Compare(x.name.local, y.name.local)
+		})
+	}
 	for _, i := range c.order {
 		a := &s.attrs[i]
-		c.out = append(c.out, ' ')
-		c.out = append(c.out, a.raw...)
-		c.out = append(c.out, `="`...)
-		c.out = appendEscaped(c.out, a.value, true)
-		c.out = append(c.out, '"')
+		out = append(out, ' ')
+		out = append(out, a.raw...)
+		out = append(out, `="`...)
+		out = appendEscaped(out, a.value, true)
+		out = append(out, '"')
 	}
-	c.out = append(c.out, '>')
+	c.out = append(out, '>')
 }
 
 // text writes character data (text or a CDATA section's content).
@@ -124,9 +128,9 @@ func (c *streamC14N) text(t []byte) error {
 // end writes the end tag of the element s has just closed, and once the
 // canonicalized element is closed, flushes.
 func (c *streamC14N) end(s *xmlScanner) error {
-	c.out = append(c.out, "</"...)
-	c.out = append(c.out, s.raw...)
-	c.out = append(c.out, '>')
+	out := append(c.out, "</"...)
+	out = append(out, s.raw...)
+	c.out = append(out, '>')
 	c.depth--
 	c.rendered = c.rendered[:c.marks[len(c.marks)-1]]
 	c.marks = c.marks[:len(c.marks)-1]

@@ -366,26 +366,41 @@ func isChar(r rune) bool {
 
 // charData reads text up to the next markup.
 func (s *xmlScanner) charData() error {
-	end := bytes.IndexByte(s.data[s.pos:], '<')
-	if end < 0 {
-		end = len(s.data) - s.pos
+	// One pass (text runs are short) to the markup, noting what needs a
+	// closer look.
+	data, start, end := s.data, s.pos, s.pos
+	var marks uint8
+	for end < len(data) && data[end] != '<' {
+		marks |= textMarks[data[end]]
+		end++
 	}
-	seg := s.data[s.pos : s.pos+end]
-	if i := bytes.Index(seg, []byte("]]>")); i >= 0 {
-		s.pos += i
-		return s.fail("]]> in text")
+	seg := data[start:end]
+	if marks&textBracket != 0 {
+		if i := bytes.Index(seg, []byte("]]>")); i >= 0 {
+			s.pos += i
+			return s.fail("]]> in text")
+		}
 	}
 	s.cdata = false
-	if bytes.IndexByte(seg, '&') < 0 && bytes.IndexByte(seg, '\r') < 0 {
+	if marks&textDecode == 0 {
 		s.text = seg
-		s.pos += end
+		s.pos = end
 		return nil
 	}
 	buf, err := s.decode(s.textBuf[:0], seg, false)
 	s.textBuf, s.text = buf, buf
-	s.pos += end
+	s.pos = end
 	return err
 }
+
+// textMarks marks the bytes of text that may start "]]>", which text may
+// not have, and those decode replaces.
+var textMarks = [256]uint8{']': textBracket, '&': textDecode, '\r': textDecode}
+
+const (
+	textBracket uint8 = 1 << iota
+	textDecode
+)
 
 func (s *xmlScanner) cdataSection() error {
 	start := s.pos + len("<![CDATA[")
@@ -541,10 +556,14 @@ func (s *xmlScanner) attribute(mark int) error {
 	if err != nil {
 		return err
 	}
-	if bytes.IndexByte(value, '<') >= 0 {
+	var marks uint8
+	for _, c := range value {
+		marks |= valueMarks[c]
+	}
+	if marks&valueLess != 0 {
 		return s.fail("< in an attribute value")
 	}
-	if bytes.IndexByte(value, '&') >= 0 || bytes.IndexAny(value, "\t\n\r") >= 0 {
+	if marks&valueDecode != 0 {
 		if value, err = s.decode(nil, value, true); err != nil {
 			return err
 		}
@@ -563,6 +582,15 @@ func (s *xmlScanner) attribute(mark int) error {
 	s.attrs = append(s.attrs, xmlAttr{raw: raw, name: name, value: value})
 	return nil
 }
+
+// valueMarks marks the bytes an attribute value may not have and those
+// decode replaces.
+var valueMarks = [256]uint8{'<': valueLess, '&': valueDecode, '\t': valueDecode, '\n': valueDecode, '\r': valueDecode}
+
+const (
+	valueLess uint8 = 1 << iota
+	valueDecode
+)
 
 // absoluteURI is a URI's scheme (RFC 3986 §3.1).
 var absoluteURI = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
@@ -623,7 +651,8 @@ func (s *xmlScanner) resolve(mark int) error {
 // xmlScanner.
 func (s *xmlScanner) lookup(prefix []byte) (i int, uri string, ok bool) {
 	for i := len(s.ns) - 1; i >= 0; i-- {
-		if s.ns[i].prefix == string(prefix) {
+		// Length and first byte tell most prefixes apart without a call.
+		if p := s.ns[i].prefix; len(p) == len(prefix) && (p == "" || p[0] == prefix[0]) && p == string(prefix) {
 			return i, s.ns[i].uri, true
 		}
 	}
