@@ -210,14 +210,14 @@ func (w *excWriter) startTag(el *etree.Element, decls []binding, attrs []excAttr
 			w.out = append(w.out, d.prefix...)
 			w.out = append(w.out, `="`...)
 		}
-		w.out = appendEscaped(w.out, d.uri, true)
+		appendEscaped(&w.out, d.uri, true)
 		w.out = append(w.out, '"')
 	}
 	for _, a := range attrs {
 		w.out = append(w.out, ' ')
 		w.out = appendName(w.out, a.attr.Space, a.attr.Key)
 		w.out = append(w.out, `="`...)
-		w.out = appendEscaped(w.out, a.attr.Value, true)
+		appendEscaped(&w.out, a.attr.Value, true)
 		w.out = append(w.out, '"')
 	}
 	w.out = append(w.out, '>')
@@ -241,7 +241,7 @@ func (w *excWriter) children(el *etree.Element) error {
 				}
 			}
 		case *etree.CharData:
-			w.out = appendEscaped(w.out, c.Data, false)
+			appendEscaped(&w.out, c.Data, false)
 		case *etree.ProcInst:
 			w.out = append(w.out, "<?"...)
 			w.out = append(w.out, c.Target...)
@@ -263,9 +263,11 @@ func appendName(out []byte, prefix, local string) []byte {
 	return append(out, local...)
 }
 
-// appendEscaped escapes text (attr false) or an attribute value as
-// xml-c14n §2.3 prescribes.
-func appendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
+// appendEscaped appends s to *out escaped as xml-c14n §2.3 prescribes for
+// text (attr false) or an attribute value. It appends in place, which
+// stores only the length where an assignment of the grown slice would
+// store the pointer too, under the GC's write barrier.
+func appendEscaped[T string | []byte](out *[]byte, s T, attr bool) {
 	mask := escapeText
 	if attr {
 		mask = escapeAttr
@@ -292,11 +294,11 @@ func appendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
 		case '\n':
 			esc = "&#xA;"
 		}
-		out = append(out, s[start:i]...)
-		out = append(out, esc...)
+		*out = append(*out, s[start:i]...)
+		*out = append(*out, esc...)
 		start = i + 1
 	}
-	return append(out, s[start:]...)
+	*out = append(*out, s[start:]...)
 }
 
 // escapes marks the bytes appendEscaped replaces in text and in attribute

@@ -81,18 +81,18 @@ func (c *streamC14N) consider(b binding) {
 }
 
 func (c *streamC14N) startTag(s *xmlScanner) {
-	out := append(c.out, '<')
-	out = append(out, s.raw...)
+	c.out = append(c.out, '<')
+	c.out = append(c.out, s.raw...)
 	for _, d := range c.decls {
 		if d.prefix == "" {
-			out = append(out, ` xmlns="`...)
+			c.out = append(c.out, ` xmlns="`...)
 		} else {
-			out = append(out, " xmlns:"...)
-			out = append(out, d.prefix...)
-			out = append(out, `="`...)
+			c.out = append(c.out, " xmlns:"...)
+			c.out = append(c.out, d.prefix...)
+			c.out = append(c.out, `="`...)
 		}
-		out = appendEscaped(out, d.uri, true)
-		out = append(out, '"')
+		appendEscaped(&c.out, d.uri, true)
+		c.out = append(c.out, '"')
 	}
 	// Attributes by namespace URI (none first), then local name.
 	c.order = c.order[:0]
@@ -110,27 +110,27 @@ func (c *streamC14N) startTag(s *xmlScanner) {
 	}
 	for _, i := range c.order {
 		a := &s.attrs[i]
-		out = append(out, ' ')
-		out = append(out, a.raw...)
-		out = append(out, `="`...)
-		out = appendEscaped(out, a.value, true)
-		out = append(out, '"')
+		c.out = append(c.out, ' ')
+		c.out = append(c.out, a.raw...)
+		c.out = append(c.out, `="`...)
+		appendEscaped(&c.out, a.value, true)
+		c.out = append(c.out, '"')
 	}
-	c.out = append(out, '>')
+	c.out = append(c.out, '>')
 }
 
 // text writes character data (text or a CDATA section's content).
 func (c *streamC14N) text(t []byte) error {
-	c.out = appendEscaped(c.out, t, false)
+	appendEscaped(&c.out, t, false)
 	return c.flushFull()
 }
 
 // end writes the end tag of the element s has just closed, and once the
 // canonicalized element is closed, flushes.
 func (c *streamC14N) end(s *xmlScanner) error {
-	out := append(c.out, "</"...)
-	out = append(out, s.raw...)
-	c.out = append(out, '>')
+	c.out = append(c.out, "</"...)
+	c.out = append(c.out, s.raw...)
+	c.out = append(c.out, '>')
 	c.depth--
 	c.rendered = c.rendered[:c.marks[len(c.marks)-1]]
 	c.marks = c.marks[:len(c.marks)-1]

@@ -63,10 +63,15 @@ type xmlAttr struct {
 	bound int // the declaration (in ns) of a prefix
 }
 
+// openElement keeps its name as offsets, not a slice: no pointer to store
+// (under the GC's write barrier) for every element.
 type openElement struct {
-	raw    []byte
-	nsMark int // len(ns) before its declarations
+	name, end int // its name as written is data[name:end]
+	nsMark    int // len(ns) before its declarations
 }
+
+// rawName is an open element's name as written.
+func (s *xmlScanner) rawName(e openElement) []byte { return s.data[e.name:e.end] }
 
 const (
 	nsXML   = "http://www.w3.org/XML/1998/namespace"
@@ -515,7 +520,7 @@ func (s *xmlScanner) startTag() error {
 	}
 	s.raw, s.name, s.attrs = raw, name, s.attrs[:0]
 	mark := len(s.ns)
-	s.open = append(s.open, openElement{raw: raw, nsMark: mark})
+	s.open = append(s.open, openElement{name: s.pos - len(raw), end: s.pos, nsMark: mark})
 	for {
 		ws := s.skipSpace()
 		if s.pos >= len(s.data) {
@@ -671,7 +676,7 @@ func (s *xmlScanner) endTag() error {
 	s.pos += 2
 	if len(s.open) > 0 {
 		// The open element's name, read as a QName at its start, then '>'.
-		top, rest := s.open[len(s.open)-1].raw, s.data[s.pos:]
+		top, rest := s.rawName(s.open[len(s.open)-1]), s.data[s.pos:]
 		if len(rest) > len(top) && rest[len(top)] == '>' && string(rest[:len(top)]) == string(top) {
 			s.pos += len(top) + 1
 			s.pop()
@@ -687,7 +692,7 @@ func (s *xmlScanner) endTag() error {
 		return s.fail("malformed end tag")
 	}
 	s.pos++
-	if len(s.open) == 0 || !bytes.Equal(s.open[len(s.open)-1].raw, raw) {
+	if len(s.open) == 0 || !bytes.Equal(s.rawName(s.open[len(s.open)-1]), raw) {
 		return s.fail("end tag </%s> does not close the open element", raw)
 	}
 	s.pop()
@@ -697,7 +702,7 @@ func (s *xmlScanner) endTag() error {
 // pop closes the innermost element; raw keeps its name for the end token.
 func (s *xmlScanner) pop() tokKind {
 	top := s.open[len(s.open)-1]
-	s.raw = top.raw
+	s.raw = s.rawName(top)
 	s.ns = s.ns[:top.nsMark]
 	s.open = s.open[:len(s.open)-1]
 	s.rootDone = len(s.open) == 0
