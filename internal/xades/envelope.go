@@ -399,7 +399,8 @@ func (g *signatureReader) read(r role, s *xmlScanner) error {
 	case roleSignedInfo:
 		g.inSignedInfo = true
 		for i := range g.signedInfo {
-			g.signedInfo[i] = newStreamC14N(&g.signedInfoBytes[i], i == 1, 1024)
+			g.signedInfoBytes[i].Grow(2048) // a signer's SignedInfo, written at once
+			g.signedInfo[i] = newStreamC14N(&g.signedInfoBytes[i], i == 1, 2048)
 		}
 	case roleCanonicalization:
 		g.canon = attrValue(s, "Algorithm")
@@ -469,7 +470,10 @@ func (g *signatureReader) end(s *xmlScanner) error {
 	}
 	r := g.roles[len(g.roles)-1].role
 	g.roles = g.roles[:len(g.roles)-1]
-	value := string(g.captured)
+	var value string
+	if r.text() {
+		value = string(g.captured)
+	}
 	switch r {
 	case roleSignedInfo:
 		g.inSignedInfo = false
