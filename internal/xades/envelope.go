@@ -120,10 +120,10 @@ func (v *envelopeReader) start() error {
 	}
 	switch {
 	case v.depth == 1:
-		if s.uri != nsSOAP || string(s.name.local) != "Envelope" {
+		if s.uri() != nsSOAP || string(s.local()) != "Envelope" {
 			return invalid("the root element is not a SOAP Envelope")
 		}
-	case v.depth == 2 && s.uri == nsSOAP && string(s.name.local) == "Body":
+	case v.depth == 2 && s.uri() == nsSOAP && string(s.local()) == "Body":
 		if v.bodySeen {
 			return invalid("two SOAP Bodies")
 		}
@@ -142,7 +142,7 @@ func (v *envelopeReader) start() error {
 		v.data.start(s)
 	case v.depth == 4 && v.inRequest && !v.firstChild:
 		v.firstChild = true
-		if s.uri != NsDS || string(s.name.local) != "Signature" {
+		if s.uri() != NsDS || string(s.local()) != "Signature" {
 			return invalid("the element's first child is not a ds:Signature")
 		}
 		v.sigDepth = v.depth
@@ -333,7 +333,7 @@ var roles = []struct {
 
 func childRole(parent role, s *xmlScanner) role {
 	for _, r := range roles {
-		if r.parent == parent && r.ns == s.uri && r.local == string(s.name.local) {
+		if r.parent == parent && r.ns == s.uri() && r.local == string(s.local()) {
 			return r.child
 		}
 	}
@@ -370,12 +370,12 @@ func (g *signatureReader) start(s *xmlScanner) error {
 	if len(g.roles) > 0 {
 		parent := &g.roles[len(g.roles)-1]
 		if parent.role.leaf() {
-			return unsupported("element %s inside a value or an algorithm of the ds:Signature", s.raw)
+			return unsupported("element %s inside a value or an algorithm of the ds:Signature", s.raw())
 		}
 		r = childRole(parent.role, s)
 		if !r.repeatable() {
 			if parent.seen&(1<<r) != 0 {
-				return unsupported("%s twice in the ds:Signature", s.raw)
+				return unsupported("%s twice in the ds:Signature", s.raw())
 			}
 			parent.seen |= 1 << r
 		}

@@ -82,7 +82,7 @@ func (c *streamC14N) consider(b binding) {
 
 func (c *streamC14N) startTag(s *xmlScanner) {
 	c.out = append(c.out, '<')
-	c.out = append(c.out, s.raw...)
+	c.out = append(c.out, s.raw()...)
 	for _, d := range c.decls {
 		if d.prefix == "" {
 			c.out = append(c.out, ` xmlns="`...)
@@ -129,7 +129,7 @@ func (c *streamC14N) text(t []byte) error {
 // canonicalized element is closed, flushes.
 func (c *streamC14N) end(s *xmlScanner) error {
 	c.out = append(c.out, "</"...)
-	c.out = append(c.out, s.raw...)
+	c.out = append(c.out, s.raw()...)
 	c.out = append(c.out, '>')
 	c.depth--
 	c.rendered = c.rendered[:c.marks[len(c.marks)-1]]

@@ -27,13 +27,13 @@ type xmlScanner struct {
 	open []openElement
 	ns   []binding // the declarations in scope, innermost last
 
-	// The current token: an element's start (name, uri, raw, attrs; its
-	// own declarations are ns[declared():]), its end (raw), or text (text,
-	// cdata).
-	name     qname
-	uri      string
-	bound    int // the declaration (in ns) of name's prefix, -1 for none
-	raw      []byte
+	// The current token: an element's start (tag, bound, attrs; its own
+	// declarations are ns[declared():]), its end (tag), or text (text,
+	// cdata). The element's name is kept as offsets, and its namespace as
+	// the declaration's index: no pointers to store (under the GC's write
+	// barrier) for every element.
+	tag      openElement
+	bound    int // the declaration (in ns) of the name's prefix, -1 for none
 	attrs    []xmlAttr
 	text     []byte
 	cdata    bool
@@ -63,15 +63,37 @@ type xmlAttr struct {
 	bound int // the declaration (in ns) of a prefix
 }
 
-// openElement keeps its name as offsets, not a slice: no pointer to store
-// (under the GC's write barrier) for every element.
+// openElement is an element's name as written, data[name:end], with the
+// colon after its prefix at colon (-1 for none).
 type openElement struct {
-	name, end int // its name as written is data[name:end]
-	nsMark    int // len(ns) before its declarations
+	name, colon, end int
+	nsMark           int // len(ns) before its declarations
 }
 
-// rawName is an open element's name as written.
-func (s *xmlScanner) rawName(e openElement) []byte { return s.data[e.name:e.end] }
+// openName is the name of open[i] as written.
+func (s *xmlScanner) openName(i int) []byte { return s.data[s.open[i].name:s.open[i].end] }
+
+// raw is the current element's name as written.
+func (s *xmlScanner) raw() []byte { return s.data[s.tag.name:s.tag.end] }
+
+// prefix is the current element's prefix, nil for none.
+func (s *xmlScanner) prefix() []byte {
+	if s.tag.colon < 0 {
+		return nil
+	}
+	return s.data[s.tag.name:s.tag.colon]
+}
+
+// local is the current element's local name.
+func (s *xmlScanner) local() []byte {
+	if s.tag.colon < 0 {
+		return s.raw()
+	}
+	return s.data[s.tag.colon+1 : s.tag.end]
+}
+
+// uri is the current element's namespace URI.
+func (s *xmlScanner) uri() string { return s.inScope(s.bound).uri }
 
 const (
 	nsXML   = "http://www.w3.org/XML/1998/namespace"
@@ -518,9 +540,13 @@ func (s *xmlScanner) startTag() error {
 	if err != nil {
 		return err
 	}
-	s.raw, s.name, s.attrs = raw, name, s.attrs[:0]
 	mark := len(s.ns)
-	s.open = append(s.open, openElement{name: s.pos - len(raw), end: s.pos, nsMark: mark})
+	s.tag = openElement{name: s.pos - len(raw), colon: -1, end: s.pos, nsMark: mark}
+	if name.prefix != nil {
+		s.tag.colon = s.tag.name + len(name.prefix)
+	}
+	s.attrs = s.attrs[:0]
+	s.open = append(s.open, s.tag)
 	for {
 		ws := s.skipSpace()
 		if s.pos >= len(s.data) {
@@ -623,12 +649,13 @@ func (s *xmlScanner) declare(mark int, prefix, uri string) error {
 // resolve gives the element and its attributes their namespace URIs and
 // the declarations their prefixes resolve to.
 func (s *xmlScanner) resolve(mark int) error {
-	if string(s.name.prefix) == "xml" {
+	prefix := s.prefix()
+	if string(prefix) == "xml" {
 		return s.unsupported("an element in the xml namespace")
 	}
 	var ok bool
-	if s.bound, s.uri, ok = s.lookup(s.name.prefix); !ok {
-		return s.fail("namespace prefix %q is not declared", s.name.prefix)
+	if s.bound, _, ok = s.lookup(prefix); !ok {
+		return s.fail("namespace prefix %q is not declared", prefix)
 	}
 	for i := range s.attrs {
 		a := &s.attrs[i]
@@ -676,7 +703,7 @@ func (s *xmlScanner) endTag() error {
 	s.pos += 2
 	if len(s.open) > 0 {
 		// The open element's name, read as a QName at its start, then '>'.
-		top, rest := s.rawName(s.open[len(s.open)-1]), s.data[s.pos:]
+		top, rest := s.openName(len(s.open)-1), s.data[s.pos:]
 		if len(rest) > len(top) && rest[len(top)] == '>' && string(rest[:len(top)]) == string(top) {
 			s.pos += len(top) + 1
 			s.pop()
@@ -692,17 +719,17 @@ func (s *xmlScanner) endTag() error {
 		return s.fail("malformed end tag")
 	}
 	s.pos++
-	if len(s.open) == 0 || !bytes.Equal(s.rawName(s.open[len(s.open)-1]), raw) {
+	if len(s.open) == 0 || !bytes.Equal(s.openName(len(s.open)-1), raw) {
 		return s.fail("end tag </%s> does not close the open element", raw)
 	}
 	s.pop()
 	return nil
 }
 
-// pop closes the innermost element; raw keeps its name for the end token.
+// pop closes the innermost element; tag keeps its name for the end token.
 func (s *xmlScanner) pop() tokKind {
 	top := s.open[len(s.open)-1]
-	s.raw = s.rawName(top)
+	s.tag = top
 	s.ns = s.ns[:top.nsMark]
 	s.open = s.open[:len(s.open)-1]
 	s.rootDone = len(s.open) == 0
