@@ -332,8 +332,9 @@ var roles = []struct {
 }
 
 func childRole(parent role, s *xmlScanner) role {
+	uri, local := s.uri(), s.local()
 	for _, r := range roles {
-		if r.parent == parent && r.ns == s.uri() && r.local == string(s.local()) {
+		if r.parent == parent && r.ns == uri && r.local == string(local) {
 			return r.child
 		}
 	}

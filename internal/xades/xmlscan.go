@@ -60,7 +60,7 @@ type xmlAttr struct {
 	name  qname
 	value []byte // normalized
 	uri   string
-	bound int // the declaration (in ns) of a prefix
+	bound int // the declaration (in ns) of its prefix, -1 for none
 }
 
 // openElement is an element's name as written, data[name:end], with the
@@ -159,7 +159,7 @@ func (s *xmlScanner) next() (tokKind, error) {
 				return tokEOF, err
 			}
 		case len(rest) > 1 && rest[1] != '/' && rest[1] != '!' && rest[1] != '?' && !s.rootDone:
-			return tokStart, s.startTag()
+			return tokStart, s.startTag() // the commonest markup, tested first
 		case bytes.HasPrefix(rest, []byte("</")):
 			return tokEnd, s.endTag()
 		case bytes.HasPrefix(rest, []byte("<!--")):
@@ -610,7 +610,7 @@ func (s *xmlScanner) attribute(mark int) error {
 	case name.prefix == nil && string(name.local) == "xmlns":
 		return s.declare(mark, "", string(value))
 	}
-	s.attrs = append(s.attrs, xmlAttr{raw: raw, name: name, value: value})
+	s.attrs = append(s.attrs, xmlAttr{raw: raw, name: name, value: value, bound: -1})
 	return nil
 }
 
@@ -677,11 +677,11 @@ func (s *xmlScanner) resolve(mark int) error {
 	return nil
 }
 
-// lookup is the innermost declaration of prefix in scope (its index in ns,
-// -1 for none) and the URI it binds ("" for no prefix and no default); ok
-// is false for a prefix without one. The xml prefix is refused, see
+// lookup returns the innermost declaration of prefix in scope (its index
+// in ns, -1 for none), the URI it binds ("" for no prefix and no default),
+// and false for a prefix without one. The xml prefix is refused, see
 // xmlScanner.
-func (s *xmlScanner) lookup(prefix []byte) (i int, uri string, ok bool) {
+func (s *xmlScanner) lookup(prefix []byte) (int, string, bool) {
 	for i := len(s.ns) - 1; i >= 0; i-- {
 		// Length and first byte tell most prefixes apart without a call.
 		if p := s.ns[i].prefix; len(p) == len(prefix) && (p == "" || p[0] == prefix[0]) && p == string(prefix) {
