@@ -84,15 +84,7 @@ func (c *streamC14N) startTag(s *xmlScanner) {
 	c.out = append(c.out, '<')
 	c.out = append(c.out, s.raw()...)
 	for _, d := range c.decls {
-		if d.prefix == "" {
-			c.out = append(c.out, ` xmlns="`...)
-		} else {
-			c.out = append(c.out, " xmlns:"...)
-			c.out = append(c.out, d.prefix...)
-			c.out = append(c.out, `="`...)
-		}
-		appendEscaped(&c.out, d.uri, true)
-		c.out = append(c.out, '"')
+		appendNamespace(&c.out, d)
 	}
 	// Attributes by namespace URI (none first), then local name.
 	c.order = c.order[:0]

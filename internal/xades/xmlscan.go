@@ -448,22 +448,41 @@ func (s *xmlScanner) cdataSection() error {
 
 // appendLines appends seg with CRLF and CR as LF (XML 1.0 §2.11), or as
 // spaces in an attribute value, where TAB and LF become spaces too (§3.3.3).
+// What it leaves as is it appends in runs.
 func appendLines(dst, seg []byte, attr bool) []byte {
+	mask := lineText
+	if attr {
+		mask = lineAttr
+	}
+	start := 0
 	for i := 0; i < len(seg); i++ {
+		if lineMarks[seg[i]]&mask == 0 {
+			continue
+		}
+		dst = append(dst, seg[start:i]...)
 		c := seg[i]
-		if c == '\r' {
-			if i+1 < len(seg) && seg[i+1] == '\n' {
-				i++
-			}
+		if c == '\r' && i+1 < len(seg) && seg[i+1] == '\n' {
+			i++
+		}
+		if attr {
+			c = ' '
+		} else {
 			c = '\n'
 		}
-		if attr && (c == '\n' || c == '\t') {
-			c = ' '
-		}
 		dst = append(dst, c)
+		start = i + 1
 	}
-	return dst
+	return append(dst, seg[start:]...)
 }
+
+// lineMarks marks the bytes appendLines replaces in text and in attribute
+// values.
+var lineMarks = [256]uint8{'\r': lineText | lineAttr, '\n': lineAttr, '\t': lineAttr}
+
+const (
+	lineText uint8 = 1 << iota
+	lineAttr
+)
 
 // decode appends seg to dst with line ends normalized and references
 // replaced; in an attribute value, white space becomes spaces first.
@@ -642,7 +661,11 @@ func (s *xmlScanner) declare(mark int, prefix, uri string) error {
 	case uri != "" && !absoluteURI.MatchString(uri):
 		return s.unsupported("the relative namespace URI %q", uri) // C14N 1.0 §2: canonicalization fails
 	}
-	s.ns = append(s.ns, binding{prefix, uri})
+	b := binding{prefix: prefix, uri: uri}
+	var written []byte
+	appendNamespace(&written, b)
+	b.written = string(written)
+	s.ns = append(s.ns, b)
 	return nil
 }
 
