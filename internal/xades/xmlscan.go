@@ -353,35 +353,37 @@ func invalidChar(data []byte) (int, error) {
 	for i := 0; i < len(data); {
 		// Eight bytes at a time while none is above ASCII or below a space
 		// (subtracting 0x20 from each borrows into the high bit of the
-		// first that is below).
+		// first that is below); else the characters that start in those
+		// eight one by one.
+		const high, spaces = 0x8080808080808080, 0x2020202020202020
 		if i+8 <= len(data) {
-			const high, spaces = 0x8080808080808080, 0x2020202020202020
 			if w := binary.LittleEndian.Uint64(data[i:]); w&high == 0 && (w-spaces)&high == 0 {
 				i += 8
 				continue
 			}
 		}
-		c := data[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+		for end := min(i+8, len(data)); i < end; {
+			c := data[i]
+			switch {
+			case c >= 0x20 && c < utf8.RuneSelf, c == '\t', c == '\n', c == '\r':
+				i++
+				continue
+			case c < 0x20:
 				return i, fmt.Errorf("character %#x is not allowed in XML", c)
+			case c >= 0xC2 && c < 0xE0 && i+1 < len(data) && data[i+1]&0xC0 == 0x80:
+				// A two-byte sequence (Cyrillic) is U+0080 to U+07FF: always a Char.
+				i += 2
+				continue
 			}
-			i++
-			continue
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				return i, errors.New("not UTF-8")
+			}
+			if r == 0xFFFE || r == 0xFFFF {
+				return i, fmt.Errorf("character %U is not allowed in XML", r)
+			}
+			i += size
 		}
-		// A two-byte sequence (Cyrillic) is U+0080 to U+07FF: always a Char.
-		if c >= 0xC2 && c < 0xE0 && i+1 < len(data) && data[i+1]&0xC0 == 0x80 {
-			i += 2
-			continue
-		}
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i, errors.New("not UTF-8")
-		}
-		if r == 0xFFFE || r == 0xFFFF {
-			return i, fmt.Errorf("character %U is not allowed in XML", r)
-		}
-		i += size
 	}
 	return 0, nil
 }
