@@ -19,11 +19,14 @@ type streamC14N struct {
 	exclusive bool
 	out       []byte
 	chunk     int
-	depth     int       // output elements open
-	rendered  []binding // declarations written by open output elements
-	marks     []int     // len(rendered) at each open element
-	decls     []binding // scratch: the current element's declarations to write
-	order     []int     // scratch: its attributes in canonical order
+	depth     int // output elements open
+	// Declarations as their indices in the scanner's ns (-1 the empty
+	// default namespace), valid while the elements that have them in
+	// scope are open; no strings to copy.
+	rendered []int // declarations written by open output elements
+	marks    []int // len(rendered) at each open element
+	decls    []int // scratch: the current element's declarations to write
+	order    []int // scratch: its attributes in canonical order
 }
 
 func newStreamC14N(dst io.Writer, exclusive bool, chunk int) *streamC14N {
@@ -38,53 +41,67 @@ func (c *streamC14N) start(s *xmlScanner) {
 	case c.exclusive:
 		// xml-exc-c14n §3: the namespaces visibly used, by the element's
 		// prefix (or the default) and by its attributes' prefixes.
-		c.consider(s.inScope(s.bound))
+		c.consider(s, s.bound)
 		for i := range s.attrs {
 			if s.attrs[i].name.prefix != nil {
-				c.consider(s.inScope(s.attrs[i].bound))
+				c.consider(s, s.attrs[i].bound)
 			}
 		}
 	case c.depth == 0:
 		// xml-c14n §2.3: the subset's apex carries every namespace in scope
 		// (the innermost declaration of each prefix).
 		for i := len(s.ns) - 1; i >= 0; i-- {
-			c.consider(s.ns[i])
+			c.consider(s, i)
 		}
 	default:
 		// Below the apex, an output parent's axis is everything in scope
 		// there: write what this element changes.
-		for _, b := range s.ns[s.declared():] {
-			c.consider(b)
+		for i := s.declared(); i < len(s.ns); i++ {
+			c.consider(s, i)
 		}
 	}
 	if len(c.decls) > 1 {
-		slices.SortFunc(c.decls, func(x, y binding) int { return strings.Compare(x.prefix, y.prefix) })
+		slices.SortFunc(c.decls, func(x, y int) int { return strings.Compare(s.inScope(x).prefix, s.inScope(y).prefix) })
 	}
 	c.rendered = append(c.rendered, c.decls...)
 	c.depth++
 	c.startTag(s)
 }
 
-// consider adds b to the declarations to write unless one for its prefix
-// is already there, or an open output element wrote the same binding, or
-// it is the absent default namespace where none was written.
-func (c *streamC14N) consider(b binding) {
+// consider adds the declaration ns[i] to those to write unless one for
+// its prefix is already there, or an open output element wrote the same
+// binding (the same declaration, or the innermost written for its prefix
+// binds the same URI), or it is the absent default namespace where none
+// was written.
+func (c *streamC14N) consider(s *xmlScanner, i int) {
+	prefix, uri := s.inScope(i).prefix, s.inScope(i).uri
 	for _, d := range c.decls {
-		if d.prefix == b.prefix {
+		if s.inScope(d).prefix == prefix {
 			return
 		}
 	}
-	if written, ok := lookup(c.rendered, b.prefix); (ok && written == b.uri) || (!ok && b.uri == "") {
-		return
+	for j := len(c.rendered) - 1; j >= 0; j-- {
+		w := c.rendered[j]
+		if w == i {
+			return
+		}
+		if s.inScope(w).prefix == prefix {
+			if s.inScope(w).uri != uri {
+				c.decls = append(c.decls, i)
+			}
+			return
+		}
 	}
-	c.decls = append(c.decls, b)
+	if uri != "" {
+		c.decls = append(c.decls, i)
+	}
 }
 
 func (c *streamC14N) startTag(s *xmlScanner) {
 	c.out = append(c.out, '<')
 	c.out = append(c.out, s.raw()...)
-	for _, d := range c.decls {
-		appendNamespace(&c.out, d)
+	for _, i := range c.decls {
+		appendNamespace(&c.out, s.inScope(i))
 	}
 	// Attributes by namespace URI (none first), then local name.
 	c.order = c.order[:0]
