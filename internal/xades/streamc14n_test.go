@@ -40,7 +40,8 @@ func streamCanonical(data []byte, exclusive bool) ([]byte, error) {
 // The scanner and streamC14N canonicalize as libxml2 does, both ways, on
 // documents with what the signed packages do not have: default namespaces
 // set and unset, prefixes rebound and redeclared, attributes in several
-// namespaces, references, CDATA, line ends in text and attributes.
+// namespaces, references, CDATA, line ends in text and attributes, > and
+// ] written raw in text.
 func TestStreamC14NMatchesLibxml(t *testing.T) {
 	xmllint, err := exec.LookPath("xmllint")
 	if err != nil {
@@ -55,6 +56,7 @@ func TestStreamC14NMatchesLibxml(t *testing.T) {
 		"<a  \n b = 'x' ><b\n/><c></c >text<!-- dropped -->more</a >",
 		`<p:a xmlns:p="urn:p"><p:b xmlns:p="urn:p"><p:c xmlns:p="urn:other"/></p:b><b xmlns="urn:e" xmlns:p="urn:p"/></p:a>`,
 		`<a xmlns="urn:a"><b xmlns="urn:a"><c xmlns=""><d xmlns=""/></c></b></a>`,
+		`<a>x > y, ]] ]></a>`,
 		"<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"no\"?>\r\n<!-- c -->\r\n<a>\r\n</a>\r\n<!-- c -->\r\n",
 	}
 	for _, doc := range docs {
