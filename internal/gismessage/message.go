@@ -132,8 +132,8 @@ func (w *itemWriter) end() {
 func (w *itemWriter) text(tag, value string) {
 	w.start(tag)
 	value = Text(value)
-	w.items = xmltext.AppendEscaped(w.items, value, false)
-	w.canonical = xmltext.AppendEscaped(w.canonical, value, false)
+	xmltext.AppendEscaped(&w.items, value, false)
+	xmltext.AppendEscaped(&w.canonical, value, false)
 	w.end()
 }
 

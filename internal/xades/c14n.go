@@ -86,7 +86,9 @@ func ancestors(el *etree.Element) []*etree.Element {
 }
 
 // binding is a namespace declaration; prefix "" is the default namespace.
-type binding struct{ prefix, uri string }
+// The scanner also keeps in written the declaration as appendNamespace
+// writes it, made once for all the elements that write it.
+type binding struct{ prefix, uri, written string }
 
 // excWriter keeps two stacks of declarations, the innermost last: those in
 // scope in the document and those already written by output ancestors.
@@ -101,9 +103,9 @@ type excWriter struct {
 func appendDeclarations(bs []binding, el *etree.Element) []binding {
 	for _, a := range el.Attr {
 		if a.Space == "xmlns" {
-			bs = append(bs, binding{a.Key, a.Value})
+			bs = append(bs, binding{prefix: a.Key, uri: a.Value})
 		} else if a.Space == "" && a.Key == "xmlns" {
-			bs = append(bs, binding{"", a.Value})
+			bs = append(bs, binding{uri: a.Value})
 		}
 	}
 	return bs
@@ -116,9 +118,9 @@ func (w *excWriter) flush() error {
 }
 
 func lookup(bs []binding, prefix string) (string, bool) {
-	for _, b := range slices.Backward(bs) {
-		if b.prefix == prefix {
-			return b.uri, true
+	for i := len(bs) - 1; i >= 0; i-- {
+		if bs[i].prefix == prefix {
+			return bs[i].uri, true
 		}
 	}
 	return "", false
@@ -166,7 +168,7 @@ func (w *excWriter) visible(el *etree.Element) ([]binding, []excAttr, error) {
 		if written, ok := lookup(w.rendered, prefix); (ok && written == uri) || (!ok && uri == "") {
 			return nil // already in effect; an unset default needs no xmlns=""
 		}
-		decls = append(decls, binding{prefix, uri})
+		decls = append(decls, binding{prefix: prefix, uri: uri})
 		return nil
 	}
 	if err := use(el.Space); err != nil {
@@ -205,21 +207,13 @@ func (w *excWriter) startTag(el *etree.Element, decls []binding, attrs []excAttr
 	w.out = append(w.out, '<')
 	w.out = appendName(w.out, el.Space, el.Tag)
 	for _, d := range decls {
-		if d.prefix == "" {
-			w.out = append(w.out, ` xmlns="`...)
-		} else {
-			w.out = append(w.out, " xmlns:"...)
-			w.out = append(w.out, d.prefix...)
-			w.out = append(w.out, `="`...)
-		}
-		w.out = xmltext.AppendEscaped(w.out, d.uri, true)
-		w.out = append(w.out, '"')
+		appendNamespace(&w.out, d)
 	}
 	for _, a := range attrs {
 		w.out = append(w.out, ' ')
 		w.out = appendName(w.out, a.attr.Space, a.attr.Key)
 		w.out = append(w.out, `="`...)
-		w.out = xmltext.AppendEscaped(w.out, a.attr.Value, true)
+		xmltext.AppendEscaped(&w.out, a.attr.Value, true)
 		w.out = append(w.out, '"')
 	}
 	w.out = append(w.out, '>')
@@ -243,7 +237,7 @@ func (w *excWriter) children(el *etree.Element) error {
 				}
 			}
 		case *etree.CharData:
-			w.out = xmltext.AppendEscaped(w.out, c.Data, false)
+			xmltext.AppendEscaped(&w.out, c.Data, false)
 		case *etree.ProcInst:
 			w.out = append(w.out, "<?"...)
 			w.out = append(w.out, c.Target...)
@@ -255,6 +249,24 @@ func (w *excWriter) children(el *etree.Element) error {
 		}
 	}
 	return nil
+}
+
+// appendNamespace appends the declaration d as a canonical start tag has
+// it, with its space before.
+func appendNamespace(out *[]byte, d binding) {
+	switch {
+	case d.written != "":
+		*out = append(*out, d.written...)
+		return
+	case d.prefix == "":
+		*out = append(*out, ` xmlns="`...)
+	default:
+		*out = append(*out, " xmlns:"...)
+		*out = append(*out, d.prefix...)
+		*out = append(*out, `="`...)
+	}
+	xmltext.AppendEscaped(out, d.uri, true)
+	*out = append(*out, '"')
 }
 
 func appendName(out []byte, prefix, local string) []byte {

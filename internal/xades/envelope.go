@@ -120,10 +120,10 @@ func (v *envelopeReader) start() error {
 	}
 	switch {
 	case v.depth == 1:
-		if s.uri != nsSOAP || string(s.name.local) != "Envelope" {
+		if s.uri() != nsSOAP || string(s.local()) != "Envelope" {
 			return invalid("the root element is not a SOAP Envelope")
 		}
-	case v.depth == 2 && s.uri == nsSOAP && string(s.name.local) == "Body":
+	case v.depth == 2 && s.uri() == nsSOAP && string(s.local()) == "Body":
 		if v.bodySeen {
 			return invalid("two SOAP Bodies")
 		}
@@ -138,11 +138,11 @@ func (v *envelopeReader) start() error {
 		if v.ref != nil {
 			v.dataSum = &referenceSink{ref: v.ref}
 		}
-		v.data = newStreamC14N(v.dataSum, true, flushAt+4096)
+		v.data = newStreamC14N(v.dataSum, true, 4096)
 		v.data.start(s)
 	case v.depth == 4 && v.inRequest && !v.firstChild:
 		v.firstChild = true
-		if s.uri != NsDS || string(s.name.local) != "Signature" {
+		if s.uri() != NsDS || string(s.local()) != "Signature" {
 			return invalid("the element's first child is not a ds:Signature")
 		}
 		v.sigDepth = v.depth
@@ -332,8 +332,9 @@ var roles = []struct {
 }
 
 func childRole(parent role, s *xmlScanner) role {
+	uri, local := s.uri(), s.local()
 	for _, r := range roles {
-		if r.parent == parent && r.ns == s.uri && r.local == string(s.name.local) {
+		if r.parent == parent && r.ns == uri && r.local == string(local) {
 			return r.child
 		}
 	}
@@ -370,12 +371,12 @@ func (g *signatureReader) start(s *xmlScanner) error {
 	if len(g.roles) > 0 {
 		parent := &g.roles[len(g.roles)-1]
 		if parent.role.leaf() {
-			return unsupported("element %s inside a value or an algorithm of the ds:Signature", s.raw)
+			return unsupported("element %s inside a value or an algorithm of the ds:Signature", s.raw())
 		}
 		r = childRole(parent.role, s)
 		if !r.repeatable() {
 			if parent.seen&(1<<r) != 0 {
-				return unsupported("%s twice in the ds:Signature", s.raw)
+				return unsupported("%s twice in the ds:Signature", s.raw())
 			}
 			parent.seen |= 1 << r
 		}
@@ -399,6 +400,7 @@ func (g *signatureReader) read(r role, s *xmlScanner) error {
 	case roleSignedInfo:
 		g.inSignedInfo = true
 		for i := range g.signedInfo {
+			g.signedInfoBytes[i].Grow(2048) // a signer's SignedInfo, written at once
 			g.signedInfo[i] = newStreamC14N(&g.signedInfoBytes[i], i == 1, 2048)
 		}
 	case roleCanonicalization:
@@ -424,7 +426,7 @@ func (g *signatureReader) read(r role, s *xmlScanner) error {
 		g.propsID = attrValue(s, "Id")
 		g.inProps = true
 		g.propsHash = streebog.New()
-		g.props = newStreamC14N(g.propsHash, false, 4096)
+		g.props = newStreamC14N(g.propsHash, false, 2048)
 	case roleCert:
 		g.cert.found = true
 	case roleCertDigestMethod:
@@ -469,7 +471,10 @@ func (g *signatureReader) end(s *xmlScanner) error {
 	}
 	r := g.roles[len(g.roles)-1].role
 	g.roles = g.roles[:len(g.roles)-1]
-	value := string(g.captured)
+	var value string
+	if r.text() {
+		value = string(g.captured)
+	}
 	switch r {
 	case roleSignedInfo:
 		g.inSignedInfo = false

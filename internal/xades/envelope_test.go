@@ -446,3 +446,31 @@ func TestVerifyEnvelopeRefusesAlgorithmParameters(t *testing.T) {
 		t.Errorf("an InclusiveNamespaces prefix list: %v", got)
 	}
 }
+
+// The verifier keeps the certificate it read last: each package is still
+// verified with the certificate it carries, whichever came before.
+func TestVerifyEnvelopeReadsEachPackagesCertificate(t *testing.T) {
+	keys := []*Key{testKey(t), otherKey(t)}
+	var packages [][]byte
+	for _, k := range keys {
+		doc, req := gisRequest(t, gismessage.SupplierNotifications, 2)
+		if err := (&Signer{Key: k}).Sign(req); err != nil {
+			t.Fatal(err)
+		}
+		data, err := doc.WriteToBytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		packages = append(packages, data)
+	}
+	for _, i := range []int{0, 1, 0, 1} {
+		cert, err := VerifyEnvelope(packages[i])
+		if err != nil || !bytes.Equal(cert.Raw, keys[i].cert.Raw) {
+			t.Fatalf("package %d: %v", i, err)
+		}
+	}
+	swapped := bytes.Replace(packages[1], []byte(b64(keys[1].cert.Raw)), []byte(b64(keys[0].cert.Raw)), 1)
+	if _, err := VerifyEnvelope(swapped); !errors.Is(err, ErrInvalid) {
+		t.Errorf("the first key's certificate in the second's package after the first's: %v", err)
+	}
+}

@@ -16,7 +16,7 @@ func streamCanonical(data []byte, exclusive bool) ([]byte, error) {
 		return nil, err
 	}
 	var out bytes.Buffer
-	c := newStreamC14N(&out, exclusive, 64)
+	c := newStreamC14N(&out, exclusive, 32)
 	for {
 		tok, err := s.next()
 		switch {
@@ -40,7 +40,8 @@ func streamCanonical(data []byte, exclusive bool) ([]byte, error) {
 // The scanner and streamC14N canonicalize as libxml2 does, both ways, on
 // documents with what the signed packages do not have: default namespaces
 // set and unset, prefixes rebound and redeclared, attributes in several
-// namespaces, references, CDATA, line ends in text and attributes.
+// namespaces, references, CDATA, line ends in text and attributes, > and
+// ] written raw in text.
 func TestStreamC14NMatchesLibxml(t *testing.T) {
 	xmllint, err := exec.LookPath("xmllint")
 	if err != nil {
@@ -55,6 +56,7 @@ func TestStreamC14NMatchesLibxml(t *testing.T) {
 		"<a  \n b = 'x' ><b\n/><c></c >text<!-- dropped -->more</a >",
 		`<p:a xmlns:p="urn:p"><p:b xmlns:p="urn:p"><p:c xmlns:p="urn:other"/></p:b><b xmlns="urn:e" xmlns:p="urn:p"/></p:a>`,
 		`<a xmlns="urn:a"><b xmlns="urn:a"><c xmlns=""><d xmlns=""/></c></b></a>`,
+		`<a>x > y, ]] ]></a>`,
 		"<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"no\"?>\r\n<!-- c -->\r\n<a>\r\n</a>\r\n<!-- c -->\r\n",
 	}
 	for _, doc := range docs {
@@ -116,6 +118,14 @@ func TestScannerRefuses(t *testing.T) {
 		{`<1a/>`, false},
 		{`<a b="1"c="2"/>`, false},
 		{`<a><b></a></b>`, false},
+		{`<a></ab>`, false},
+		{`<ab></a>`, false},
+		{`<a:b xmlns:a="urn:a"></a:c>`, false},
+		{`</a>`, false},
+		{`<a/></a>`, false},
+		{`<-a/>`, false},
+		{`<a:-b xmlns:a="urn:a"/>`, false},
+		{`<a>]]]></a>`, false},
 		{`<a>`, false},
 		{`<a/><b/>`, false},
 		{`text<a/>`, false},

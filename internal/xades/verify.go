@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/beevik/etree"
+	"github.com/deatil/go-cryptobin/pubkey/gost"
 	"github.com/deatil/go-cryptobin/x509"
 
 	"github.com/gispayments/gis-payments/internal/streebog"
@@ -25,7 +27,8 @@ func invalid(format string, args ...any) error {
 // SignatureValue with the certificate in KeyInfo, and that the
 // SigningCertificate's digest and IssuerSerial name that certificate. It
 // accepts SignedInfo canonicalized with inclusive or exclusive C14N, as
-// other signers use either, and returns the certificate. It does not judge
+// other signers use either, and returns the certificate, which calls that
+// read the same one may share: it is not to be modified. It does not judge
 // the certificate's trust or validity period.
 func Verify(el *etree.Element) (*x509.Certificate, error) {
 	sig := firstChildElement(el)
@@ -88,19 +91,16 @@ func (p *signatureParts) verify() (*x509.Certificate, error) {
 	if err != nil {
 		return nil, invalid("KeyInfo certificate: %v", err)
 	}
-	cert, err := x509.ParseCertificate(der)
+	kc, err := readKeyCertificate(der)
 	if err != nil {
-		return nil, invalid("KeyInfo certificate: %v", err)
+		return nil, err
 	}
-	pub, err := gostKey(cert)
-	if err != nil {
-		return nil, invalid("%v", err)
-	}
+	cert := kc.cert
 	props, err := p.checkReferences()
 	if err != nil {
 		return nil, err
 	}
-	if err := props.check(cert); err != nil {
+	if err := props.check(kc); err != nil {
 		return nil, err
 	}
 	c14n, err := p.canonicalSignedInfo(p.canon)
@@ -111,7 +111,7 @@ func (p *signatureParts) verify() (*x509.Certificate, error) {
 	if err != nil || len(value) != 64 {
 		return nil, invalid("SignatureValue is not 64 bytes of base64")
 	}
-	if !verifyGOST(pub, digest(c14n), value) {
+	if !verifyGOST(kc.pub, digest(c14n), value) {
 		return nil, invalid("SignatureValue does not match SignedInfo")
 	}
 	return cert, nil
@@ -161,14 +161,46 @@ func (p *signatureParts) checkReferences() (*certReference, error) {
 	return props, nil
 }
 
-func (c *certReference) check(cert *x509.Certificate) error {
+// keyCertificate is a KeyInfo certificate read: parsed, its GOST key, its
+// digest.
+type keyCertificate struct {
+	der    []byte
+	cert   *x509.Certificate
+	pub    *gost.PublicKey
+	digest []byte
+}
+
+// lastKeyCertificate is the certificate read last: a packer verifies every
+// package it signs with its own, and parsing and hashing it again cost a
+// tenth of verifying a package. What is kept is never modified.
+var lastKeyCertificate atomic.Pointer[keyCertificate]
+
+func readKeyCertificate(der []byte) (*keyCertificate, error) {
+	if kc := lastKeyCertificate.Load(); kc != nil && bytes.Equal(kc.der, der) {
+		return kc, nil
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, invalid("KeyInfo certificate: %v", err)
+	}
+	pub, err := gostKey(cert)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	kc := &keyCertificate{der: der, cert: cert, pub: pub, digest: digest(cert.Raw)}
+	lastKeyCertificate.Store(kc)
+	return kc, nil
+}
+
+func (c *certReference) check(kc *keyCertificate) error {
+	cert := kc.cert
 	if !c.found {
 		return invalid("no SigningCertificate")
 	}
 	if c.digestMethod != DigestMethod {
 		return invalid("CertDigest's method is not GOST R 34.11-2012 256")
 	}
-	if d, err := decodeText(c.digestValue); err != nil || !bytes.Equal(d, digest(cert.Raw)) {
+	if d, err := decodeText(c.digestValue); err != nil || !bytes.Equal(d, kc.digest) {
 		return invalid("SigningCertificate's digest is not the KeyInfo certificate's")
 	}
 	if c.serial == nil || strings.TrimSpace(*c.serial) != cert.SerialNumber.String() {

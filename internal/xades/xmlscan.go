@@ -2,6 +2,7 @@ package xades
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"regexp"
@@ -26,12 +27,13 @@ type xmlScanner struct {
 	open []openElement
 	ns   []binding // the declarations in scope, innermost last
 
-	// The current token: an element's start (name, uri, raw, attrs; its
-	// own declarations are ns[declared():]), its end (raw), or text (text,
-	// cdata).
-	name     qname
-	uri      string
-	raw      []byte
+	// The current token: an element's start (tag, bound, attrs; its own
+	// declarations are ns[declared():]), its end (tag), or text (text,
+	// cdata). The element's name is kept as offsets, and its namespace as
+	// the declaration's index: no pointers to store (under the GC's write
+	// barrier) for every element.
+	tag      openElement
+	bound    int // the declaration (in ns) of the name's prefix, -1 for none
 	attrs    []xmlAttr
 	text     []byte
 	cdata    bool
@@ -58,12 +60,40 @@ type xmlAttr struct {
 	name  qname
 	value []byte // normalized
 	uri   string
+	bound int // the declaration (in ns) of its prefix, -1 for none
 }
 
+// openElement is an element's name as written, data[name:end], with the
+// colon after its prefix at colon (-1 for none).
 type openElement struct {
-	raw    []byte
-	nsMark int // len(ns) before its declarations
+	name, colon, end int
+	nsMark           int // len(ns) before its declarations
 }
+
+// openName is the name of open[i] as written.
+func (s *xmlScanner) openName(i int) []byte { return s.data[s.open[i].name:s.open[i].end] }
+
+// raw is the current element's name as written.
+func (s *xmlScanner) raw() []byte { return s.data[s.tag.name:s.tag.end] }
+
+// prefix is the current element's prefix, nil for none.
+func (s *xmlScanner) prefix() []byte {
+	if s.tag.colon < 0 {
+		return nil
+	}
+	return s.data[s.tag.name:s.tag.colon]
+}
+
+// local is the current element's local name.
+func (s *xmlScanner) local() []byte {
+	if s.tag.colon < 0 {
+		return s.raw()
+	}
+	return s.data[s.tag.colon+1 : s.tag.end]
+}
+
+// uri is the current element's namespace URI.
+func (s *xmlScanner) uri() string { return s.inScope(s.bound).uri }
 
 const (
 	nsXML   = "http://www.w3.org/XML/1998/namespace"
@@ -128,6 +158,8 @@ func (s *xmlScanner) next() (tokKind, error) {
 			if err := s.skipMisc(); err != nil {
 				return tokEOF, err
 			}
+		case len(rest) > 1 && rest[1] != '/' && rest[1] != '!' && rest[1] != '?' && !s.rootDone:
+			return tokStart, s.startTag() // the commonest markup, tested first
 		case bytes.HasPrefix(rest, []byte("</")):
 			return tokEnd, s.endTag()
 		case bytes.HasPrefix(rest, []byte("<!--")):
@@ -225,38 +257,46 @@ func (s *xmlScanner) skipSpace() bool {
 // qname reads a Name and splits it into prefix and local part, refusing
 // what is not a QName (Namespaces in XML 1.0 §4).
 func (s *xmlScanner) qname() (raw []byte, n qname, err error) {
-	start, colon := s.pos, -1
-	for s.pos < len(s.data) {
-		c := s.data[s.pos]
-		if c < utf8.RuneSelf {
-			if !isNameByte(c, s.pos == start) {
-				break
-			}
-			if c == ':' {
-				if colon >= 0 {
-					return nil, n, s.fail("a name with two colons")
-				}
-				colon = s.pos
-			}
-			s.pos++
+	data, start, colon := s.data, s.pos, -1
+	i := start
+	for i < len(data) {
+		c := data[i]
+		if nameClass[c] != 0 {
+			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(s.data[s.pos:])
-		if !isNameRune(r, s.pos == start) {
+		if c == ':' {
+			if colon >= 0 {
+				s.pos = i
+				return nil, n, s.fail("a name with two colons")
+			}
+			colon = i
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
 			break
 		}
-		s.pos += size
+		r, size := utf8.DecodeRune(data[i:])
+		if !isNameRune(r, i == start) {
+			break
+		}
+		i += size
 	}
-	raw = s.data[start:s.pos]
+	if i > start && nameClass[data[start]] == nameChar {
+		i = start // a digit, '-' or '.' does not start a name
+	}
+	s.pos = i
+	raw = data[start:i]
 	switch {
 	case len(raw) == 0:
 		return nil, n, s.fail("expected a name")
 	case colon < 0:
 		n.local = raw
-	case colon == start || colon == s.pos-1:
+	case colon == start || colon == i-1:
 		return nil, n, s.fail("%q is not a qualified name", raw)
 	default:
-		n.prefix, n.local = s.data[start:colon], s.data[colon+1:s.pos]
+		n.prefix, n.local = data[start:colon], data[colon+1:i]
 	}
 	if !startsName(n.local) || (n.prefix != nil && !startsName(n.prefix)) {
 		return nil, n, s.fail("%q is not a name", raw)
@@ -267,21 +307,32 @@ func (s *xmlScanner) qname() (raw []byte, n qname, err error) {
 // startsName says whether b starts with a NameStartChar other than ':'.
 func startsName(b []byte) bool {
 	if b[0] < utf8.RuneSelf {
-		return b[0] != ':' && isNameByte(b[0], true)
+		return nameClass[b[0]] == nameStart
 	}
 	r, _ := utf8.DecodeRune(b)
 	return isNameRune(r, true)
 }
 
-func isNameByte(c byte, first bool) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == ':':
-		return true
-	case c >= '0' && c <= '9', c == '-', c == '.':
-		return !first
+// nameClass classes the ASCII bytes of names other than ':', which a
+// QName has at most once and not at either end: nameStart for a
+// NameStartChar, nameChar for one that may only follow; 0 for the rest and
+// for the bytes of longer UTF-8 sequences, which are decoded.
+var nameClass = func() (t [256]uint8) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+			t[c] = nameStart
+		case c >= '0' && c <= '9', c == '-', c == '.':
+			t[c] = nameChar
+		}
 	}
-	return false
-}
+	return t
+}()
+
+const (
+	nameStart = 1 + iota
+	nameChar
+)
 
 // isNameRune is NameStartChar (first) or NameChar above ASCII (XML 1.0 §2.3).
 func isNameRune(r rune, first bool) bool {
@@ -300,27 +351,39 @@ func isNameRune(r rune, first bool) bool {
 // outside XML 1.0's Char production (§2.2).
 func invalidChar(data []byte) (int, error) {
 	for i := 0; i < len(data); {
-		c := data[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				return i, fmt.Errorf("character %#x is not allowed in XML", c)
+		// Eight bytes at a time while none is above ASCII or below a space
+		// (subtracting 0x20 from each borrows into the high bit of the
+		// first that is below); else the characters that start in those
+		// eight one by one.
+		const high, spaces = 0x8080808080808080, 0x2020202020202020
+		if i+8 <= len(data) {
+			if w := binary.LittleEndian.Uint64(data[i:]); w&high == 0 && (w-spaces)&high == 0 {
+				i += 8
+				continue
 			}
-			i++
-			continue
 		}
-		// A two-byte sequence (Cyrillic) is U+0080 to U+07FF: always a Char.
-		if c >= 0xC2 && c < 0xE0 && i+1 < len(data) && data[i+1]&0xC0 == 0x80 {
-			i += 2
-			continue
+		for end := min(i+8, len(data)); i < end; {
+			c := data[i]
+			switch {
+			case c >= 0x20 && c < utf8.RuneSelf, c == '\t', c == '\n', c == '\r':
+				i++
+				continue
+			case c < 0x20:
+				return i, fmt.Errorf("character %#x is not allowed in XML", c)
+			case c >= 0xC2 && c < 0xE0 && i+1 < len(data) && data[i+1]&0xC0 == 0x80:
+				// A two-byte sequence (Cyrillic) is U+0080 to U+07FF: always a Char.
+				i += 2
+				continue
+			}
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				return i, errors.New("not UTF-8")
+			}
+			if r == 0xFFFE || r == 0xFFFF {
+				return i, fmt.Errorf("character %U is not allowed in XML", r)
+			}
+			i += size
 		}
-		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i, errors.New("not UTF-8")
-		}
-		if r == 0xFFFE || r == 0xFFFF {
-			return i, fmt.Errorf("character %U is not allowed in XML", r)
-		}
-		i += size
 	}
 	return 0, nil
 }
@@ -332,26 +395,41 @@ func isChar(r rune) bool {
 
 // charData reads text up to the next markup.
 func (s *xmlScanner) charData() error {
-	end := bytes.IndexByte(s.data[s.pos:], '<')
-	if end < 0 {
-		end = len(s.data) - s.pos
+	// One pass (text runs are short) to the markup, noting what needs a
+	// closer look.
+	data, start, end := s.data, s.pos, s.pos
+	var marks uint8
+	for end < len(data) && data[end] != '<' {
+		marks |= textMarks[data[end]]
+		end++
 	}
-	seg := s.data[s.pos : s.pos+end]
-	if i := bytes.Index(seg, []byte("]]>")); i >= 0 {
-		s.pos += i
-		return s.fail("]]> in text")
+	seg := data[start:end]
+	if marks&textBracket != 0 {
+		if i := bytes.Index(seg, []byte("]]>")); i >= 0 {
+			s.pos += i
+			return s.fail("]]> in text")
+		}
 	}
 	s.cdata = false
-	if bytes.IndexByte(seg, '&') < 0 && bytes.IndexByte(seg, '\r') < 0 {
+	if marks&textDecode == 0 {
 		s.text = seg
-		s.pos += end
+		s.pos = end
 		return nil
 	}
 	buf, err := s.decode(s.textBuf[:0], seg, false)
 	s.textBuf, s.text = buf, buf
-	s.pos += end
+	s.pos = end
 	return err
 }
+
+// textMarks marks the bytes of text that may start "]]>", which text may
+// not have, and those decode replaces.
+var textMarks = [256]uint8{']': textBracket, '&': textDecode, '\r': textDecode}
+
+const (
+	textBracket uint8 = 1 << iota
+	textDecode
+)
 
 func (s *xmlScanner) cdataSection() error {
 	start := s.pos + len("<![CDATA[")
@@ -372,22 +450,41 @@ func (s *xmlScanner) cdataSection() error {
 
 // appendLines appends seg with CRLF and CR as LF (XML 1.0 §2.11), or as
 // spaces in an attribute value, where TAB and LF become spaces too (§3.3.3).
+// What it leaves as is it appends in runs.
 func appendLines(dst, seg []byte, attr bool) []byte {
+	mask := lineText
+	if attr {
+		mask = lineAttr
+	}
+	start := 0
 	for i := 0; i < len(seg); i++ {
+		if lineMarks[seg[i]]&mask == 0 {
+			continue
+		}
+		dst = append(dst, seg[start:i]...)
 		c := seg[i]
-		if c == '\r' {
-			if i+1 < len(seg) && seg[i+1] == '\n' {
-				i++
-			}
+		if c == '\r' && i+1 < len(seg) && seg[i+1] == '\n' {
+			i++
+		}
+		if attr {
+			c = ' '
+		} else {
 			c = '\n'
 		}
-		if attr && (c == '\n' || c == '\t') {
-			c = ' '
-		}
 		dst = append(dst, c)
+		start = i + 1
 	}
-	return dst
+	return append(dst, seg[start:]...)
 }
+
+// lineMarks marks the bytes appendLines replaces in text and in attribute
+// values.
+var lineMarks = [256]uint8{'\r': lineText | lineAttr, '\n': lineAttr, '\t': lineAttr}
+
+const (
+	lineText uint8 = 1 << iota
+	lineAttr
+)
 
 // decode appends seg to dst with line ends normalized and references
 // replaced; in an attribute value, white space becomes spaces first.
@@ -464,9 +561,13 @@ func (s *xmlScanner) startTag() error {
 	if err != nil {
 		return err
 	}
-	s.raw, s.name, s.attrs = raw, name, s.attrs[:0]
 	mark := len(s.ns)
-	s.open = append(s.open, openElement{raw: raw, nsMark: mark})
+	s.tag = openElement{name: s.pos - len(raw), colon: -1, end: s.pos, nsMark: mark}
+	if name.prefix != nil {
+		s.tag.colon = s.tag.name + len(name.prefix)
+	}
+	s.attrs = s.attrs[:0]
+	s.open = append(s.open, s.tag)
 	for {
 		ws := s.skipSpace()
 		if s.pos >= len(s.data) {
@@ -507,10 +608,14 @@ func (s *xmlScanner) attribute(mark int) error {
 	if err != nil {
 		return err
 	}
-	if bytes.IndexByte(value, '<') >= 0 {
+	var marks uint8
+	for _, c := range value {
+		marks |= valueMarks[c]
+	}
+	if marks&valueLess != 0 {
 		return s.fail("< in an attribute value")
 	}
-	if bytes.IndexByte(value, '&') >= 0 || bytes.IndexAny(value, "\t\n\r") >= 0 {
+	if marks&valueDecode != 0 {
 		if value, err = s.decode(nil, value, true); err != nil {
 			return err
 		}
@@ -526,9 +631,18 @@ func (s *xmlScanner) attribute(mark int) error {
 	case name.prefix == nil && string(name.local) == "xmlns":
 		return s.declare(mark, "", string(value))
 	}
-	s.attrs = append(s.attrs, xmlAttr{raw: raw, name: name, value: value})
+	s.attrs = append(s.attrs, xmlAttr{raw: raw, name: name, value: value, bound: -1})
 	return nil
 }
+
+// valueMarks marks the bytes an attribute value may not have and those
+// decode replaces.
+var valueMarks = [256]uint8{'<': valueLess, '&': valueDecode, '\t': valueDecode, '\n': valueDecode, '\r': valueDecode}
+
+const (
+	valueLess uint8 = 1 << iota
+	valueDecode
+)
 
 // absoluteURI is a URI's scheme (RFC 3986 §3.1).
 var absoluteURI = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
@@ -549,18 +663,24 @@ func (s *xmlScanner) declare(mark int, prefix, uri string) error {
 	case uri != "" && !absoluteURI.MatchString(uri):
 		return s.unsupported("the relative namespace URI %q", uri) // C14N 1.0 §2: canonicalization fails
 	}
-	s.ns = append(s.ns, binding{prefix, uri})
+	b := binding{prefix: prefix, uri: uri}
+	var written []byte
+	appendNamespace(&written, b)
+	b.written = string(written)
+	s.ns = append(s.ns, b)
 	return nil
 }
 
-// resolve gives the element and its attributes their namespace URIs.
+// resolve gives the element and its attributes their namespace URIs and
+// the declarations their prefixes resolve to.
 func (s *xmlScanner) resolve(mark int) error {
-	if string(s.name.prefix) == "xml" {
+	prefix := s.prefix()
+	if string(prefix) == "xml" {
 		return s.unsupported("an element in the xml namespace")
 	}
 	var ok bool
-	if s.uri, ok = s.lookup(s.name.prefix); !ok {
-		return s.fail("namespace prefix %q is not declared", s.name.prefix)
+	if s.bound, _, ok = s.lookup(prefix); !ok {
+		return s.fail("namespace prefix %q is not declared", prefix)
 	}
 	for i := range s.attrs {
 		a := &s.attrs[i]
@@ -570,7 +690,7 @@ func (s *xmlScanner) resolve(mark int) error {
 		if string(a.name.prefix) == "xml" {
 			return s.unsupported("attribute %s", a.raw)
 		}
-		if a.uri, ok = s.lookup(a.name.prefix); !ok {
+		if a.bound, a.uri, ok = s.lookup(a.name.prefix); !ok {
 			return s.fail("namespace prefix %q is not declared", a.name.prefix)
 		}
 		for _, b := range s.attrs[:i] {
@@ -582,27 +702,39 @@ func (s *xmlScanner) resolve(mark int) error {
 	return nil
 }
 
-// lookup is the URI prefix is bound to ("" for no prefix and no default);
-// the xml prefix is refused, see xmlScanner.
-func (s *xmlScanner) lookup(prefix []byte) (string, bool) {
-	if b := s.binding(prefix); b != nil {
-		return b.uri, true
-	}
-	return "", len(prefix) == 0
-}
-
-// binding is the declaration of prefix in scope, nil if there is none.
-func (s *xmlScanner) binding(prefix []byte) *binding {
+// lookup returns the innermost declaration of prefix in scope (its index
+// in ns, -1 for none), the URI it binds ("" for no prefix and no default),
+// and false for a prefix without one. The xml prefix is refused, see
+// xmlScanner.
+func (s *xmlScanner) lookup(prefix []byte) (int, string, bool) {
 	for i := len(s.ns) - 1; i >= 0; i-- {
-		if s.ns[i].prefix == string(prefix) {
-			return &s.ns[i]
+		// Length and first byte tell most prefixes apart without a call.
+		if p := s.ns[i].prefix; len(p) == len(prefix) && (p == "" || p[0] == prefix[0]) && p == string(prefix) {
+			return i, s.ns[i].uri, true
 		}
 	}
-	return nil
+	return -1, "", len(prefix) == 0
+}
+
+// inScope is ns[i], the empty default namespace for -1.
+func (s *xmlScanner) inScope(i int) binding {
+	if i < 0 {
+		return binding{}
+	}
+	return s.ns[i]
 }
 
 func (s *xmlScanner) endTag() error {
 	s.pos += 2
+	if len(s.open) > 0 {
+		// The open element's name, read as a QName at its start, then '>'.
+		top, rest := s.openName(len(s.open)-1), s.data[s.pos:]
+		if len(rest) > len(top) && rest[len(top)] == '>' && string(rest[:len(top)]) == string(top) {
+			s.pos += len(top) + 1
+			s.pop()
+			return nil
+		}
+	}
 	raw, _, err := s.qname()
 	if err != nil {
 		return err
@@ -612,17 +744,17 @@ func (s *xmlScanner) endTag() error {
 		return s.fail("malformed end tag")
 	}
 	s.pos++
-	if len(s.open) == 0 || !bytes.Equal(s.open[len(s.open)-1].raw, raw) {
+	if len(s.open) == 0 || !bytes.Equal(s.openName(len(s.open)-1), raw) {
 		return s.fail("end tag </%s> does not close the open element", raw)
 	}
 	s.pop()
 	return nil
 }
 
-// pop closes the innermost element; raw keeps its name for the end token.
+// pop closes the innermost element; tag keeps its name for the end token.
 func (s *xmlScanner) pop() tokKind {
 	top := s.open[len(s.open)-1]
-	s.raw = top.raw
+	s.tag = top
 	s.ns = s.ns[:top.nsMark]
 	s.open = s.open[:len(s.open)-1]
 	s.rootDone = len(s.open) == 0

@@ -69,12 +69,21 @@ func Line(s string) string {
 	return string(b)
 }
 
-// AppendEscaped appends s escaped as canonical XML writes text (attr false)
-// or an attribute value (xml-c14n §2.3): the form a signer hashes, and one
-// every parser reads back as s.
-func AppendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
+// AppendEscaped appends s to *out escaped as canonical XML writes text
+// (attr false) or an attribute value (xml-c14n §2.3): the form a signer
+// hashes, and one every parser reads back as s. It appends in place, which
+// stores only the length where an assignment of the grown slice would
+// store the pointer too, under the GC's write barrier.
+func AppendEscaped[T string | []byte](out *[]byte, s T, attr bool) {
+	mask := escapeText
+	if attr {
+		mask = escapeAttr
+	}
 	start := 0
 	for i := 0; i < len(s); i++ {
+		if escapes[s[i]]&mask == 0 {
+			continue
+		}
 		var esc string
 		switch s[i] {
 		case '&':
@@ -84,31 +93,27 @@ func AppendEscaped[T string | []byte](out []byte, s T, attr bool) []byte {
 		case '\r':
 			esc = "&#xD;"
 		case '>':
-			if attr {
-				continue
-			}
 			esc = "&gt;"
 		case '"':
-			if !attr {
-				continue
-			}
 			esc = "&quot;"
 		case '\t':
-			if !attr {
-				continue
-			}
 			esc = "&#x9;"
 		case '\n':
-			if !attr {
-				continue
-			}
 			esc = "&#xA;"
-		default:
-			continue
 		}
-		out = append(out, s[start:i]...)
-		out = append(out, esc...)
+		*out = append(*out, s[start:i]...)
+		*out = append(*out, esc...)
 		start = i + 1
 	}
-	return append(out, s[start:]...)
+	*out = append(*out, s[start:]...)
 }
+
+// escapes marks the bytes AppendEscaped replaces in text and in attribute
+// values.
+var escapes = [256]uint8{'&': escapeText | escapeAttr, '<': escapeText | escapeAttr, '\r': escapeText | escapeAttr,
+	'>': escapeText, '"': escapeAttr, '\t': escapeAttr, '\n': escapeAttr}
+
+const (
+	escapeText uint8 = 1 << iota
+	escapeAttr
+)
