@@ -108,7 +108,10 @@ func FromTime(t time.Time) Date {
 func (d Date) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
 
 // String is YYYY-MM-DD.
-func (d Date) String() string { return d.Time().Format(time.DateOnly) }
+func (d Date) String() string { return string(d.AppendText(nil)) }
+
+// AppendText appends the String form to b without allocating a string.
+func (d Date) AppendText(b []byte) []byte { return d.Time().AppendFormat(b, time.DateOnly) }
 
 // AddDays moves the date by n days.
 func (d Date) AddDays(n int) Date { return d + Date(n) }

@@ -60,7 +60,7 @@ func ComposeCancellations(h Header, items []Cancellation) (*Message, error) {
 		// in payments-base, the TransportGUID in base.
 		w.start("pm:NotificationOfOrderExecutionCancellation")
 		w.text("pb:OrderID", c.OrderID)
-		w.text("pb:CancellationDate", c.Date.String())
+		w.formatted("pb:CancellationDate", c.Date.AppendText(w.value[:0]))
 		w.opt("pb:Comment", strings.TrimSpace(Text(c.Comment)))
 		w.text("base:TransportGUID", c.TransportGUID)
 		w.end()

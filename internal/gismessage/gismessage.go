@@ -310,13 +310,13 @@ func (w *itemWriter) notification(r *Recipient, n *Notification) {
 	w.end()
 	w.start("pb:OrderInfo")
 	w.text("pb:OrderID", n.OrderID)
-	w.text("pb:OrderDate", n.OrderDate.String())
-	w.text("pb:Amount", strconv.FormatInt(int64(n.Amount), 10)) // kopecks
+	w.formatted("pb:OrderDate", n.OrderDate.AppendText(w.value[:0]))
+	w.formatted("pb:Amount", strconv.AppendInt(w.value[:0], int64(n.Amount), 10)) // kopecks
 	w.opt("pb:PaymentPurpose", n.Purpose)
 	w.opt("bills:PaymentDocumentID", n.PaymentDocumentID)
 	if n.Month != 0 {
-		w.text("base:Year", strconv.Itoa(n.Year))
-		w.text("base:Month", strconv.Itoa(n.Month))
+		w.formatted("base:Year", strconv.AppendInt(w.value[:0], int64(n.Year), 10))
+		w.formatted("base:Month", strconv.AppendInt(w.value[:0], int64(n.Month), 10))
 	}
 	w.opt("acc:UnifiedAccountNumber", n.UnifiedAccountNumber)
 	if n.ServiceID != "" {
@@ -334,11 +334,11 @@ func (w *itemWriter) notification(r *Recipient, n *Notification) {
 // whose own children are in the payment namespace.
 func (w *itemWriter) supplierNotification(n *Notification) {
 	w.start("pm:SupplierNotificationOfOrderExecution")
-	w.text("pm:OrderDate", n.OrderDate.String())
+	w.formatted("pm:OrderDate", n.OrderDate.AppendText(w.value[:0]))
 	if n.Month != 0 {
 		w.start("pm:OrderPeriod")
-		w.text("base:Month", strconv.Itoa(n.Month)) // Month before Year here
-		w.text("base:Year", strconv.Itoa(n.Year))
+		w.formatted("base:Month", strconv.AppendInt(w.value[:0], int64(n.Month), 10)) // Month before Year here
+		w.formatted("base:Year", strconv.AppendInt(w.value[:0], int64(n.Year), 10))
 		w.end()
 	}
 	if n.PaymentDocumentID != "" {
@@ -346,7 +346,7 @@ func (w *itemWriter) supplierNotification(n *Notification) {
 	} else {
 		w.text("acc:ServiceID", n.ServiceID)
 	}
-	w.text("pm:Amount", n.Amount.String()) // rubles, two decimals
+	w.formatted("pm:Amount", n.Amount.AppendText(w.value[:0])) // rubles, two decimals
 	w.text("base:TransportGUID", n.TransportGUID)
 	w.end()
 }

@@ -311,3 +311,19 @@ func TestIsGUIDIsTheSchemaPattern(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompose writes a full package of each import: what the packer
+// does for every package before signing it.
+func BenchmarkCompose(b *testing.B) {
+	for _, op := range []Operation{SupplierNotifications, Notifications} {
+		list := items(op.MaxItems())
+		b.Run(string(op), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Compose(op, header, recipient, list); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -70,6 +70,7 @@ func (m *Message) Tree() (*etree.Document, *etree.Element, error) {
 // attributes.
 type itemWriter struct {
 	items, canonical []byte
+	value            []byte   // a number or date formatted for an element
 	open             []string // the tags of the elements open now
 	// declaredAt is, for each prefix, the depth of the open element whose
 	// canonical form declares it (0: the request element), or -1.
@@ -134,6 +135,16 @@ func (w *itemWriter) text(tag, value string) {
 	value = Text(value)
 	xmltext.AppendEscaped(&w.items, value, false)
 	xmltext.AppendEscaped(&w.canonical, value, false)
+	w.end()
+}
+
+// formatted writes an element holding value, a number or date appended
+// to w.value[:0] (kept for the next one): no string is made for each.
+func (w *itemWriter) formatted(tag string, value []byte) {
+	w.value = value
+	w.start(tag)
+	xmltext.AppendEscaped(&w.items, w.value, false)
+	xmltext.AppendEscaped(&w.canonical, w.value, false)
 	w.end()
 }
 
