@@ -5,8 +5,12 @@ package s3test
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -29,18 +33,41 @@ func New(t testing.TB, buckets ...string) *Server {
 	faker := gofakes3.New(s3mem.New())
 	ts := httptest.NewServer(faker.Server())
 	t.Cleanup(ts.Close)
-	cfg := aws.Config{
-		Region:       "ru-central-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(ts.URL),
-	}
-	st := s3store.NewFromConfig(cfg, true, "")
+	st := storeAt(ts.URL)
 	for _, b := range buckets {
 		if _, err := st.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return &Server{URL: ts.URL, Store: st}
+}
+
+func storeAt(url string) *s3store.Store {
+	cfg := aws.Config{
+		Region:       "ru-central-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(url),
+	}
+	return s3store.NewFromConfig(cfg, true, "")
+}
+
+// Distant returns a store on the same buckets whose every request waits
+// latency before it reaches the server, as a Lambda's requests to S3 take
+// tens of milliseconds that an in-process server does not: for
+// benchmarks of how many requests are in flight at once.
+func (s *Server) Distant(t testing.TB, latency time.Duration) *s3store.Store {
+	t.Helper()
+	target, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(latency) // the network's round trip, not a wait for an event
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	return storeAt(ts.URL)
 }
 
 // Put uploads data and returns its ETag (unquoted).
