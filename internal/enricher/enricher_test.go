@@ -10,11 +10,9 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/gispayments/gis-payments/internal/enricher"
-	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/gismessage"
 	"github.com/gispayments/gis-payments/internal/gissim"
 	"github.com/gispayments/gis-payments/internal/packer"
-	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
 	"github.com/gispayments/gis-payments/internal/reconciler"
 	"github.com/gispayments/gis-payments/internal/testkit"
@@ -43,20 +41,7 @@ func reconciled(t *testing.T, e *testkit.Env, org string, seed int, rows ...row)
 		fmt.Fprintf(&b, "2026-11-21,%s,P01,HVS,%s,100.00,0.00\n", r.bill, r.account)
 		fmt.Fprintf(&a, "2026-11-21,%032x,2026-11-21,%s,P01,HVS,%s,100.00,0.00,%s,%s\n", seed*100+i+1, r.bill, r.account, r.els, r.period)
 	}
-	o, err := e.Store.OrganizationByCode(context.Background(), org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var refs []reconciler.FileRef
-	for kind, data := range map[exportcsv.Kind]string{exportcsv.Billing: b.String(), exportcsv.Acquiring: a.String()} {
-		key := fmt.Sprintf("incoming/%s/%s/%d.csv", kind, org, seed)
-		etag := e.S3.Put(t, testkit.Exports, key, []byte(data))
-		if _, _, err := e.Store.RegisterFile(context.Background(), &postgres.SourceFile{OrganizationID: o.ID,
-			Bucket: testkit.Exports, Key: key, ETag: etag, Kind: kind}); err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, reconciler.FileRef{Bucket: testkit.Exports, Key: key, ETag: etag})
-	}
+	refs := e.Upload(t, org, fmt.Sprint(seed), b.String(), a.String())
 	res, err := e.Recon.Reconcile(context.Background(), reconciler.Request{Org: org, Files: refs})
 	if err != nil {
 		t.Fatal(err)

@@ -187,13 +187,7 @@ func TestHeldBackAndAlreadyLoaded(t *testing.T) {
 		"2026-11-21;O2;2026-11-21;B2;S1;SV1;LS1;20;0;12АБ345678-01\n"
 	bill := exportcsv.BillingHeader +
 		"2026-11-21;B1;S1;SV1;LS1;10;0\n2026-11-21;B2;S1;SV1;LS1;20;0\n"
-	var refs []reconciler.FileRef
-	for kind, data := range map[exportcsv.Kind]string{exportcsv.Billing: bill, exportcsv.Acquiring: acq} {
-		key := "incoming/" + string(kind) + "/uk1/f.csv"
-		etag := e.S3.Put(t, testkit.Exports, key, []byte(data))
-		e.Store.RegisterFile(ctx, &postgres.SourceFile{OrganizationID: org.ID, Bucket: testkit.Exports, Key: key, ETag: etag, Kind: kind})
-		refs = append(refs, reconciler.FileRef{Bucket: testkit.Exports, Key: key})
-	}
+	refs := e.Upload(t, org.Code, "f", bill, acq)
 	r1, err := e.Recon.Reconcile(ctx, reconciler.Request{Org: "uk1", Files: refs})
 	if err != nil {
 		t.Fatal(err)
@@ -234,13 +228,7 @@ func TestPaymentsArePlannedByDay(t *testing.T) {
 		acq += fmt.Sprintf("%s;O%d;%s;B%d;S1;SV1;LS1;1%d;0;12АБ345678-01\n", day, i, day, i, i)
 		bill += fmt.Sprintf("%s;B%d;S1;SV1;LS1;1%d;0\n", day, i, i)
 	}
-	var refs []reconciler.FileRef
-	for kind, data := range map[exportcsv.Kind]string{exportcsv.Billing: bill, exportcsv.Acquiring: acq} {
-		key := "incoming/" + string(kind) + "/uk1/f.csv"
-		etag := e.S3.Put(t, testkit.Exports, key, []byte(data))
-		e.Store.RegisterFile(ctx, &postgres.SourceFile{OrganizationID: org.ID, Bucket: testkit.Exports, Key: key, ETag: etag, Kind: kind})
-		refs = append(refs, reconciler.FileRef{Bucket: testkit.Exports, Key: key})
-	}
+	refs := e.Upload(t, org.Code, "f", bill, acq)
 	r, err := e.Recon.Reconcile(ctx, reconciler.Request{Org: "uk1", Files: refs})
 	if err != nil {
 		t.Fatal(err)

@@ -2,12 +2,10 @@ package reconciler_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/gispayments/gis-payments/internal/contract"
-	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/packer"
 	"github.com/gispayments/gis-payments/internal/poller"
 	"github.com/gispayments/gis-payments/internal/postgres"
@@ -22,16 +20,7 @@ const bankHeader = "date,order_id,order_date,bill_number,supplier_id,service_id,
 // upload registers and reconciles a billing and a bank export for org.
 func upload(t *testing.T, e *testkit.Env, org *postgres.Organization, name, billing, bank string) (*reconciler.Result, reconciler.Request) {
 	t.Helper()
-	var refs []reconciler.FileRef
-	for kind, data := range map[exportcsv.Kind]string{exportcsv.Billing: billing, exportcsv.Acquiring: bank} {
-		key := fmt.Sprintf("incoming/%s/%s/%s.csv", kind, org.Code, name)
-		etag := e.S3.Put(t, testkit.Exports, key, []byte(data))
-		if _, _, err := e.Store.RegisterFile(context.Background(), &postgres.SourceFile{OrganizationID: org.ID,
-			Bucket: testkit.Exports, Key: key, ETag: etag, Kind: kind}); err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, reconciler.FileRef{Bucket: testkit.Exports, Key: key, ETag: etag})
-	}
+	refs := e.Upload(t, org.Code, name, billing, bank)
 	req := reconciler.Request{Org: org.Code, Files: refs}
 	res, err := e.Recon.Reconcile(context.Background(), req)
 	if err != nil {

@@ -125,23 +125,7 @@ func (e *Env) Reconciled(t testing.TB, org string, rows int, seed uint64) int64 
 	if _, err := exportgen.Write(exportgen.Spec{Rows: rows, Days: 1, Last: calendar.FromYMD(2026, 11, 21), Seed: seed}, &b, &a); err != nil {
 		t.Fatal(err)
 	}
-	o, err := e.Store.OrganizationByCode(ctx, org)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var refs []reconciler.FileRef
-	for _, f := range []struct {
-		kind exportcsv.Kind
-		data []byte
-	}{{exportcsv.Billing, b.Bytes()}, {exportcsv.Acquiring, a.Bytes()}} {
-		key := fmt.Sprintf("incoming/%s/%s/%d.csv", f.kind, org, seed)
-		etag := e.S3.Put(t, Exports, key, f.data)
-		if _, _, err := e.Store.RegisterFile(ctx, &postgres.SourceFile{OrganizationID: o.ID, Bucket: Exports,
-			Key: key, ETag: etag, Kind: f.kind}); err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, reconciler.FileRef{Bucket: Exports, Key: key, ETag: etag})
-	}
+	refs := e.Upload(t, org, fmt.Sprint(seed), b.String(), a.String())
 	res, err := e.Recon.Reconcile(ctx, reconciler.Request{Org: org, Files: refs})
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +134,31 @@ func (e *Env) Reconciled(t testing.TB, org string, rows int, seed uint64) int64 
 		t.Fatalf("%d of %d matched", res.Matched, rows)
 	}
 	return res.RunID
+}
+
+// Upload puts a billing and a bank export of org into the exports
+// bucket under name, registers them and returns them for the reconciler.
+func (e *Env) Upload(t testing.TB, org, name, billing, acquiring string) []reconciler.FileRef {
+	t.Helper()
+	ctx := context.Background()
+	o, err := e.Store.OrganizationByCode(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []reconciler.FileRef
+	for _, f := range []struct {
+		kind exportcsv.Kind
+		data string
+	}{{exportcsv.Billing, billing}, {exportcsv.Acquiring, acquiring}} {
+		key := fmt.Sprintf("incoming/%s/%s/%s.csv", f.kind, org, name)
+		etag := e.S3.Put(t, Exports, key, []byte(f.data))
+		if _, _, err := e.Store.RegisterFile(ctx, &postgres.SourceFile{OrganizationID: o.ID, Bucket: Exports,
+			Key: key, ETag: etag, Kind: f.kind}); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, reconciler.FileRef{Bucket: Exports, Key: key, ETag: etag})
+	}
+	return refs
 }
 
 // Packed reconciles and packs; it returns the run and its package ids.

@@ -63,18 +63,31 @@ func signedPackages(t testing.TB) map[string]signedPackage {
 	s := &Signer{Key: testKey(t)}
 	out := map[string]signedPackage{}
 	for name, m := range composedMessages(t) {
-		ref, err := s.SignContent(m.Request, m.CanonicalItems())
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := m.Bytes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[name] = signedPackage{data, ref}
+		out[name] = signMessage(t, s, m)
 	}
 	doc := parse(t, testEnvelope)
-	ref, err := s.SignReference(request(doc))
+	out["testEnvelope"] = signTree(t, s, doc, request(doc))
+	return out
+}
+
+// signMessage signs m as the packer does and writes it.
+func signMessage(t testing.TB, s *Signer, m *gismessage.Message) signedPackage {
+	t.Helper()
+	ref, err := s.SignContent(m.Request, m.CanonicalItems())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := m.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signedPackage{data, ref}
+}
+
+// signTree signs req in doc as a tree and writes doc.
+func signTree(t testing.TB, s *Signer, doc *etree.Document, req *etree.Element) signedPackage {
+	t.Helper()
+	ref, err := s.SignReference(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +95,7 @@ func signedPackages(t testing.TB) map[string]signedPackage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out["testEnvelope"] = signedPackage{data, ref}
-	return out
+	return signedPackage{data, ref}
 }
 
 // composedMessages are unsigned messages of every operation the packer
@@ -126,15 +138,8 @@ func TestSignContentAgreesWithTheTree(t *testing.T) {
 	s := &Signer{Key: testKey(t)}
 	for name, m := range composedMessages(t) {
 		t.Run(name, func(t *testing.T) {
-			ref, err := s.SignContent(m.Request, m.CanonicalItems())
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := m.Bytes()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := VerifyWritten(data, ref); err != nil {
+			p := signMessage(t, s, m)
+			if _, err := VerifyWritten(p.data, p.ref); err != nil {
 				t.Fatalf("as written: %v", err)
 			}
 			m.Request.RemoveChildAt(0) // the signature
@@ -146,8 +151,8 @@ func TestSignContentAgreesWithTheTree(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(ref.Canonical, fromTree.Canonical) {
-				t.Errorf("canonical forms differ:\n%s\n%s", ref.Canonical, fromTree.Canonical)
+			if !bytes.Equal(p.ref.Canonical, fromTree.Canonical) {
+				t.Errorf("canonical forms differ:\n%s\n%s", p.ref.Canonical, fromTree.Canonical)
 			}
 		})
 	}
@@ -209,23 +214,16 @@ func TestVerifyEnvelopeAcceptsWhatTheSignerWrites(t *testing.T) {
 	packages := signedPackages(t)
 	// A full package: its canonical form passes through many buffers.
 	doc, req := gisRequest(t, gismessage.Notifications, 250)
-	ref, err := (&Signer{Key: testKey(t)}).SignReference(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	full, err := doc.WriteToBytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	packages["250 bank notifications"] = signedPackage{full, ref}
+	full := signTree(t, &Signer{Key: testKey(t)}, doc, req)
+	packages["250 bank notifications"] = full
 	for name, p := range packages {
 		if got := judge(t, name, p.data, p.ref); got != bothAccept {
 			t.Errorf("%s: %v", name, got)
 		}
 	}
-	last := bytes.LastIndex(full, []byte("</base:TransportGUID>")) - 1
-	full[last] ^= 1
-	if got := judge(t, "the last TransportGUID changed", full, ref); got != bothRefuse {
+	last := bytes.LastIndex(full.data, []byte("</base:TransportGUID>")) - 1
+	full.data[last] ^= 1
+	if got := judge(t, "the last TransportGUID changed", full.data, full.ref); got != bothRefuse {
 		t.Errorf("the last TransportGUID of 250 changed: %v", got)
 	}
 }
