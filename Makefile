@@ -47,8 +47,9 @@ test-infra: ## the CDK app's assertion tests and ASL validation (its own Go modu
 bench: db deps ## benchmarks: reconciliation, COPY vs INSERT, signing, packing 300k, sending and polling 300k
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/matcher/
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/postgres/
-	$(GO) test -run '^$$' -bench . ./internal/streebog/ ./internal/xades/
+	$(GO) test -run '^$$' -bench . ./internal/streebog/ ./internal/gismessage/ ./internal/xades/
 	$(GO) test -run '^$$' -bench Pack300k -benchtime 1x -cpu 1,2 ./internal/packer/
+	$(GO) test -run '^$$' -bench PackDistantS3 -benchtime 1x -cpu 2 ./internal/packer/
 	$(GO) test -run '^$$' -bench Load300k -benchtime 1x -timeout 30m ./internal/poller/
 
 bench-1m: db deps ## a local run of 1 000 000 payments: reconcile, pack, send, poll against the simulator (minutes)
