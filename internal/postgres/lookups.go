@@ -100,8 +100,7 @@ func (s *Store) RowsToLookUp(ctx context.Context, runID int64) (*Organization, [
 			FROM recon_row r
 			WHERE r.run_id = $1 AND (r.status = ANY($2) OR `+approvedExtra+`) AND `+notWithheld+`
 			  AND r.hold_reason IS NULL AND coalesce(r.payment_document_id, '') = '' AND coalesce(r.gis_service_id, '') = ''
-			  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-			                  AND p.status IN `+liveStatuses+`)
+			  AND NOT `+liveOrder+`
 			ORDER BY r.id`, runID, strs(lifecycle.Loads(org.LoadPolicy)), orgID)
 		if err != nil {
 			return err

@@ -122,8 +122,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner, 
 		}
 		statuses := strs(lifecycle.Loads(org.LoadPolicy))
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM recon_row r WHERE r.run_id = $1 AND r.status = ANY($2)
-			AND EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-			            AND p.status IN `+liveStatuses+`)`,
+			AND `+liveOrder,
 			runID, statuses, orgID).Scan(&out.AlreadyLoaded); err != nil {
 			return err
 		}
@@ -221,6 +220,12 @@ func (s *candidateScanner) scan(rows pgx.Rows) (Candidate, error) {
 	return s.c, nil
 }
 
+// ownCandidates selects run $1's rows to load by the statuses $2 that
+// organisation $3 holds no live payment of.
+var ownCandidates = `SELECT 1, r.day, ` + candidateColumns + ` FROM recon_row r
+	WHERE r.run_id = $1 AND (r.status = ANY($2) OR ` + approvedExtra + `) AND ` + notWithheld + `
+	  AND NOT ` + liveOrder
+
 // loadCandidates returns the run's payments to load by the policy's
 // statuses, then the organisation's orders whose latest payment an earlier
 // run left in error (retryable: a transient GIS code or a whole-message
@@ -231,10 +236,7 @@ func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses
 	// whole 250-byte rows of a 300 000-row run, 0.15-0.2 s of the backend's
 	// CPU (of 0.5), before the packer could plan; they mostly come in that
 	// order already, which the sort here only checks.
-	own, err = queryCandidates(ctx, tx, `SELECT 1, r.day, `+candidateColumns+` FROM recon_row r
-		WHERE r.run_id = $1 AND (r.status = ANY($2) OR `+approvedExtra+`) AND `+notWithheld+`
-		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $3 AND p.order_id = r.order_id
-		                  AND p.status IN `+liveStatuses+`)`, runID, statuses, orgID)
+	own, err = queryCandidates(ctx, tx, ownCandidates, runID, statuses, orgID)
 	if err != nil {
 		return nil, 0, err
 	}
