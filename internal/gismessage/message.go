@@ -43,8 +43,9 @@ func (m *Message) Bytes() ([]byte, error) {
 		return nil, err
 	}
 	out := buf.Bytes()
+	// An empty request element is written as an empty-element tag.
 	end := bytes.LastIndex(out, []byte("</"+m.Request.FullTag()+">"))
-	if end < 0 || len(m.Request.Child) == 0 {
+	if end < 0 {
 		return nil, errors.New("gismessage: the request element is empty: sign it before writing the message")
 	}
 	return slices.Insert(out, end, m.items...), nil
@@ -130,21 +131,20 @@ func (w *itemWriter) end() {
 }
 
 // text writes an element holding value, passed through Text.
-func (w *itemWriter) text(tag, value string) {
-	w.start(tag)
-	value = Text(value)
-	xmltext.AppendEscaped(&w.items, value, false)
-	xmltext.AppendEscaped(&w.canonical, value, false)
-	w.end()
-}
+func (w *itemWriter) text(tag, value string) { writeElement(w, tag, Text(value)) }
 
 // formatted writes an element holding value, a number or date appended
 // to w.value[:0] (kept for the next one): no string is made for each.
 func (w *itemWriter) formatted(tag string, value []byte) {
 	w.value = value
+	writeElement(w, tag, value)
+}
+
+// writeElement writes an element holding value, escaped, in both forms.
+func writeElement[T string | []byte](w *itemWriter, tag string, value T) {
 	w.start(tag)
-	xmltext.AppendEscaped(&w.items, w.value, false)
-	xmltext.AppendEscaped(&w.canonical, w.value, false)
+	xmltext.AppendEscaped(&w.items, value, false)
+	xmltext.AppendEscaped(&w.canonical, value, false)
 	w.end()
 }
 
