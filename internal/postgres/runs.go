@@ -394,6 +394,28 @@ func (s *Store) ReconDays(ctx context.Context, runID int64) ([]matcher.Day, erro
 	return out, rows.Err()
 }
 
+// StatusTotal is how many of a run's payments are in a status, and their
+// sum.
+type StatusTotal struct {
+	Status string
+	N      int
+	Sum    string
+}
+
+// PaymentTotals counts and sums a run's payments by status.
+func (s *Store) PaymentTotals(ctx context.Context, runID int64) ([]StatusTotal, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT status, count(*), sum(amount)::text FROM payment
+		WHERE `+paymentsOfRun("", "$1")+` GROUP BY status ORDER BY status`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("store: payment totals of run %d: %w", runID, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[StatusTotal])
+	if err != nil {
+		return nil, fmt.Errorf("store: payment totals of run %d: %w", runID, err)
+	}
+	return out, nil
+}
+
 // EachDiscrepancy streams a run's discrepancies (everything but exact
 // matches: split matches, refunds and held rows too, with their reasons)
 // ordered by day (held rows without one first), status and key, without

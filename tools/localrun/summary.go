@@ -34,21 +34,13 @@ func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, 
 			d.AcquiringCount, d.AcquiringSum, d.Matched, d.Mismatched, d.BillingOnly, d.AcquiringOnly, d.Difference())
 	}
 	tw.Flush()
-	rows, err := st.Pool.Query(ctx, `SELECT status, count(*), sum(amount)::text FROM payment
-		WHERE package_id IN (SELECT id FROM package WHERE run_id = $1) -- payment.run_id has no index
-		GROUP BY status ORDER BY status`, runID)
+	totals, err := st.PaymentTotals(ctx, runID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	fmt.Println("  payments by status:")
-	for rows.Next() {
-		var status, sum string
-		var n int
-		if err := rows.Scan(&status, &n, &sum); err != nil {
-			return err
-		}
-		fmt.Printf("    %-18s %6d  %15s\n", status, n, sum)
+	for _, t := range totals {
+		fmt.Printf("    %-18s %6d  %15s\n", t.Status, t.N, t.Sum)
 	}
 	fmt.Printf("  run %d ended %s\n  report:  s3://%s/%s\n  results: s3://%s/results/%d.csv\n", runID, run.Status,
 		bucket, run.ReportHTMLKey, bucket, runID)
@@ -63,7 +55,7 @@ func summary(ctx context.Context, st *postgres.Store, output []byte, localRoot, 
 	if localRoot != "" {
 		fmt.Printf("  open the report: file://%s\n", filepath.Join(localRoot, bucket, run.ReportHTMLKey))
 	}
-	return rows.Err()
+	return nil
 }
 
 // runOf is the run an execution's first step started.
