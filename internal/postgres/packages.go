@@ -121,12 +121,7 @@ func (s *Store) PreparePackages(ctx context.Context, runID int64, plan Planner, 
 			return err
 		}
 		statuses := strs(lifecycle.Loads(org.LoadPolicy))
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM recon_row r WHERE r.run_id = $1 AND r.status = ANY($2)
-			AND `+liveOrder,
-			runID, statuses, orgID).Scan(&out.AlreadyLoaded); err != nil {
-			return err
-		}
-		candidates, retried, err := loadCandidates(ctx, tx, runID, orgID, statuses)
+		candidates, retried, err := loadCandidates(ctx, tx, runID, orgID, statuses, out)
 		if err != nil {
 			return err
 		}
@@ -220,23 +215,35 @@ func (s *candidateScanner) scan(rows pgx.Rows) (Candidate, error) {
 	return s.c, nil
 }
 
-// ownCandidates selects run $1's rows to load by the statuses $2 that
-// organisation $3 holds no live payment of.
-var ownCandidates = `SELECT 1, r.day, ` + candidateColumns + ` FROM recon_row r
-	WHERE r.run_id = $1 AND (r.status = ANY($2) OR ` + approvedExtra + `) AND ` + notWithheld + `
-	  AND NOT ` + liveOrder
+// ownCandidates selects run $1's rows by the statuses $2 (or an
+// operator's approval), each with whether organisation $3 holds a live
+// payment of its order, whether it is in those statuses and whether it is
+// not withheld: the rows to load and the count of those already loaded in
+// one pass, each order looked up once (a second pass for the count cost
+// 0.14 s of the backend's CPU on an empty payment table, 0.4 s on one of
+// 300 000 payments).
+var ownCandidates = `SELECT ` + liveOrder + `, r.status = ANY($2), ` + notWithheld + `, 1, r.day, ` + candidateColumns + `
+	FROM recon_row r WHERE r.run_id = $1 AND (r.status = ANY($2) OR ` + approvedExtra + `)`
 
 // loadCandidates returns the run's payments to load by the policy's
-// statuses, then the organisation's orders whose latest payment an earlier
-// run left in error (retryable: a transient GIS code or a whole-message
-// failure) or an operator asked to resend (payment_resend), which each run
-// takes again unless it holds the same order itself. Orders live, loaded or possibly held by GIS are left out.
-func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string) (own []Candidate, retried int, err error) {
+// statuses, counting in out those already loaded, then the organisation's
+// orders whose latest payment an earlier run left in error (retryable: a
+// transient GIS code or a whole-message failure) or an operator asked to
+// resend (payment_resend), which each run takes again unless it holds the
+// same order itself. Orders live, loaded or possibly held by GIS are left
+// out.
+func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses []string, out *Packing) (own []Candidate, retried int, err error) {
 	// Ordered here by day and row, not by an ORDER BY: Postgres sorted the
 	// whole 250-byte rows of a 300 000-row run, 0.15-0.2 s of the backend's
 	// CPU (of 0.5), before the packer could plan; they mostly come in that
 	// order already, which the sort here only checks.
-	own, err = queryCandidates(ctx, tx, ownCandidates, runID, statuses, orgID)
+	var live, byStatus, notWithheld bool
+	own, err = queryCandidates(ctx, tx, ownCandidates, []any{&live, &byStatus, &notWithheld}, func() bool {
+		if live && byStatus {
+			out.AlreadyLoaded++
+		}
+		return live || !notWithheld
+	}, runID, statuses, orgID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -252,14 +259,17 @@ func loadCandidates(ctx context.Context, tx pgx.Tx, runID, orgID int64, statuses
 		  AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.organization_id = $2 AND p.order_id = e.order_id
 		                  AND p.status IN ('error', 'rejected') AND p.id > e.id)
 		  AND NOT EXISTS (SELECT 1 FROM recon_row c WHERE c.run_id = $1 AND c.order_id = e.order_id)
-		ORDER BY e.order_id, e.id DESC`, runID, orgID)
+		ORDER BY e.order_id, e.id DESC`, nil, nil, runID, orgID)
 	if err != nil {
 		return nil, 0, err
 	}
 	return append(own, retry...), len(retry), nil
 }
 
-func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Candidate, error) {
+// queryCandidates reads candidates after the leading columns lead points
+// to, into which every row's are decoded first; a row for which skip then
+// says so is not decoded further. lead and skip may be nil.
+func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, lead []any, skip func() bool, args ...any) ([]Candidate, error) {
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -268,8 +278,18 @@ func queryCandidates(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([
 	var out []Candidate
 	var attempt int16
 	var day time.Time
-	row := newCandidateScanner(&attempt, &day)
+	row := newCandidateScanner(append(lead[:len(lead):len(lead)], &attempt, &day)...)
+	first := make([]any, len(row.dest)) // the rest nil: not decoded
+	copy(first, lead)
 	for rows.Next() {
+		if skip != nil {
+			if err := rows.Scan(first...); err != nil {
+				return nil, err
+			}
+			if skip() {
+				continue
+			}
+		}
 		c, err := row.scan(rows)
 		if err != nil {
 			return nil, err
