@@ -2,3 +2,10 @@ package postgres
 
 // OwnCandidates is the query of a run's own candidates, for plan tests.
 var OwnCandidates = ownCandidates
+
+// CopyHeader and AppendNumericField write binary COPY data, for tests
+// against the server.
+var (
+	CopyHeader         = copyHeader
+	AppendNumericField = appendNumericField
+)

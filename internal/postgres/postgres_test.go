@@ -8,11 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/gispayments/gis-payments/internal/contract"
 	"github.com/gispayments/gis-payments/internal/exportcsv"
 	"github.com/gispayments/gis-payments/internal/matcher"
 	"github.com/gispayments/gis-payments/internal/postgres"
 	"github.com/gispayments/gis-payments/internal/postgres/pgtest"
+	"github.com/gispayments/gis-payments/internal/testkit"
 )
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -223,5 +226,37 @@ func TestStatusesMatchTheMigrations(t *testing.T) {
 	}
 	if seen != len(contract.Statuses) {
 		t.Errorf("%d entities in status_transition, %d in the contract", seen, len(contract.Statuses))
+	}
+}
+
+// A payment is created queued, the one status status_transition lets it be
+// created in (payment_initial looks up no other row, migration 00017); one
+// created in any other status is refused.
+func TestPaymentsAreCreatedQueued(t *testing.T) {
+	ctx := context.Background()
+	e := testkit.New(t, 0)
+	pgtest.Organization(t, e.Store, "org1", "uk_rso")
+	e.Packed(t, "org1", 1, 1)
+	var initial []string
+	if err := e.Store.Pool.QueryRow(ctx, `SELECT array_agg(to_status ORDER BY to_status) FROM status_transition
+		WHERE entity = 'payment' AND from_status = ''`).Scan(&initial); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(initial, []string{"queued"}) {
+		t.Fatalf("payments may be created in %v: payment_initial checks every status but queued", initial)
+	}
+	create := func(status string) error {
+		_, err := e.Store.Pool.Exec(ctx, `INSERT INTO payment (run_id, organization_id, recon_row_id, order_id, amount, transport_guid, package_id, status)
+			SELECT run_id, organization_id, recon_row_id, order_id || $1, amount, gen_random_uuid(), package_id, $1 FROM payment LIMIT 1`, status)
+		return err
+	}
+	for _, status := range []string{"sent", "imported", "already_imported", "cancelled"} {
+		var pgErr *pgconn.PgError
+		if err := create(status); !errors.As(err, &pgErr) || pgErr.Code != "23514" || !strings.Contains(pgErr.Message, "-> "+status+" is not allowed") {
+			t.Errorf("created %s: %v", status, err)
+		}
+	}
+	if err := create("queued"); err != nil {
+		t.Errorf("created queued: %v", err)
 	}
 }
