@@ -32,7 +32,7 @@ func newTable(hint int, hashOf func(uint32) uint64) *table {
 	for overfull(hint, n) {
 		n <<= 1
 	}
-	return &table{slots: hugeSlice[slot](n)[:n], mask: uint64(n - 1), hashOf: hashOf}
+	return &table{slots: make([]slot, n), mask: uint64(n - 1), hashOf: hashOf}
 }
 
 // find returns the entry whose hash is h and for which same says true,
