@@ -1,6 +1,7 @@
 package exportcsv
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -149,4 +150,27 @@ func describe(err error) string {
 		return "none"
 	}
 	return err.Error()
+}
+
+// decode1251 writes through a pointer bounded by its one check: with the
+// room it asks for, 3×len(src)+1, and the widest characters (€ takes
+// three bytes), after ASCII words or not, nothing past that room changes.
+func TestDecode1251StaysInItsRoom(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		for _, src := range [][]byte{bytes.Repeat([]byte{0x88}, n), bytes.Repeat([]byte("ascii \x88\x88"), n)[:n]} {
+			want, err := charmap.Windows1251.NewDecoder().Bytes(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			room := 3*len(src) + 1
+			buf := bytes.Repeat([]byte{0xAA}, room+8)
+			w := decode1251(buf[:room], src)
+			if !bytes.Equal(buf[:w], want) {
+				t.Fatalf("%x: decoded %q, want %q", src, buf[:w], want)
+			}
+			if !bytes.Equal(buf[room:], bytes.Repeat([]byte{0xAA}, 8)) {
+				t.Fatalf("%x: wrote past its room: % x", src, buf[room:])
+			}
+		}
+	}
 }

@@ -105,28 +105,35 @@ func (s *scanner) Read() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.fields = s.fields[:0]
-	s.plains = 0
+	// The loop works on locals, which stay in registers, rather than on
+	// the scanner's fields, which it would load and store for every value:
+	// only quoted, which may grow the chunk, takes them and gives them back.
+	rec, fields, plains, delim := s.rec, s.fields[:0], uint64(0), s.delim
 	const ones, lows, highs = 0x0101010101010101, 0x2020202020202020, 0x8080808080808080
-	delims := ones * uint64(s.delim)
+	delims := ones * uint64(delim)
 	w, r := base, base // where a value is written, where the raw text is read
 	for {
 		begin := r
-		if r < len(s.rec) && s.rec[r] == '"' {
+		if r < len(rec) && rec[r] == '"' {
+			s.rec, s.fields = rec, fields
 			if w, r, err = s.quoted(r, r+1); err != nil {
 				s.rec = s.rec[:base]
 				return nil, err
 			}
+			rec = s.rec
 		} else {
 			// The delimiter, eight bytes at a time (a call per value cost
 			// more than the search), and whether the bytes before it are
 			// printable ASCII (0x20–0x7F). A byte equal to the delimiter is
 			// zero in x, and one below 0x20 in b less lows: each borrows
 			// into its high bit, and a borrow only reaches the bytes above,
-			// so the lowest bit set is exact.
+			// so the lowest bit set is exact. The words are read through a
+			// pointer, as the loop's condition bounds them (a slice of rec
+			// for each cost as much as the search).
 			var odd uint64 // a high bit for each byte that is not printable
-			for ; r+8 <= len(s.rec); r += 8 {
-				b := binary.LittleEndian.Uint64(s.rec[r:])
+			p := unsafe.Pointer(unsafe.SliceData(rec))
+			for ; r+8 <= len(rec); r += 8 {
+				b := binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, r))[:])
 				x := b ^ delims
 				if m := (x - ones) &^ x & highs; m != 0 {
 					odd |= ((b - lows) | b) & highs & (m&-m - 1) // the bytes below the delimiter
@@ -135,29 +142,30 @@ func (s *scanner) Read() ([]string, error) {
 				}
 				odd |= ((b - lows) | b) & highs
 			}
-			for ; r < len(s.rec) && s.rec[r] != s.delim; r++ {
-				if c := s.rec[r]; c < 0x20 || c >= utf8.RuneSelf {
+			for ; r < len(rec) && rec[r] != delim; r++ {
+				if c := rec[r]; c < 0x20 || c >= utf8.RuneSelf {
 					odd = 1
 				}
 			}
 		found:
-			if w = r; odd == 0 && w-begin <= maxValueLen && len(s.fields) < 63 {
-				s.plains |= 1 << len(s.fields)
+			if w = r; odd == 0 && w-begin <= maxValueLen && len(fields) < 63 {
+				plains |= 1 << len(fields)
 			}
 		}
 		// The value is final: what follows is only written after it (and
 		// if a long quoted value moves the chunk, the old array keeps it).
 		v := ""
 		if w > begin {
-			v = unsafe.String(&s.rec[begin], w-begin)
+			v = unsafe.String(&rec[begin], w-begin)
 		}
-		s.fields = append(s.fields, v)
-		if r >= len(s.rec) {
+		fields = append(fields, v)
+		if r >= len(rec) {
 			break
 		}
 		r++ // the delimiter; a value follows, if only an empty one
 	}
-	return s.fields, nil
+	s.fields, s.plains = fields, plains
+	return fields, nil
 }
 
 // quoted unescapes a quoted value whose text starts at r (after the

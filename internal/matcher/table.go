@@ -1,5 +1,7 @@
 package matcher
 
+import "unsafe"
+
 // table maps 64-bit hashes to entries (32-bit indices into a slice the
 // caller keeps) by open addressing with linear probing. It replaces Go
 // maps for the billing index and the order-id set: a slot is 8 bytes (the
@@ -32,7 +34,21 @@ func newTable(hint int, hashOf func(uint32) uint64) *table {
 	for overfull(hint, n) {
 		n <<= 1
 	}
-	return &table{slots: hugeSlice[slot](n)[:n], mask: uint64(n - 1), hashOf: hashOf}
+	t := &table{slots: make([]slot, n), mask: uint64(n - 1), hashOf: hashOf}
+	t.touch()
+	return t
+}
+
+// touch writes a slot of each page of a fresh table, so that every page
+// is faulted in once, for writing. Entries fall at random, so every page
+// is written in the end; but warm reads a slot before put writes it, and
+// a page first read is mapped to the kernel's shared zero page, then
+// faults again when written: two faults a page instead of one.
+func (t *table) touch() {
+	const pageSlots = 4096 / int(unsafe.Sizeof(slot{}))
+	for i := 0; i < len(t.slots); i += pageSlots {
+		t.slots[i] = slot{}
+	}
 }
 
 // find returns the entry whose hash is h and for which same says true,
