@@ -17,7 +17,7 @@ func TestPaymentTuplesReadAsTheTuples(t *testing.T) {
 		pp := &planned[i%2*2]
 		pp.Payments = append(pp.Payments, PlannedPayment{Candidate: c, TransportGUID: "019ad0c4-7c8e-7a55-9a4f-6f0e0d6d3b21"})
 	}
-	want := copyHeader
+	want := []byte(copyHeader)
 	for _, pp := range planned {
 		for _, pay := range pp.Payments {
 			var err error
@@ -27,7 +27,9 @@ func TestPaymentTuplesReadAsTheTuples(t *testing.T) {
 		}
 	}
 	want = append(want, 0xff, 0xff)
-	tuples := func() io.Reader { return &paymentTuples{runID: 3, orgID: 5, planned: planned, pending: copyHeader} }
+	tuples := func() io.Reader {
+		return &paymentTuples{runID: 3, orgID: 5, planned: planned, pending: []byte(copyHeader)}
+	}
 	if err := iotest.TestReader(tuples(), want); err != nil {
 		t.Error(err)
 	}

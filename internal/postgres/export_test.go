@@ -5,7 +5,6 @@ var OwnCandidates = ownCandidates
 
 // CopyHeader and AppendNumericField write binary COPY data, for tests
 // against the server.
-var (
-	CopyHeader         = copyHeader
-	AppendNumericField = appendNumericField
-)
+const CopyHeader = copyHeader
+
+var AppendNumericField = appendNumericField

@@ -384,7 +384,7 @@ func insertPackages(ctx context.Context, tx pgx.Tx, runID int64, planned []Plann
 // an INSERT … SELECT from a staging table than on this and
 // checkReferences together.
 func copyPayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []PlannedPackage) (int, error) {
-	src := &paymentTuples{runID: runID, orgID: orgID, planned: planned, pending: copyHeader}
+	src := &paymentTuples{runID: runID, orgID: orgID, planned: planned, pending: []byte(copyHeader)}
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, src, `COPY payment (run_id, organization_id, recon_row_id, order_id, amount,
 		transport_guid, package_id, status, attempt) FROM STDIN (FORMAT binary)`)
 	if err != nil {
@@ -394,7 +394,7 @@ func copyPayments(ctx context.Context, tx pgx.Tx, runID, orgID int64, planned []
 }
 
 // copyHeader opens a binary COPY: signature, no flags, no extension.
-var copyHeader = []byte("PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+const copyHeader = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 
 // paymentTuples reads as the planned payments' binary COPY data, written
 // as it is read: in the goroutine that sends it, so the backend does not
