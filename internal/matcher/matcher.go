@@ -158,8 +158,7 @@ func (b *billingRow) total() money.Kopecks { return b.main + b.fine }
 // textAt is n bytes of the arena from off as a string, without copying:
 // the arena is not appended to once the billing side is loaded, so the
 // string stays valid. A billing row's fields (bill, supplier, service,
-// account) follow one another from b.text, b.lens long; its callers walk
-// them in one pass.
+// account) follow one another from b.text, b.lens long (key).
 func (m *matcher) textAt(off, n int) string {
 	if n == 0 {
 		return ""
@@ -292,18 +291,27 @@ func (m *matcher) hash(date calendar.Date, bill, supplier, service string) uint6
 // and of a kept one's when the order-id index grows.
 func (m *matcher) orderHash(id string) uint64 { return maphash.String(m.seed, id) }
 
+// key is billing row b's bill, supplier and service, found in one walk
+// of their lengths.
+func (m *matcher) key(b *billingRow) (bill, supplier, service string) {
+	off, l0, l1 := int(b.text), int(b.lens[0]), int(b.lens[1])
+	return m.textAt(off, l0), m.textAt(off+l0, l1), m.textAt(off+l0+l1, int(b.lens[2]))
+}
+
 // rowHash is the hash of the key of the e-th billing row.
 func (m *matcher) rowHash(e uint32) uint64 {
 	b := &m.rows[e]
-	off, l0, l1 := int(b.text), int(b.lens[0]), int(b.lens[1])
-	return m.hash(b.date, m.textAt(off, l0), m.textAt(off+l0, l1), m.textAt(off+l0+l1, int(b.lens[2])))
+	bill, supplier, service := m.key(b)
+	return m.hash(b.date, bill, supplier, service)
 }
 
 // sameKey reports whether billing row b has r's key.
 func (m *matcher) sameKey(b *billingRow, r *exportcsv.Row) bool {
-	off, l0, l1 := int(b.text), int(b.lens[0]), int(b.lens[1])
-	return (!m.rules.KeyWithDate || b.date == r.Date) && m.textAt(off, l0) == r.BillNumber &&
-		m.textAt(off+l0, l1) == r.SupplierID && m.textAt(off+l0+l1, int(b.lens[2])) == r.ServiceID
+	if m.rules.KeyWithDate && b.date != r.Date {
+		return false
+	}
+	bill, supplier, service := m.key(b)
+	return bill == r.BillNumber && supplier == r.SupplierID && service == r.ServiceID
 }
 
 // near reports whether a billing row can match a bank row dated d: same
@@ -719,9 +727,10 @@ func (m *matcher) match(st Status, b *billingRow, row *exportcsv.Row, src int) e
 }
 
 func (m *matcher) billingRow(b *billingRow) *exportcsv.Row {
-	off, l0, l1, l2 := int(b.text), int(b.lens[0]), int(b.lens[1]), int(b.lens[2])
-	m.brow = exportcsv.Row{Line: int(b.line), Date: b.date, BillNumber: m.textAt(off, l0), SupplierID: m.textAt(off+l0, l1),
-		ServiceID: m.textAt(off+l0+l1, l2), AccountNumber: m.textAt(off+l0+l1+l2, int(b.lens[3])), Main: b.main, Fine: b.fine}
+	bill, supplier, service := m.key(b)
+	account := m.textAt(int(b.text)+len(bill)+len(supplier)+len(service), int(b.lens[3]))
+	m.brow = exportcsv.Row{Line: int(b.line), Date: b.date, BillNumber: bill, SupplierID: supplier,
+		ServiceID: service, AccountNumber: account, Main: b.main, Fine: b.fine}
 	return &m.brow
 }
 
